@@ -1,0 +1,75 @@
+/**
+ * What the engine needs to run, fully resolved: secrets already read, paths
+ * already loaded, durations already parsed. Built from a profile by
+ * `src/profiles/resolve.ts`; the engine never reads env vars or files itself.
+ */
+import type { LogLevel } from './log';
+
+export interface TlsMaterial {
+  /** PEM client certificate and key for mTLS on this hop. */
+  cert?: string;
+  key?: string;
+  /** Extra PEM CA certificates added to the system trust for this hop. */
+  ca?: string;
+}
+
+export interface StdioTarget {
+  kind: 'stdio';
+  channel: string;
+  /** argv[0] and arguments, already split; never run through a shell. */
+  argv: string[];
+  cwd?: string;
+  /** Configured variables added to the minimal inherited environment. */
+  env: Record<string, string>;
+}
+
+export interface HttpTarget {
+  kind: 'http';
+  channel: string;
+  url: string;
+  /** Extra headers sent only to this MCP origin (values already resolved). */
+  headers: Record<string, string>;
+  tls: TlsMaterial;
+  proxy?: string;
+}
+
+export type McpTarget = StdioTarget | HttpTarget;
+
+export interface EngineConfig {
+  controlPlane: {
+    /** Host root, optionally with a path prefix before /v1 already joined. */
+    baseUrl: string;
+    tunnelId: string;
+    apiKey: string;
+    extraHeaders: Record<string, string>;
+    tls: TlsMaterial;
+    proxy?: string;
+    /** Long-poll wait requested as timeout_ms. */
+    pollTimeoutMs: number;
+    /** Local queue capacity: commands accepted but not finished (1..10000). */
+    maxInflightRequests: number;
+  };
+  mcp: {
+    targets: McpTarget[];
+    /** Worker pool size: MCP requests running at once. */
+    maxConcurrentRequests: number;
+  };
+  health?: {
+    /** host:port; port 0 picks a free port. */
+    listenAddr: string;
+    urlFile?: string;
+  };
+  log: { level: LogLevel };
+  trace: { capturePayloads: boolean; maxEntries: number };
+}
+
+export const DEFAULTS = {
+  baseUrl: 'https://api.openai.com',
+  mtlsBaseUrl: 'https://mtls.api.openai.com',
+  pollTimeoutMs: 30_000,
+  maxInflightRequests: 20,
+  maxInflightRequestsLimit: 10_000,
+  maxConcurrentRequests: 10,
+  healthListenAddr: '127.0.0.1:8080',
+  traceMaxEntries: 1000,
+} as const;

@@ -1,0 +1,64 @@
+/**
+ * The one interface the dispatcher sees for an MCP server, whether it is a
+ * stdio child or a Streamable HTTP URL.
+ */
+import type { JsonRpcMessage } from '../../protocol/jsonrpc';
+import type { Headers } from '../../protocol/wire';
+
+export interface McpCall {
+  /** The JSON-RPC request or notification from the command, untouched. */
+  message: JsonRpcMessage;
+  /** The command's multi-valued headers (Mcp-Session-Id, …). */
+  headers: Headers;
+  /** Aborted when the command's deadline passes or the engine stops. */
+  signal: AbortSignal;
+  /** Intermediate server messages for this call (progress, logging, server requests). */
+  onNotify(message: JsonRpcMessage): void;
+}
+
+/** The terminal outcome of a call. Failures are thrown as `TunnelFailureError`. */
+export type McpOutcome =
+  /** A JSON-RPC response (result or a real error) for a request. */
+  | { kind: 'response'; json: Record<string, unknown>; status: number; headers: Headers }
+  /** A notification (or a client response to a server request) was accepted. */
+  | { kind: 'ack'; status: number; headers: Headers };
+
+export type ChannelState = 'stopped' | 'starting' | 'ready' | 'restarting' | 'crashed';
+
+export interface ChannelStatus {
+  kind: 'stdio' | 'http';
+  state: ChannelState;
+  /** stdio: the child's pid while it runs. */
+  pid?: number;
+  /** http: the server origin (no path, no credentials). */
+  origin?: string;
+  restarts: number;
+  /** stdio: restart attempt number while restarting. */
+  attempt?: number;
+  /** Calls currently in progress on this channel. */
+  inFlight: number;
+  /** Short reason for a non-ready state, safe to show. */
+  reason?: string;
+  startedAt?: number;
+}
+
+export interface ChannelEvents {
+  status(status: ChannelStatus): void;
+  /** One line the server wrote to stderr (stdio only). */
+  stderr(line: string): void;
+  bytes(direction: 'in' | 'out', count: number): void;
+}
+
+export interface McpChannel {
+  readonly name: string;
+  readonly kind: 'stdio' | 'http';
+  /** Process-local state (a stdio child): declared as proc_affinity in X-Tunnel-MCP-Server-Info. */
+  readonly procAffinity: boolean;
+  start(): Promise<void>;
+  call(call: McpCall): Promise<McpOutcome>;
+  /** Closes the Streamable HTTP session named by the headers. */
+  terminateSession(headers: Headers, signal: AbortSignal): Promise<{ status: number; headers: Headers }>;
+  status(): ChannelStatus;
+  close(): Promise<void>;
+  on<E extends keyof ChannelEvents>(event: E, listener: ChannelEvents[E]): void;
+}

@@ -1,0 +1,163 @@
+/**
+ * Wire types of the Secure MCP Tunnel control-plane contract
+ * (shared/reference/tunnel-client-openapi.json). Decoding on the hot path is
+ * done by hand in `decodeCommand` rather than through a schema library: a poll
+ * batch may hold 25 commands with multi-megabyte payloads.
+ */
+import type { JsonRpcMessage } from './jsonrpc';
+
+export type Headers = Record<string, string[]>;
+
+export const HEADER_AUTHORIZATION = 'Authorization';
+export const HEADER_CLIENT_NAME = 'X-Tunnel-Client-Name';
+export const HEADER_CLIENT_VERSION = 'X-Tunnel-Client-Version';
+export const HEADER_INSTANCE_ID = 'X-Tunnel-Client-Instance-Id';
+export const HEADER_SERVER_INFO = 'X-Tunnel-MCP-Server-Info';
+export const HEADER_SHARD_TOKEN = 'X-Tunnel-Shard-Token';
+
+/** Headers the engine owns on every control-plane request; callers may not override them. */
+export const PROTOCOL_HEADERS: readonly string[] = [
+  HEADER_AUTHORIZATION,
+  HEADER_CLIENT_NAME,
+  HEADER_CLIENT_VERSION,
+  HEADER_INSTANCE_ID,
+  HEADER_SERVER_INFO,
+  HEADER_SHARD_TOKEN,
+];
+
+/** The only MCP response headers relayed back through the control plane. */
+export const RESPONSE_HEADER_ALLOWLIST: readonly string[] = [
+  'Content-Type',
+  'Mcp-Session-Id',
+  'Mcp-Protocol-Version',
+  'Last-Event-ID',
+  'Access-Control-Expose-Headers',
+  'WWW-Authenticate',
+];
+
+export const POLL_LIMIT_MAX = 25;
+export const DEFAULT_CHANNEL = 'main';
+
+export type CommandType = 'jsonrpc' | 'session_termination';
+
+interface CommandBase {
+  request_id: string;
+  shard_token: string;
+  channel: string;
+  created_at: string;
+  /** Raw value as received; parsed by `parseResponseTimeout`. */
+  response_timeout?: unknown;
+  headers: Headers;
+}
+
+export interface JsonRpcCommand extends CommandBase {
+  command_type: 'jsonrpc';
+  jsonrpc: JsonRpcMessage;
+}
+
+export interface SessionTerminationCommand extends CommandBase {
+  command_type: 'session_termination';
+}
+
+export type PolledCommand = JsonRpcCommand | SessionTerminationCommand;
+
+export type ResponseType = 'jsonrpc_response' | 'jsonrpc_notify' | 'notify_ack' | 'session_termination_response';
+
+export const TERMINAL_RESPONSE_TYPES: ReadonlySet<ResponseType> = new Set([
+  'jsonrpc_response',
+  'notify_ack',
+  'session_termination_response',
+]);
+
+/** Body of POST /v1/tunnels/{id}/response. The shard token never appears here. */
+export interface TunnelResponsePayload {
+  request_id: string;
+  channel?: string | null;
+  resp_json?: Record<string, unknown> | null;
+  resp_headers?: Headers;
+  resp_code: number;
+  resp_type?: ResponseType;
+}
+
+export interface TunnelMetadata {
+  id: string;
+  name: string;
+  description: string;
+  [extra: string]: unknown;
+}
+
+export type TunnelFailureSource =
+  | 'target_http'
+  | 'dns'
+  | 'tls'
+  | 'connect'
+  | 'transport_closed'
+  | 'timeout'
+  | 'protocol'
+  | 'client_internal';
+
+export interface TunnelFailure {
+  version: 1;
+  source: TunnelFailureSource;
+  transport_error_kind?: string;
+  upstream_response_received: boolean;
+  upstream_status?: number;
+}
+
+/** Tunnel ids are `tunnel_` followed by 32 lowercase letters or digits. */
+export const TUNNEL_ID_PATTERN = /^tunnel_[a-z0-9]{32}$/;
+
+export type DecodedCommand =
+  | { ok: true; command: PolledCommand }
+  | { ok: false; requestId: string | undefined; commandType: unknown; reason: string };
+
+function isStringArrayRecord(value: unknown): value is Headers {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  for (const v of Object.values(value)) {
+    if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) return false;
+  }
+  return true;
+}
+
+/**
+ * Decodes one entry of a poll batch. Dispatches on `command_type` only
+ * (absent means `jsonrpc`, its schema default); unknown fields are ignored.
+ */
+export function decodeCommand(raw: unknown): DecodedCommand {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, requestId: undefined, commandType: undefined, reason: 'command is not an object' };
+  }
+  const c = raw as Record<string, unknown>;
+  const requestId = typeof c.request_id === 'string' ? c.request_id : undefined;
+  const commandType = c.command_type ?? 'jsonrpc';
+  if (commandType !== 'jsonrpc' && commandType !== 'session_termination') {
+    return { ok: false, requestId, commandType, reason: 'unknown command_type' };
+  }
+  if (requestId === undefined) return { ok: false, requestId, commandType, reason: 'missing request_id' };
+  if (typeof c.shard_token !== 'string') return { ok: false, requestId, commandType, reason: 'missing shard_token' };
+  const headers = c.headers === undefined || c.headers === null ? {} : c.headers;
+  if (!isStringArrayRecord(headers)) return { ok: false, requestId, commandType, reason: 'headers is not a map of string lists' };
+  const base = {
+    request_id: requestId,
+    shard_token: c.shard_token,
+    channel: typeof c.channel === 'string' && c.channel !== '' ? c.channel : DEFAULT_CHANNEL,
+    created_at: typeof c.created_at === 'string' ? c.created_at : '',
+    response_timeout: c.response_timeout,
+    headers,
+  };
+  if (commandType === 'session_termination') return { ok: true, command: { ...base, command_type: 'session_termination' } };
+  if (typeof c.jsonrpc !== 'object' || c.jsonrpc === null || Array.isArray(c.jsonrpc)) {
+    return { ok: false, requestId, commandType, reason: 'jsonrpc payload is not an object' };
+  }
+  return { ok: true, command: { ...base, command_type: 'jsonrpc', jsonrpc: c.jsonrpc as JsonRpcMessage } };
+}
+
+/** Case-insensitive lookup of the first value of a multi-valued header. */
+export function headerValue(headers: Headers | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  const lower = name.toLowerCase();
+  for (const key of Object.keys(headers)) {
+    if (key.toLowerCase() === lower) return headers[key]?.[0];
+  }
+  return undefined;
+}
