@@ -17,7 +17,7 @@ const nodeOptions = {
 
 const builds = [
   { ...nodeOptions, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
-  { ...nodeOptions, entryPoints: { worker: 'src/worker/main.ts' }, outdir: 'dist' },
+  { ...nodeOptions, entryPoints: { worker: 'src/worker/main.ts', 'sample-server': 'src/sample/server.ts' }, outdir: 'dist' },
 ];
 
 if (watch) {

@@ -11,14 +11,21 @@ export class TunnelFailureError extends Error {
 
   constructor(
     source: TunnelFailureSource,
-    options: { kind?: string; upstreamStatus?: number; message?: string; cause?: unknown } = {},
+    options: {
+      kind?: string;
+      upstreamStatus?: number;
+      /** The target answered (headers arrived) before the failure; implied by `upstreamStatus`. */
+      responseReceived?: boolean;
+      message?: string;
+      cause?: unknown;
+    } = {},
   ) {
     super(options.message ?? `tunnel failure: ${source}${options.kind ? ` (${options.kind})` : ''}`, { cause: options.cause });
     this.name = 'TunnelFailureError';
     const failure: TunnelFailure = {
       version: 1,
       source,
-      upstream_response_received: options.upstreamStatus !== undefined,
+      upstream_response_received: options.responseReceived ?? options.upstreamStatus !== undefined,
     };
     if (options.kind) failure.transport_error_kind = options.kind;
     if (options.upstreamStatus !== undefined) failure.upstream_status = options.upstreamStatus;

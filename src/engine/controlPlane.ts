@@ -1,0 +1,194 @@
+/**
+ * HTTP client for the control plane: one pooled undici dispatcher, the
+ * protocol headers on every request, and typed outcomes the poller and the
+ * response poster act on. It never retries by itself.
+ */
+import { randomUUID } from 'node:crypto';
+import { rootCertificates } from 'node:tls';
+import { performance } from 'node:perf_hooks';
+import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
+import { CLIENT_NAME, CLIENT_VERSION } from '../version';
+import {
+  HEADER_AUTHORIZATION,
+  HEADER_CLIENT_NAME,
+  HEADER_CLIENT_VERSION,
+  HEADER_INSTANCE_ID,
+  HEADER_SERVER_INFO,
+  HEADER_SHARD_TOKEN,
+  POLL_LIMIT_MAX,
+  PROTOCOL_HEADERS,
+  type TunnelMetadata,
+} from '../protocol/wire';
+import type { EngineConfig, TlsMaterial } from './config';
+import { parseRetryAfter } from './backoff';
+
+/** Why a control-plane request did not succeed; drives retry and state. */
+export type FailureKind = 'network' | 'auth' | 'not_found' | 'rate_limited' | 'server' | 'client' | 'decode';
+
+export class ControlPlaneError extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    readonly status: number | undefined,
+    readonly retryAfterMs: number | undefined,
+    message: string,
+    /** For network failures: true when the request surely never reached the server. */
+    readonly notSent = false,
+  ) {
+    super(message);
+    this.name = 'ControlPlaneError';
+  }
+}
+
+export type PollResult = { receivedAt: number; commands: unknown[] };
+
+export interface ChannelDeclaration {
+  name: string;
+  procAffinity: boolean;
+}
+
+/** Compact X-Tunnel-MCP-Server-Info value: proc_affinity only when true, never false. */
+export function serverInfoHeader(channels: readonly ChannelDeclaration[]): string {
+  const value = JSON.stringify({
+    version: 1,
+    channels: channels.slice(0, 32).map((c) => (c.procAffinity ? { name: c.name, proc_affinity: true } : { name: c.name })),
+  });
+  if (Buffer.byteLength(value) > 4096) throw new Error('X-Tunnel-MCP-Server-Info would exceed 4096 bytes: use fewer or shorter channel names');
+  return value;
+}
+
+export function createDispatcher(tls: TlsMaterial, proxy: string | undefined, connections?: number): Dispatcher {
+  const connect = {
+    ...(tls.cert ? { cert: tls.cert } : {}),
+    ...(tls.key ? { key: tls.key } : {}),
+    ...(tls.ca ? { ca: [...rootCertificates, tls.ca] } : {}),
+    noDelay: true,
+  };
+  const common = { keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, ...(connections ? { connections } : {}) };
+  return proxy ? new ProxyAgent({ uri: proxy, requestTls: connect, ...common }) : new Agent({ connect, ...common });
+}
+
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function errorCode(err: unknown): string | undefined {
+  const e = err as { code?: string; cause?: { code?: string } } | null;
+  return e?.code ?? e?.cause?.code;
+}
+
+export class ControlPlaneClient {
+  readonly instanceId = randomUUID();
+  private readonly dispatcher: Dispatcher;
+  private readonly headers: Record<string, string>;
+  private readonly base: string;
+  private readonly pollTimeoutMs: number;
+
+  constructor(config: EngineConfig['controlPlane'], serverInfo: string) {
+    // Extra headers first, protocol headers last: callers may add, never override.
+    const protected_ = new Set(PROTOCOL_HEADERS.map((h) => h.toLowerCase()));
+    const extra = Object.fromEntries(Object.entries(config.extraHeaders).filter(([k]) => !protected_.has(k.toLowerCase())));
+    this.headers = {
+      ...extra,
+      [HEADER_AUTHORIZATION]: `Bearer ${config.apiKey}`,
+      [HEADER_CLIENT_NAME]: CLIENT_NAME,
+      [HEADER_CLIENT_VERSION]: CLIENT_VERSION,
+      [HEADER_INSTANCE_ID]: this.instanceId,
+      [HEADER_SERVER_INFO]: serverInfo,
+    };
+    this.base = `${config.baseUrl.replace(/\/+$/, '')}/v1/tunnels/${encodeURIComponent(config.tunnelId)}`;
+    this.pollTimeoutMs = config.pollTimeoutMs;
+    // Room for the long poll plus concurrent response POSTs of a full worker pool.
+    this.dispatcher = createDispatcher(config.tls, config.proxy, undefined);
+  }
+
+  async getMetadata(signal: AbortSignal): Promise<TunnelMetadata> {
+    const res = await this.send('GET', this.base, undefined, signal, this.headers, 15_000);
+    if (res.statusCode !== 200) throw await this.failure(res, 'metadata');
+    try {
+      const body = (await res.body.json()) as TunnelMetadata;
+      return body;
+    } catch {
+      throw new ControlPlaneError('decode', 200, undefined, 'tunnel metadata was not valid JSON');
+    }
+  }
+
+  /** One long-poll. Resolves with no commands on 204. */
+  async poll(limit: number, signal: AbortSignal): Promise<PollResult> {
+    const n = Math.max(1, Math.min(POLL_LIMIT_MAX, Math.floor(limit)));
+    const url = `${this.base}/poll?limit=${n}&timeout_ms=${this.pollTimeoutMs}`;
+    const res = await this.send('GET', url, undefined, signal, this.headers, this.pollTimeoutMs + 15_000);
+    // The batch's deadlines are anchored here, before the body is decoded.
+    const receivedAt = performance.now();
+    if (res.statusCode === 204) {
+      await res.body.dump();
+      return { receivedAt, commands: [] };
+    }
+    if (res.statusCode !== 200) throw await this.failure(res, 'poll');
+    let body: unknown;
+    try {
+      body = await res.body.json();
+    } catch (err) {
+      if (signal.aborted) throw err;
+      throw new ControlPlaneError('decode', 200, undefined, 'poll response was not valid JSON');
+    }
+    const commands = (body as { commands?: unknown } | null)?.commands;
+    if (!Array.isArray(commands)) throw new ControlPlaneError('decode', 200, undefined, 'poll response has no "commands" list');
+    return { receivedAt, commands };
+  }
+
+  /** POSTs one pre-serialized response body; resolves on 200, throws ControlPlaneError otherwise. */
+  async postResponse(body: string, shardToken: string, signal: AbortSignal): Promise<void> {
+    const headers = { ...this.headers, [HEADER_SHARD_TOKEN]: shardToken, 'Content-Type': 'application/json' };
+    const res = await this.send('POST', `${this.base}/response`, body, signal, headers, 30_000);
+    if (res.statusCode >= 200 && res.statusCode < 300) {
+      await res.body.dump();
+      return;
+    }
+    throw await this.failure(res, 'response');
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.destroy().catch(() => undefined);
+  }
+
+  private async send(
+    method: 'GET' | 'POST',
+    url: string,
+    body: string | undefined,
+    signal: AbortSignal,
+    headers: Record<string, string>,
+    headersTimeout: number,
+  ): Promise<Dispatcher.ResponseData> {
+    try {
+      return await request(url, { method, headers, body, signal, dispatcher: this.dispatcher, headersTimeout, bodyTimeout: headersTimeout });
+    } catch (err) {
+      if (signal.aborted) throw err;
+      const code = errorCode(err);
+      throw new ControlPlaneError('network', undefined, undefined, `control plane unreachable (${code ?? 'network error'})`, code !== undefined && NOT_SENT_CODES.has(code));
+    }
+  }
+
+  private async failure(res: Dispatcher.ResponseData, what: string): Promise<ControlPlaneError> {
+    const status = res.statusCode;
+    let code: string | undefined;
+    try {
+      const text = await res.body.text();
+      code = (JSON.parse(text) as { error?: { code?: string } }).error?.code ?? undefined;
+    } catch {
+      // Error bodies are diagnostic only.
+    }
+    const retryAfter = status === 429 || status === 503 ? parseRetryAfter(res.headers['retry-after']) : undefined;
+    const suffix = code ? ` (${code})` : '';
+    if (status === 401 || status === 403) {
+      return new ControlPlaneError(
+        'auth',
+        status,
+        undefined,
+        `control plane refused the ${what} request with ${status}${suffix}: check that the runtime API key has the Tunnels Use permission, ` +
+          'and that the tunnel id belongs to the same organization and workspace as the key',
+      );
+    }
+    if (status === 404) return new ControlPlaneError('not_found', status, undefined, `control plane answered 404 to the ${what} request${suffix}`);
+    if (status === 429) return new ControlPlaneError('rate_limited', status, retryAfter, `control plane rate-limited the ${what} request${suffix}`);
+    if (status >= 500) return new ControlPlaneError('server', status, retryAfter, `control plane answered ${status} to the ${what} request${suffix}`);
+    return new ControlPlaneError('client', status, undefined, `control plane rejected the ${what} request with ${status}${suffix}`);
+  }
+}

@@ -1,0 +1,347 @@
+/**
+ * Turns polled commands into MCP calls and response POSTs. A local queue
+ * (capacity = max in-flight requests) feeds a bounded worker pool (max
+ * concurrent MCP requests). Nothing is dropped for lack of room: the poller
+ * waits for a free slot before asking for more. Every command gets exactly
+ * one terminal response unless its deadline passed.
+ */
+import { performance } from 'node:perf_hooks';
+import { hasValidError, isRequest, type JsonRpcMessage } from '../protocol/jsonrpc';
+import { decodeCommand, headerValue, type PolledCommand, type TunnelResponsePayload, type ResponseType, type Headers } from '../protocol/wire';
+import { Deadline } from './deadline';
+import { DeadlineExceededError, TunnelFailureError, synthesizeFailure } from './failure';
+import type { Logger } from './log';
+import type { McpChannel } from './mcp/channel';
+import { methodLabel, type EngineMetrics } from './metrics';
+import type { PostOutcome, ResponsePoster } from './responsePoster';
+import type { TraceBuffer, TraceEntry, TraceOutcome } from './trace';
+
+export interface DispatcherOptions {
+  channels: ReadonlyMap<string, McpChannel>;
+  poster: ResponsePoster;
+  logger: Logger;
+  metrics: EngineMetrics;
+  trace: TraceBuffer;
+  maxInflight: number;
+  maxConcurrent: number;
+  onTrace(entry: TraceEntry): void;
+}
+
+interface Job {
+  command: PolledCommand;
+  deadline: Deadline;
+  receivedAt: number;
+  receivedWall: number;
+}
+
+interface Answer {
+  payload: TunnelResponsePayload | undefined;
+  outcome: TraceOutcome;
+  notifications: unknown[];
+  notificationCount: number;
+  mcpMs: number;
+}
+
+export class Dispatcher {
+  private readonly queue: Job[] = [];
+  private queueHead = 0;
+  private accepted = 0;
+  private busy = 0;
+  private stopping = false;
+  private readonly hardStop = new AbortController();
+  private slotWaiters: (() => void)[] = [];
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly o: DispatcherOptions) {
+    o.metrics.queueCapacity.set(o.maxInflight);
+    o.metrics.workersTotal.set(o.maxConcurrent);
+  }
+
+  /** Commands accepted and not yet finished. */
+  get inFlight(): number {
+    return this.accepted;
+  }
+
+  get running(): number {
+    return this.busy;
+  }
+
+  get queued(): number {
+    return this.queue.length - this.queueHead;
+  }
+
+  availableSlots(): number {
+    return Math.max(0, this.o.maxInflight - this.accepted);
+  }
+
+  /** Resolves once the local queue has room (or `signal` aborts). */
+  waitForSlot(signal: AbortSignal): Promise<void> {
+    if (this.availableSlots() > 0 || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.slotWaiters.push(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** Accepts every command of a poll batch; `receivedAt` is the batch's monotonic receipt time. */
+  submitBatch(commands: readonly unknown[], receivedAt: number): void {
+    const wall = Date.now();
+    for (const raw of commands) this.submit(raw, receivedAt, wall);
+  }
+
+  private submit(raw: unknown, receivedAt: number, receivedWall: number): void {
+    const decoded = decodeCommand(raw);
+    if (!decoded.ok) {
+      this.o.metrics.skipped.inc();
+      if (decoded.reason === 'unknown command_type') {
+        this.o.logger.warn('skipping command of unknown type', { request_id: decoded.requestId ?? '(none)' });
+      } else {
+        this.o.logger.warn(`skipping undecodable command: ${decoded.reason}`, { request_id: decoded.requestId ?? '(none)' });
+      }
+      return;
+    }
+    const command = decoded.command;
+    const deadline = Deadline.fromReceipt(receivedAt, command.response_timeout, this.hardStop.signal);
+    if (deadline.signal.aborted) {
+      // Already expired (for example `0s`): MCP is not touched and nothing is posted.
+      deadline.dispose();
+      this.o.logger.debug('dropping command whose deadline already passed', { request_id: command.request_id });
+      this.finish({ command, deadline, receivedAt, receivedWall }, receivedAt, blankAnswer('expired'), 0, undefined);
+      return;
+    }
+    this.accepted++;
+    this.o.metrics.queueLength.set(this.accepted);
+    this.queue.push({ command, deadline, receivedAt, receivedWall });
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.busy < this.o.maxConcurrent && this.queueHead < this.queue.length) {
+      const job = this.queue[this.queueHead]!;
+      this.queue[this.queueHead++] = undefined as unknown as Job;
+      if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+        this.queue.splice(0, this.queueHead);
+        this.queueHead = 0;
+      }
+      this.busy++;
+      this.o.metrics.workersBusy.set(this.busy);
+      void this.run(job).finally(() => {
+        this.busy--;
+        this.accepted--;
+        this.o.metrics.workersBusy.set(this.busy);
+        this.o.metrics.queueLength.set(this.accepted);
+        job.deadline.dispose();
+        this.releaseWaiters();
+        this.pump();
+      });
+    }
+  }
+
+  private releaseWaiters(): void {
+    if (this.availableSlots() > 0 && this.slotWaiters.length) {
+      const waiters = this.slotWaiters;
+      this.slotWaiters = [];
+      for (const w of waiters) w();
+    }
+    if (this.accepted === 0 && this.idleWaiters.length) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private async run(job: Job): Promise<void> {
+    const startedAt = performance.now();
+    let answer: Answer;
+    try {
+      answer = await this.answer(job);
+    } catch (err) {
+      // A bug must not lose the command: answer it as an internal failure.
+      this.o.logger.error(`internal error while handling a command: ${(err as Error).message}`, { request_id: job.command.request_id });
+      answer = this.failureAnswer(job.command, new TunnelFailureError('client_internal', { kind: 'unknown' }), 0);
+    }
+    let postMs = 0;
+    let postOutcome: PostOutcome | undefined;
+    if (answer.payload) {
+      if (job.deadline.signal.aborted) {
+        answer.outcome = job.deadline.expired ? 'expired' : 'cancelled';
+      } else {
+        const postStart = performance.now();
+        postOutcome = await this.o.poster.postTerminal(answer.payload, job.command.shard_token, job.deadline.signal);
+        postMs = performance.now() - postStart;
+        if (postOutcome === 'gone') answer.outcome = 'gone';
+        else if (postOutcome === 'failed') answer.outcome = 'post_failed';
+        else if (postOutcome === 'cancelled') answer.outcome = job.deadline.expired ? 'expired' : 'cancelled';
+      }
+    }
+    this.finish(job, startedAt, answer, postMs, postOutcome);
+  }
+
+  private async answer(job: Job): Promise<Answer> {
+    const { command, deadline } = job;
+    if (deadline.signal.aborted) return blankAnswer(deadline.expired ? 'expired' : 'cancelled');
+    const channel = this.o.channels.get(command.channel);
+    if (!channel) {
+      this.o.logger.warn('command names a channel this tunnel does not serve', { request_id: command.request_id, channel: command.channel });
+      return this.failureAnswer(command, new TunnelFailureError('client_internal', { kind: 'unknown' }), 0);
+    }
+    if (this.stopping) {
+      return this.failureAnswer(command, new TunnelFailureError('transport_closed', { kind: 'connection_closed' }), 0);
+    }
+    const mcpStart = performance.now();
+    if (command.command_type === 'session_termination') {
+      try {
+        const result = await channel.terminateSession(command.headers, deadline.signal);
+        return {
+          payload: this.payload(command, 'session_termination_response', result.status, result.headers),
+          outcome: 'ok',
+          notifications: [],
+          notificationCount: 0,
+          mcpMs: performance.now() - mcpStart,
+        };
+      } catch (err) {
+        if (deadline.signal.aborted || err instanceof DeadlineExceededError) return blankAnswer(deadline.expired ? 'expired' : 'cancelled');
+        const failure = err instanceof TunnelFailureError ? err : new TunnelFailureError('client_internal', { kind: 'unknown' });
+        return { ...this.failureAnswer(command, failure, performance.now() - mcpStart), payload: this.payload(command, 'session_termination_response', 502, {}) };
+      }
+    }
+
+    // Intermediate messages are posted in order, each before the terminal answer.
+    const captured: unknown[] = [];
+    let count = 0;
+    let chain: Promise<void> = Promise.resolve();
+    let notifyBroken = false;
+    const capture = this.o.trace.capturePayloads;
+    const onNotify = (message: JsonRpcMessage) => {
+      count++;
+      if (capture) captured.push(message);
+      if (notifyBroken) return;
+      const payload = this.payload(command, 'jsonrpc_notify', 200, {}, message as unknown as Record<string, unknown>);
+      chain = chain.then(async () => {
+        if (notifyBroken || deadline.signal.aborted) return;
+        const outcome = await this.o.poster.postNotify(payload, command.shard_token, deadline.signal);
+        // A lost notification skips the rest of this command's notifications, never its terminal answer.
+        if (outcome !== 'ok') notifyBroken = true;
+      });
+    };
+
+    let answer: Answer;
+    try {
+      const outcome = await channel.call({ message: command.jsonrpc, headers: command.headers, signal: deadline.signal, onNotify });
+      const mcpMs = performance.now() - mcpStart;
+      if (outcome.kind === 'ack') {
+        answer = { payload: this.payload(command, 'notify_ack', outcome.status, outcome.headers), outcome: 'ok', notifications: captured, notificationCount: count, mcpMs };
+      } else {
+        answer = {
+          payload: this.payload(command, 'jsonrpc_response', outcome.status, outcome.headers, outcome.json),
+          outcome: hasValidError(outcome.json) ? 'error' : 'ok',
+          notifications: captured,
+          notificationCount: count,
+          mcpMs,
+        };
+      }
+    } catch (err) {
+      const mcpMs = performance.now() - mcpStart;
+      if (deadline.signal.aborted || err instanceof DeadlineExceededError) {
+        answer = { ...blankAnswer(deadline.expired ? 'expired' : 'cancelled'), notifications: captured, notificationCount: count, mcpMs };
+      } else {
+        const failure = err instanceof TunnelFailureError ? err : new TunnelFailureError('client_internal', { kind: 'unknown' });
+        if (!(err instanceof TunnelFailureError)) this.o.logger.error(`MCP call failed unexpectedly: ${(err as Error).message}`, { request_id: command.request_id });
+        answer = { ...this.failureAnswer(command, failure, mcpMs), notifications: captured, notificationCount: count };
+      }
+    }
+    await chain;
+    return answer;
+  }
+
+  private failureAnswer(command: PolledCommand, failure: TunnelFailureError, mcpMs: number): Answer {
+    const id = command.command_type === 'jsonrpc' && isRequest(command.jsonrpc) ? command.jsonrpc.id : null;
+    const { resp_json, resp_code } = synthesizeFailure(id, failure.failure);
+    this.o.logger.warn(`answering with a tunnel failure (${failure.failure.source}${failure.failure.transport_error_kind ? '/' + failure.failure.transport_error_kind : ''})`, {
+      request_id: command.request_id,
+    });
+    return {
+      payload: this.payload(command, 'jsonrpc_response', resp_code, { 'Content-Type': ['application/json'] }, resp_json),
+      outcome: 'failure',
+      notifications: [],
+      notificationCount: 0,
+      mcpMs,
+    };
+  }
+
+  private payload(command: PolledCommand, type: ResponseType, code: number, headers: Headers, json?: Record<string, unknown>): TunnelResponsePayload {
+    const payload: TunnelResponsePayload = { request_id: command.request_id, channel: command.channel, resp_headers: headers, resp_code: code, resp_type: type };
+    if (json !== undefined) payload.resp_json = json;
+    return payload;
+  }
+
+  private finish(job: Job, startedAt: number, answer: Answer, postMs: number, postOutcome: PostOutcome | undefined): void {
+    const { command } = job;
+    const now = performance.now();
+    const message = command.command_type === 'jsonrpc' ? command.jsonrpc : undefined;
+    const method = message && 'method' in message ? message.method : undefined;
+    const durationMs = now - job.receivedAt;
+    const type = command.command_type;
+    this.o.metrics.commands.inc({ type, outcome: answer.outcome });
+    this.o.metrics.commandDuration.observe({ method: methodLabel(method ?? (type === 'session_termination' ? 'session_termination' : undefined)), outcome: answer.outcome }, durationMs / 1000);
+    const payload = answer.payload;
+    const respJson = payload?.resp_json as { error?: { code?: number; data?: { tunnel_failure?: TraceEntry['failure'] } } } | undefined;
+    const params = message && 'params' in message ? (message.params as Record<string, unknown> | undefined) : undefined;
+    const entry: TraceEntry = {
+      seq: this.o.trace.nextSeq(),
+      requestId: command.request_id,
+      channel: command.channel,
+      commandType: type,
+      receivedAt: job.receivedWall,
+      method,
+      toolName: method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined,
+      jsonrpcId: message && 'id' in message ? message.id : undefined,
+      sessionId: headerValue(command.headers, 'Mcp-Session-Id'),
+      phases: { queuedMs: Math.max(0, startedAt - job.receivedAt), mcpMs: answer.mcpMs, postMs },
+      durationMs,
+      outcome: answer.outcome,
+      respCode: postOutcome ? payload?.resp_code : undefined,
+      bytesIn: 0,
+      bytesOut: 0,
+      notifications: answer.notificationCount,
+      failure: respJson?.error?.data?.tunnel_failure,
+      errorCode: respJson?.error?.code,
+      respHeaders: payload?.resp_headers,
+    };
+    if (this.o.trace.capturePayloads) {
+      entry.request = message;
+      entry.response = payload?.resp_json;
+      entry.notificationPayloads = answer.notifications;
+    }
+    this.o.onTrace(this.o.trace.add(entry));
+  }
+
+  /** Stops taking new MCP work: queued commands are answered as failures rather than run. */
+  beginStop(): void {
+    this.stopping = true;
+  }
+
+  /** Resolves true once every accepted command finished, false after `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    if (this.accepted === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const idle = new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true)));
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const result = await Promise.race([idle, timeout]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  /** Cancels everything still running (last step of a stop). */
+  abortAll(): void {
+    this.hardStop.abort('shutdown');
+  }
+}
+
+function blankAnswer(outcome: TraceOutcome): Answer {
+  return { payload: undefined, outcome, notifications: [], notificationCount: 0, mcpMs: 0 };
+}

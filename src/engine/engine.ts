@@ -1,0 +1,325 @@
+/**
+ * TunnelEngine: one tunnel. It owns the MCP channels, the control-plane
+ * client, the poll loop, the dispatcher, the health server and the trace, and
+ * reports everything through typed events. It knows nothing about VS Code.
+ */
+import { EventEmitter } from 'node:events';
+import type { EngineConfig, McpTarget } from './config';
+import { ControlPlaneClient, ControlPlaneError, serverInfoHeader, type FailureKind } from './controlPlane';
+import { Dispatcher } from './dispatcher';
+import type { ChannelStatusEntry, EngineEvents, EngineState, EngineStatus, MetricsSnapshot } from './events';
+import { HealthServer, type Readiness } from './health';
+import { LatencyWindow } from './latency';
+import { Logger, type LogLevel } from './log';
+import type { McpChannel } from './mcp/channel';
+import { HttpChannel } from './mcp/http';
+import { StdioChannel } from './mcp/stdio';
+import { EngineMetrics } from './metrics';
+import { Poller, type PollerOptions } from './poller';
+import { ResponsePoster, type PosterOptions } from './responsePoster';
+import { TraceBuffer, type TraceEntry } from './trace';
+
+export interface EngineOptions {
+  logger?: Logger;
+  /** Builds a channel for a target; tests may wrap the real ones. */
+  channelFactory?: (target: McpTarget, logger: Logger) => McpChannel;
+  poller?: PollerOptions;
+  poster?: PosterOptions;
+  /** Emit a `metrics` event this often (0 = never). */
+  metricsIntervalMs?: number;
+  /** Total time a stop may take before children are killed (default 5000). */
+  stopTimeoutMs?: number;
+}
+
+export function defaultChannelFactory(target: McpTarget, logger: Logger): McpChannel {
+  return target.kind === 'stdio' ? new StdioChannel(target, logger.child(`mcp:${target.channel}`)) : new HttpChannel(target, logger.child(`mcp:${target.channel}`));
+}
+
+export declare interface TunnelEngine {
+  on<E extends keyof EngineEvents>(event: E, listener: EngineEvents[E]): this;
+  off<E extends keyof EngineEvents>(event: E, listener: EngineEvents[E]): this;
+  once<E extends keyof EngineEvents>(event: E, listener: EngineEvents[E]): this;
+  emit<E extends keyof EngineEvents>(event: E, ...args: Parameters<EngineEvents[E]>): boolean;
+}
+
+export class TunnelEngine extends EventEmitter {
+  readonly logger: Logger;
+  readonly metrics = new EngineMetrics();
+  readonly trace: TraceBuffer;
+  private readonly channels = new Map<string, McpChannel>();
+  private readonly client: ControlPlaneClient;
+  private readonly dispatcher: Dispatcher;
+  private readonly poller: Poller;
+  private health: HealthServer | undefined;
+  private readonly pollAbort = new AbortController();
+  private pollLoop: Promise<void> | undefined;
+  private metricsTimer: NodeJS.Timeout | undefined;
+  private readonly latency = new LatencyWindow();
+  private readonly bytes = { controlPlaneIn: 0, controlPlaneOut: 0, mcpIn: 0, mcpOut: 0 };
+  private readonly commandCounts: Record<string, number> = {};
+  private restarts = 0;
+  private readonly restartsSeen = new Map<string, number>();
+  private pollCycles = 0;
+
+  private started = false;
+  private stopped = false;
+  private everPolled = false;
+  private consecutivePollErrors = 0;
+  private readonly pollErrors: Partial<Record<FailureKind, number>> = {};
+  private authError: string | undefined;
+  private lastError: string | undefined;
+  private lastPollAt: number | undefined;
+  private retryAt: number | undefined;
+  private tunnelName: string | undefined;
+  private lastState: EngineState | undefined;
+  private lastReason: string | undefined;
+  private readyWaiters: (() => void)[] = [];
+
+  constructor(
+    readonly config: EngineConfig,
+    private readonly options: EngineOptions = {},
+  ) {
+    super();
+    this.logger = options.logger ?? Logger.create(config.log.level);
+    this.logger.addSecret(config.controlPlane.apiKey);
+    for (const value of Object.values(config.controlPlane.extraHeaders)) this.logger.addSecret(value);
+    this.logger.addSink((record) => this.emit('log', record));
+    this.trace = new TraceBuffer(config.trace.maxEntries, config.trace.capturePayloads);
+
+    const factory = options.channelFactory ?? defaultChannelFactory;
+    for (const target of config.mcp.targets) {
+      if (target.kind === 'http') for (const value of Object.values(target.headers)) this.logger.addSecret(value);
+      const channel = factory(target, this.logger);
+      channel.on('status', () => this.updateState());
+      channel.on('stderr', (line) => this.emit('mcpStderr', target.channel, line));
+      channel.on('bytes', (direction, count) => {
+        this.metrics.bytes.inc({ hop: 'mcp', direction }, count);
+        if (direction === 'in') this.bytes.mcpIn += count;
+        else this.bytes.mcpOut += count;
+      });
+      this.channels.set(target.channel, channel);
+    }
+    const declarations = [...this.channels.values()].map((c) => ({ name: c.name, procAffinity: c.procAffinity }));
+    this.client = new ControlPlaneClient(config.controlPlane, serverInfoHeader(declarations));
+    const poster = new ResponsePoster(this.client, this.logger.child('poster'), options.poster, (n) => {
+      this.metrics.bytes.inc({ hop: 'control_plane', direction: 'out' }, n);
+      this.bytes.controlPlaneOut += n;
+    });
+    this.dispatcher = new Dispatcher({
+      channels: this.channels,
+      poster,
+      logger: this.logger.child('dispatcher'),
+      metrics: this.metrics,
+      trace: this.trace,
+      maxInflight: config.controlPlane.maxInflightRequests,
+      maxConcurrent: config.mcp.maxConcurrentRequests,
+      onTrace: (entry) => this.onTrace(entry),
+    });
+    this.poller = new Poller(
+      this.client,
+      this.dispatcher,
+      this.logger.child('poller'),
+      this.metrics,
+      {
+        onSuccess: () => {
+          this.pollCycles++;
+          this.lastPollAt = Date.now();
+          this.retryAt = undefined;
+          if (!this.everPolled) this.logger.info('control plane answered the first poll');
+          this.everPolled = true;
+          if (this.consecutivePollErrors > 0 || this.authError) this.logger.info('control plane reachable again');
+          this.consecutivePollErrors = 0;
+          this.authError = undefined;
+          this.updateState();
+        },
+        onError: (error, retryInMs) => this.onPollError(error, retryInMs),
+      },
+      options.poller,
+    );
+  }
+
+  /** Starts channels, fetches tunnel metadata, binds health and begins polling. Resolves once polling has begun. */
+  async start(): Promise<void> {
+    if (this.started) throw new Error('engine already started');
+    this.started = true;
+    this.updateState();
+    const cp = this.config.controlPlane;
+    if (this.config.health) {
+      this.health = new HealthServer(this.config.health.listenAddr, () => this.readiness(), this.metrics.registry, this.logger.child('health'), this.config.health.urlFile);
+      await this.health.start();
+    }
+    for (const channel of this.channels.values()) {
+      channel.start().catch((err: Error) => this.logger.error(`MCP channel "${channel.name}" failed to start: ${err.message}`));
+    }
+    try {
+      const meta = await this.client.getMetadata(this.pollAbort.signal);
+      this.tunnelName = typeof meta.name === 'string' ? meta.name : undefined;
+      this.logger.info('connected to the control plane', { tunnel_id: cp.tunnelId, tunnel_name: this.tunnelName ?? '' });
+    } catch (err) {
+      if (err instanceof ControlPlaneError && (err.kind === 'auth' || err.kind === 'not_found')) {
+        this.onPollError(err, 0);
+      } else if (!this.pollAbort.signal.aborted) {
+        this.logger.warn(`could not fetch tunnel metadata: ${(err as Error).message}; polling anyway`);
+      }
+    }
+    this.pollLoop = this.poller.run(this.pollAbort.signal);
+    if (this.options.metricsIntervalMs) {
+      this.metricsTimer = setInterval(() => this.emit('metrics', this.snapshot()), this.options.metricsIntervalMs);
+      this.metricsTimer.unref();
+    }
+    this.updateState();
+  }
+
+  /** Resolves the first time the tunnel is ready. */
+  whenReady(): Promise<void> {
+    if (this.lastState === 'ready') return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  get healthUrl(): string | undefined {
+    return this.health?.url;
+  }
+
+  setLogLevel(level: LogLevel): void {
+    this.logger.setLevel(level);
+    this.logger.info(`log level set to ${level}`);
+  }
+
+  setCapturePayloads(on: boolean): void {
+    this.trace.capturePayloads = on;
+  }
+
+  /**
+   * Graceful stop within `stopTimeoutMs`: stop polling, let running commands
+   * finish, answer the rest as failures, close the MCP servers (whole process
+   * groups), then cancel whatever is left.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const budget = this.options.stopTimeoutMs ?? 5000;
+    const began = Date.now();
+    const left = () => Math.max(0, budget - (Date.now() - began));
+    this.pollAbort.abort();
+    if (this.metricsTimer) clearInterval(this.metricsTimer);
+    await this.dispatcher.drain(Math.min(1500, left() * 0.3));
+    this.dispatcher.beginStop();
+    await Promise.allSettled([...this.channels.values()].map((c) => c.close()));
+    await this.dispatcher.drain(Math.min(1000, left() - 200));
+    this.dispatcher.abortAll();
+    await this.pollLoop?.catch(() => undefined);
+    await this.health?.close();
+    await this.client.close();
+    this.updateState();
+    this.logger.info('tunnel stopped');
+  }
+
+  status(): EngineStatus {
+    const { state, reason } = this.deriveState();
+    return {
+      state,
+      reason,
+      tunnelId: this.config.controlPlane.tunnelId,
+      tunnelName: this.tunnelName,
+      controlPlane: safeOrigin(this.config.controlPlane.baseUrl),
+      healthUrl: this.health?.url,
+      lastPollAt: this.lastPollAt,
+      consecutivePollErrors: this.consecutivePollErrors,
+      pollErrors: { ...this.pollErrors },
+      lastError: this.lastError,
+      retryAt: this.retryAt,
+      channels: this.channelStatuses(),
+    };
+  }
+
+  snapshot(): MetricsSnapshot {
+    return {
+      time: Date.now(),
+      commands: { ...this.commandCounts },
+      inFlight: this.dispatcher.inFlight,
+      queued: this.dispatcher.queued,
+      running: this.dispatcher.running,
+      queueCapacity: this.config.controlPlane.maxInflightRequests,
+      workers: this.config.mcp.maxConcurrentRequests,
+      latencyMs: this.latency.percentiles(),
+      bytes: { ...this.bytes },
+      pollCycles: this.pollCycles,
+      mcpRestarts: this.restarts,
+    };
+  }
+
+  readiness(): Readiness {
+    const { state, reason } = this.deriveState();
+    return { ready: state === 'ready', reason };
+  }
+
+  private channelStatuses(): ChannelStatusEntry[] {
+    return [...this.channels.entries()].map(([channel, c]) => ({ channel, ...c.status() }));
+  }
+
+  private onTrace(entry: TraceEntry): void {
+    this.commandCounts[entry.outcome] = (this.commandCounts[entry.outcome] ?? 0) + 1;
+    if (entry.outcome !== 'expired' && entry.outcome !== 'cancelled') this.latency.add(entry.durationMs);
+    this.emit('trace', entry);
+  }
+
+  private onPollError(error: ControlPlaneError, retryInMs: number): void {
+    this.consecutivePollErrors++;
+    this.pollErrors[error.kind] = (this.pollErrors[error.kind] ?? 0) + 1;
+    this.lastError = error.message;
+    this.retryAt = retryInMs > 0 ? Date.now() + retryInMs : undefined;
+    if (error.kind === 'auth') this.authError = error.message;
+    else if (error.kind === 'not_found') this.authError = `${error.message}: check the tunnel id, and that it belongs to the key's organization and workspace`;
+    this.updateState();
+  }
+
+  private deriveState(): { state: EngineState; reason: string } {
+    if (!this.started || this.stopped) return { state: 'stopped', reason: 'tunnel is stopped' };
+    if (this.authError) return { state: 'auth_error', reason: `auth error: ${this.authError}` };
+    const statuses = this.channelStatuses();
+    const restarting = statuses.find((s) => s.state === 'restarting');
+    if (restarting) {
+      return { state: 'restarting', reason: `MCP server "${restarting.channel}" restarting${restarting.attempt ? ` (attempt ${restarting.attempt})` : ''}${restarting.reason ? `: ${restarting.reason}` : ''}` };
+    }
+    const crashed = statuses.find((s) => s.state === 'crashed' || s.state === 'stopped');
+    if (crashed) {
+      const what = crashed.state === 'crashed' ? 'crashed' : 'not started';
+      return { state: this.everPolled ? 'degraded' : 'starting', reason: `MCP server "${crashed.channel}" ${what}${crashed.reason ? `: ${crashed.reason}` : ''}` };
+    }
+    if (this.consecutivePollErrors > 0) return { state: this.everPolled ? 'degraded' : 'starting', reason: `control plane unreachable: ${this.lastError ?? 'no answer'}` };
+    if (!this.everPolled) return { state: 'starting', reason: 'waiting for the control plane to answer a poll' };
+    const starting = statuses.find((s) => s.state === 'starting');
+    if (starting) return { state: 'starting', reason: `MCP server "${starting.channel}" starting` };
+    return { state: 'ready', reason: 'ready' };
+  }
+
+  private updateState(): void {
+    const { state, reason } = this.deriveState();
+    this.metrics.up.set(state === 'ready' ? 1 : 0);
+    for (const s of this.channelStatuses()) {
+      const seen = this.restartsSeen.get(s.channel) ?? 0;
+      if (s.restarts > seen) {
+        this.metrics.mcpRestarts.inc({ channel: s.channel }, s.restarts - seen);
+        this.restarts += s.restarts - seen;
+        this.restartsSeen.set(s.channel, s.restarts);
+      }
+    }
+    if (state === this.lastState && reason === this.lastReason) return;
+    this.lastState = state;
+    this.lastReason = reason;
+    if (state === 'ready') {
+      const waiters = this.readyWaiters;
+      this.readyWaiters = [];
+      for (const w of waiters) w();
+    }
+    this.emit('state', this.status());
+  }
+}
+
+function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '(invalid URL)';
+  }
+}

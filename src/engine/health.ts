@@ -1,0 +1,106 @@
+/**
+ * /healthz, /readyz and /metrics on a loopback address. Requests naming any
+ * other Host are refused, so a web page cannot reach it through DNS rebinding.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { writeFile, rename } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { Logger } from './log';
+
+export interface Readiness {
+  ready: boolean;
+  /** One line saying why not ready. */
+  reason: string;
+}
+
+export function splitHostPort(addr: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(addr.trim());
+  if (!m) throw new Error(`"${addr}" is not host:port (for example 127.0.0.1:8080, or port 0 for any free port)`);
+  const port = Number(m[3]);
+  if (port > 65535) throw new Error(`port ${port} in "${addr}" is out of range`);
+  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
+}
+
+export class HealthServer {
+  private server: Server | undefined;
+  private allowedHosts = new Set<string>();
+  url = '';
+
+  constructor(
+    private readonly listenAddr: string,
+    private readonly readiness: () => Readiness,
+    private readonly registry: Registry,
+    private readonly logger: Logger,
+    private readonly urlFile?: string,
+  ) {}
+
+  async start(): Promise<string> {
+    const { host, port } = splitHostPort(this.listenAddr);
+    const server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    const bound = server.address() as AddressInfo;
+    const hostPart = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+    const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : hostPart;
+    this.url = `http://${urlHost}:${bound.port}`;
+    for (const h of [`${hostPart}:${bound.port}`, `localhost:${bound.port}`, `127.0.0.1:${bound.port}`, `[::1]:${bound.port}`]) this.allowedHosts.add(h.toLowerCase());
+    if (this.urlFile) {
+      // Written atomically with owner-only permissions once the port is known.
+      const tmp = `${this.urlFile}.${process.pid}.tmp`;
+      await writeFile(tmp, `${this.url}\n`, { mode: 0o600 });
+      await rename(tmp, this.urlFile);
+    }
+    this.logger.info('health server listening', { url: this.url });
+    return this.url;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (!this.allowedHosts.has(host)) {
+      res.writeHead(403, { 'Content-Type': 'text/plain' }).end('forbidden: Host must be the loopback address this server is bound to\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('method not allowed\n');
+      return;
+    }
+    const path = (req.url ?? '/').split('?')[0];
+    switch (path) {
+      case '/healthz':
+        res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok\n');
+        return;
+      case '/readyz': {
+        const r = this.readiness();
+        res.writeHead(r.ready ? 200 : 503, { 'Content-Type': 'text/plain' }).end(`${r.ready ? 'ready' : r.reason}\n`);
+        return;
+      }
+      case '/metrics': {
+        try {
+          const body = await this.registry.metrics();
+          res.writeHead(200, { 'Content-Type': this.registry.contentType }).end(body);
+        } catch (err) {
+          res.writeHead(500, { 'Content-Type': 'text/plain' }).end('metrics unavailable\n');
+          this.logger.error(`metrics rendering failed: ${(err as Error).message}`);
+        }
+        return;
+      }
+      default:
+        res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found: try /healthz, /readyz or /metrics\n');
+    }
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

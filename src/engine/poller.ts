@@ -1,0 +1,74 @@
+/**
+ * The single long-poll loop. It asks only for as many commands as the local
+ * queue can take, hands every command of a batch to the dispatcher, and backs
+ * off on failures: capped exponential with jitter, Retry-After as a minimum,
+ * and a slow cadence while the control plane refuses our credentials.
+ */
+import { POLL_LIMIT_MAX } from '../protocol/wire';
+import { Backoff, sleep } from './backoff';
+import { ControlPlaneError, type ControlPlaneClient } from './controlPlane';
+import type { Dispatcher } from './dispatcher';
+import type { Logger } from './log';
+import type { EngineMetrics } from './metrics';
+
+export interface PollerHooks {
+  onSuccess(commandCount: number): void;
+  onError(error: ControlPlaneError, retryInMs: number): void;
+}
+
+export interface PollerOptions {
+  backoff?: { initialMs: number; maxMs: number };
+  /** 401/403/404 need an operator: retry slowly. */
+  authBackoff?: { initialMs: number; maxMs: number };
+  retryAfterCapMs?: number;
+}
+
+export class Poller {
+  private readonly backoff: Backoff;
+  private readonly authBackoff: Backoff;
+  private readonly retryAfterCapMs: number;
+
+  constructor(
+    private readonly client: ControlPlaneClient,
+    private readonly dispatcher: Dispatcher,
+    private readonly logger: Logger,
+    private readonly metrics: EngineMetrics,
+    private readonly hooks: PollerHooks,
+    options: PollerOptions = {},
+  ) {
+    this.backoff = new Backoff(options.backoff ?? { initialMs: 250, maxMs: 30_000 });
+    this.authBackoff = new Backoff(options.authBackoff ?? { initialMs: 15_000, maxMs: 300_000 });
+    this.retryAfterCapMs = options.retryAfterCapMs ?? 300_000;
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await this.dispatcher.waitForSlot(signal);
+      if (signal.aborted) break;
+      const limit = Math.min(POLL_LIMIT_MAX, this.dispatcher.availableSlots());
+      try {
+        const { receivedAt, commands } = await this.client.poll(limit, signal);
+        this.metrics.pollCycles.inc();
+        this.metrics.lastPollSuccess.set(Date.now() / 1000);
+        this.backoff.reset();
+        this.authBackoff.reset();
+        // Every command of the batch is accepted, even beyond `limit`.
+        if (commands.length) this.dispatcher.submitBatch(commands, receivedAt);
+        this.hooks.onSuccess(commands.length);
+      } catch (err) {
+        if (signal.aborted) break;
+        const error =
+          err instanceof ControlPlaneError ? err : new ControlPlaneError('network', undefined, undefined, `poll failed: ${(err as Error).message}`);
+        this.metrics.pollErrors.inc({ kind: error.kind });
+        const needsOperator = error.kind === 'auth' || error.kind === 'not_found';
+        const delay = Math.max(
+          needsOperator ? this.authBackoff.next() : this.backoff.next(),
+          Math.min(error.retryAfterMs ?? 0, this.retryAfterCapMs),
+        );
+        this.hooks.onError(error, delay);
+        this.logger.log(needsOperator ? 'error' : 'warn', `${error.message}; retrying in ${Math.round(delay)} ms`);
+        await sleep(delay, signal);
+      }
+    }
+  }
+}

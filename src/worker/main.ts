@@ -1,0 +1,66 @@
+/**
+ * Entry point of a tunnel worker: forked by the extension host (one per
+ * running profile), it runs one TunnelEngine and reports over IPC.
+ */
+import { TunnelEngine } from '../engine/engine';
+import { IPC_VERSION, isHostMessage, type HostMessage, type WorkerMessage } from './ipc';
+
+let engine: TunnelEngine | undefined;
+
+function send(message: WorkerMessage): void {
+  if (process.connected) process.send!(message);
+}
+
+async function handle(message: HostMessage): Promise<void> {
+  switch (message.type) {
+    case 'start': {
+      if (engine) return;
+      if (message.version !== IPC_VERSION) {
+        send({ type: 'fatal', message: `worker speaks IPC version ${IPC_VERSION}, host sent ${message.version}: reinstall the extension` });
+        process.exit(2);
+      }
+      engine = new TunnelEngine(message.config, { metricsIntervalMs: message.metricsIntervalMs ?? 1000 });
+      engine.on('state', (status) => send({ type: 'state', status }));
+      engine.on('trace', (entry) => send({ type: 'trace', entry }));
+      engine.on('metrics', (snapshot) => send({ type: 'metrics', snapshot }));
+      engine.on('log', (record) => send({ type: 'log', record }));
+      engine.on('mcpStderr', (channel, line) => send({ type: 'mcpStderr', channel, line }));
+      try {
+        await engine.start();
+        send({ type: 'started', healthUrl: engine.healthUrl, pid: process.pid });
+      } catch (err) {
+        send({ type: 'fatal', message: (err as Error).message });
+        await engine.stop().catch(() => undefined);
+        process.exit(2);
+      }
+      return;
+    }
+    case 'stop':
+      await shutdown();
+      return;
+    case 'setLogLevel':
+      engine?.setLogLevel(message.level);
+      return;
+    case 'setCapturePayloads':
+      engine?.setCapturePayloads(message.on);
+      return;
+  }
+}
+
+let stopping: Promise<void> | undefined;
+function shutdown(): Promise<void> {
+  stopping ??= (async () => {
+    await engine?.stop().catch(() => undefined);
+    send({ type: 'stopped' });
+    process.exit(0);
+  })();
+  return stopping;
+}
+
+process.on('message', (message) => {
+  if (isHostMessage(message)) void handle(message);
+});
+// Losing the host means nobody can stop us: stop on our own.
+process.on('disconnect', () => void shutdown());
+process.on('SIGTERM', () => void shutdown());
+process.on('SIGINT', () => void shutdown());
