@@ -1,0 +1,94 @@
+/**
+ * The whole tunnel in one process: a relay (local control plane + MCP front
+ * door) and an engine polling it, in front of one MCP server.
+ */
+import { splitCommand } from '../engine/mcp/argv';
+import type { EngineConfig, McpTarget } from '../engine/config';
+import { DEFAULTS } from '../engine/config';
+import { TunnelEngine } from '../engine/engine';
+import type { Logger } from '../engine/log';
+import { Relay } from '../relay/relay';
+
+export interface LoopbackOptions {
+  mcpCommand?: string;
+  mcpServerUrl?: string;
+  /** Relay address (host:port). */
+  listen: string;
+  frontDoorAuth: 'bearer' | 'none';
+  healthListen: string;
+  healthUrlFile?: string;
+  logger: Logger;
+  capturePayloads?: boolean;
+  maxConcurrentRequests?: number;
+  maxInflightRequests?: number;
+}
+
+export interface LoopbackInfo {
+  mcp_url: string;
+  control_plane_base_url: string;
+  tunnel_id: string;
+  health_url: string;
+  front_door_token?: string;
+}
+
+export interface Loopback {
+  relay: Relay;
+  engine: TunnelEngine;
+  info: LoopbackInfo;
+  stop(): Promise<void>;
+}
+
+export function targetFromFlags(mcpCommand: string | undefined, mcpServerUrl: string | undefined): McpTarget {
+  if (mcpCommand && mcpServerUrl) throw new Error('give either --mcp-command or --mcp-server-url, not both');
+  if (mcpCommand) return { kind: 'stdio', channel: 'main', argv: splitCommand(mcpCommand), env: {} };
+  if (mcpServerUrl) {
+    if (!/^https?:\/\//.test(mcpServerUrl)) throw new Error(`--mcp-server-url "${mcpServerUrl}" must start with http:// or https://`);
+    return { kind: 'http', channel: 'main', url: mcpServerUrl, headers: {}, tls: {} };
+  }
+  throw new Error('loopback needs an MCP server: pass --mcp-command "node server.js" or --mcp-server-url http://127.0.0.1:3000/mcp');
+}
+
+export async function startLoopback(options: LoopbackOptions): Promise<Loopback> {
+  const target = targetFromFlags(options.mcpCommand, options.mcpServerUrl);
+  const relay = new Relay({ listen: options.listen, frontDoorAuth: options.frontDoorAuth, logger: options.logger.child('relay') });
+  const started = await relay.start();
+  const config: EngineConfig = {
+    controlPlane: {
+      baseUrl: started.url,
+      tunnelId: started.tunnelId,
+      apiKey: started.apiKey,
+      extraHeaders: {},
+      tls: {},
+      pollTimeoutMs: DEFAULTS.pollTimeoutMs,
+      maxInflightRequests: options.maxInflightRequests ?? 256,
+    },
+    mcp: { targets: [target], maxConcurrentRequests: options.maxConcurrentRequests ?? 64 },
+    health: { listenAddr: options.healthListen, urlFile: options.healthUrlFile },
+    log: { level: options.logger.level },
+    // Loopback traffic stays on this machine, so payloads are captured for debugging.
+    trace: { capturePayloads: options.capturePayloads ?? true, maxEntries: DEFAULTS.traceMaxEntries },
+  };
+  const engine = new TunnelEngine(config, { logger: options.logger.child('engine') });
+  try {
+    await engine.start();
+  } catch (err) {
+    await relay.close();
+    throw err;
+  }
+  const info: LoopbackInfo = {
+    mcp_url: started.mcpUrl,
+    control_plane_base_url: started.url,
+    tunnel_id: started.tunnelId,
+    health_url: engine.healthUrl ?? '',
+  };
+  if (options.frontDoorAuth === 'bearer' && started.frontDoorToken) info.front_door_token = started.frontDoorToken;
+  return {
+    relay,
+    engine,
+    info,
+    async stop() {
+      await engine.stop();
+      await relay.close();
+    },
+  };
+}

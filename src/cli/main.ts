@@ -1,0 +1,147 @@
+/**
+ * `mcp-tunnel`: the headless front of the same engine the editor runs.
+ *   run | doctor | init | relay | loopback | demo
+ */
+import { parseArgs } from 'node:util';
+import { isLogLevel, type LogLevel } from '../engine/log';
+import { CLIENT_VERSION } from '../version';
+import { runDemo } from './demo';
+import { startLoopback } from './loopback';
+import { createCliLogger, EXIT_CONFIG, EXIT_RUNTIME, onShutdownSignal, UsageError } from './output';
+import { runRelayCommand } from './relayCommand';
+import { runRunCommand, runDoctorCommand, runInitCommand } from './profileCommands';
+
+const HELP = `mcp-tunnel ${CLIENT_VERSION}: connect a private MCP server to hosted agents through the Secure MCP Tunnel
+
+Usage:
+  mcp-tunnel run      [--profile NAME | --profile-file FILE] [overrides]   run the tunnel daemon
+  mcp-tunnel doctor   [--profile NAME | --profile-file FILE] [--explain] [--json]
+  mcp-tunnel init     --sample stdio-local|remote-http|enterprise-proxy --profile NAME [--force]
+  mcp-tunnel relay    [--listen 127.0.0.1:0] [--tunnel-id ID] [--front-door-auth bearer|none] [--print-json]
+  mcp-tunnel loopback (--mcp-command CMD | --mcp-server-url URL) [--listen …] [--front-door-auth …] [--print-json]
+  mcp-tunnel demo     [--once]
+
+Overrides (flags > env > YAML profile > defaults):
+  --tunnel-id ID  --base-url URL  --mcp-command CMD  --mcp-server-url URL
+  --health-listen HOST:PORT  --log-level debug|info|warn|error  --log-format text|json
+
+Environment: CONTROL_PLANE_BASE_URL, CONTROL_PLANE_TUNNEL_ID, CONTROL_PLANE_API_KEY
+(or OPENAI_API_KEY), MCP_COMMAND, MCP_SERVER_URL, HEALTH_LISTEN_ADDR, LOG_LEVEL, …
+API keys are never accepted as flags: use the environment or a file: reference.
+`;
+
+const OPTIONS = {
+  profile: { type: 'string' },
+  'profile-file': { type: 'string' },
+  'tunnel-id': { type: 'string' },
+  'base-url': { type: 'string' },
+  'mcp-command': { type: 'string' },
+  'mcp-server-url': { type: 'string' },
+  'health-listen': { type: 'string' },
+  'health-url-file': { type: 'string' },
+  'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
+  listen: { type: 'string' },
+  'front-door-auth': { type: 'string' },
+  'print-json': { type: 'boolean' },
+  explain: { type: 'boolean' },
+  json: { type: 'boolean' },
+  sample: { type: 'string' },
+  dir: { type: 'string' },
+  force: { type: 'boolean' },
+  once: { type: 'boolean' },
+  'api-key': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+export type CliValues = ReturnType<typeof parseCli>['values'];
+
+function parseCli(argv: string[]) {
+  return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+}
+
+function logLevelOf(values: CliValues, fallback: LogLevel = 'info'): LogLevel {
+  const level = values['log-level'] ?? process.env.LOG_LEVEL ?? fallback;
+  if (!isLogLevel(level)) throw new UsageError(`log level "${level}" is not one of debug, info, warn, error`);
+  return level;
+}
+
+function frontDoorAuthOf(values: CliValues): 'bearer' | 'none' {
+  const auth = values['front-door-auth'] ?? 'bearer';
+  if (auth !== 'bearer' && auth !== 'none') throw new UsageError(`--front-door-auth must be bearer or none, not "${auth}"`);
+  return auth;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseCli(argv);
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}. Run "mcp-tunnel --help" for usage.`);
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    process.stdout.write(`${CLIENT_VERSION}\n`);
+    return 0;
+  }
+  const command = positionals[0];
+  if (values.help || !command) {
+    process.stdout.write(HELP);
+    return command || values.help ? 0 : EXIT_CONFIG;
+  }
+  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}". Run "mcp-tunnel --help" for usage.`);
+  const format = values['log-format'] === 'json' ? 'json' : 'text';
+
+  switch (command) {
+    case 'run':
+      return runRunCommand(values);
+    case 'doctor':
+      return runDoctorCommand(values);
+    case 'init':
+      return runInitCommand(values);
+    case 'relay':
+      return runRelayCommand(values, createCliLogger(logLevelOf(values), format), frontDoorAuthOf(values));
+    case 'loopback': {
+      const logger = createCliLogger(logLevelOf(values), format);
+      const loopback = await startLoopback({
+        mcpCommand: values['mcp-command'],
+        mcpServerUrl: values['mcp-server-url'],
+        listen: values.listen ?? '127.0.0.1:0',
+        frontDoorAuth: frontDoorAuthOf(values),
+        healthListen: values['health-listen'] ?? '127.0.0.1:0',
+        healthUrlFile: values['health-url-file'],
+        logger,
+      });
+      onShutdownSignal(() => loopback.stop());
+      await loopback.engine.whenReady();
+      if (values['print-json']) process.stdout.write(JSON.stringify(loopback.info) + '\n');
+      logger.info('loopback tunnel ready', { mcp_url: loopback.info.mcp_url, health_url: loopback.info.health_url });
+      return -1;
+    }
+    case 'demo': {
+      const logger = createCliLogger(logLevelOf(values, 'warn'), format);
+      const loopback = await runDemo({ once: values.once ?? false, logger, listen: values.listen ?? '127.0.0.1:0', healthListen: values['health-listen'] ?? '127.0.0.1:0' });
+      if (values.once) {
+        await loopback.stop();
+        return 0;
+      }
+      onShutdownSignal(() => loopback.stop());
+      return -1;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}": use run, doctor, init, relay, loopback or demo`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // -1: a long-running command; it exits from its signal handler.
+    if (code >= 0) process.exit(code);
+  },
+  (err: Error & { field?: string }) => {
+    const isConfig = err instanceof UsageError || err.name === 'ConfigError';
+    process.stderr.write(`mcp-tunnel: ${err.message}\n`);
+    process.exit(isConfig ? EXIT_CONFIG : EXIT_RUNTIME);
+  },
+);
