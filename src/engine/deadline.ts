@@ -44,6 +44,8 @@ export class Deadline {
   readonly signal: AbortSignal;
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
+  private parent: AbortSignal | undefined;
+  private readonly onParentAbort = () => this.controller.abort('shutdown');
 
   /** `at` is a performance.now() timestamp, or undefined for no deadline. */
   constructor(readonly at: number | undefined, parent?: AbortSignal) {
@@ -58,7 +60,10 @@ export class Deadline {
     }
     if (parent) {
       if (parent.aborted) this.controller.abort('shutdown');
-      else parent.addEventListener('abort', () => this.controller.abort('shutdown'), { once: true, signal: this.signal });
+      else {
+        this.parent = parent;
+        parent.addEventListener('abort', this.onParentAbort, { once: true });
+      }
     }
   }
 
@@ -79,5 +84,7 @@ export class Deadline {
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.parent?.removeEventListener('abort', this.onParentAbort);
+    this.parent = undefined;
   }
 }

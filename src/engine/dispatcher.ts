@@ -5,6 +5,7 @@
  * waits for a free slot before asking for more. Every command gets exactly
  * one terminal response unless its deadline passed.
  */
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { hasValidError, isRequest, type JsonRpcMessage } from '../protocol/jsonrpc';
 import { decodeCommand, headerValue, type PolledCommand, type TunnelResponsePayload, type ResponseType, type Headers } from '../protocol/wire';
@@ -53,6 +54,8 @@ export class Dispatcher {
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly o: DispatcherOptions) {
+    // Every in-flight command listens for the stop; thousands may legitimately wait at once.
+    setMaxListeners(0, this.hardStop.signal);
     o.metrics.queueCapacity.set(o.maxInflight);
     o.metrics.workersTotal.set(o.maxConcurrent);
   }

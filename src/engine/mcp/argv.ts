@@ -27,13 +27,16 @@ export function splitCommand(command: string): string[] {
       }
       i++;
     } else if (ch === '\\') {
-      inWord = true;
       if (i + 1 >= n) {
         throw new Error('MCP command ends with a lone backslash: remove it, or write \\\\ for a literal backslash');
       }
       const next = command[i + 1];
-      // Backslash-newline is a line continuation, as in sh.
-      if (next !== '\n') current += next;
+      // Backslash-newline is a line continuation, as in sh: it neither adds
+      // text nor starts a word.
+      if (next !== '\n') {
+        inWord = true;
+        current += next;
+      }
       i += 2;
     } else if (ch === "'") {
       inWord = true;

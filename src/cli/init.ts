@@ -1,0 +1,212 @@
+/**
+ * `mcp-tunnel init`: writes a commented reference-format YAML profile that
+ * the loader accepts as written. The API key is always a reference
+ * (`env:CONTROL_PLANE_API_KEY`); the file is created owner-only (0600).
+ */
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import YAML from 'yaml';
+import { TUNNEL_ID_PATTERN } from '../protocol/wire';
+import { ConfigError, fromZod } from '../profiles/errors';
+import { TunnelProfileSchema } from '../profiles/schema';
+import type { Env } from '../profiles/secrets';
+import { checkProfileName, parseYamlProfile, profileDirectory } from '../profiles/yaml';
+
+export const INIT_SAMPLES = ['stdio-local', 'remote-http', 'enterprise-proxy'] as const;
+export type InitSample = (typeof INIT_SAMPLES)[number];
+
+export interface InitOptions {
+  sample: InitSample;
+  /** Profile name; the file is `<dir>/<profile>.yaml`. */
+  profile: string;
+  /** Defaults to `$XDG_CONFIG_HOME/tunnel-client`, else `~/.config/tunnel-client`. */
+  dir?: string;
+  force?: boolean;
+  tunnelId?: string;
+  mcpCommand?: string;
+  mcpServerUrl?: string;
+  env?: Env;
+  homedir?: string;
+}
+
+export interface InitResult {
+  file: string;
+  content: string;
+  /** True when an existing file was replaced (only with force). */
+  overwritten: boolean;
+}
+
+const DEFAULT_COMMAND = 'npx -y @modelcontextprotocol/server-everything';
+const DEFAULT_LOCAL_URL = 'http://127.0.0.1:3000/mcp';
+const DEFAULT_ENTERPRISE_URL = 'https://mcp.internal.example/mcp';
+
+/** A scalar as YAML writes it (quoted only when it must be). */
+function scalar(value: string): string {
+  return YAML.stringify(value, { lineWidth: 0 }).trimEnd();
+}
+
+function tunnelIdLines(tunnelId: string | undefined): string[] {
+  return tunnelId !== undefined
+    ? ['  # From the Platform tunnel settings. Env: CONTROL_PLANE_TUNNEL_ID', `  tunnel_id: ${scalar(tunnelId)}`]
+    : [
+        '  # From the Platform tunnel settings: tunnel_ followed by 32 lowercase letters',
+        '  # or digits. Uncomment and fill in, or export CONTROL_PLANE_TUNNEL_ID.',
+        '  # tunnel_id: tunnel_<32 lowercase letters or digits>',
+      ];
+}
+
+/** The profile text for a sample; pure, so it can be previewed and tested. */
+export function renderProfileYaml(opts: Omit<InitOptions, 'dir' | 'force' | 'env' | 'homedir'>): string {
+  const { sample, profile } = opts;
+  const header = [
+    `# MCP Tunnel profile "${profile}" (sample: ${sample}), written by mcp-tunnel init.`,
+    '# Same format as the reference tunnel-client daemon (config_version 1).',
+    '# Every key can be overridden by its env var or a command-line flag',
+    '# (flags > env > this file > defaults). Check it with:',
+    `#   mcp-tunnel doctor --profile ${profile}`,
+    'config_version: 1',
+    '',
+  ];
+  const controlPlane = [
+    'control_plane:',
+    '  # Host root of the control plane, without /v1. Env: CONTROL_PLANE_BASE_URL',
+    '  base_url: https://api.openai.com',
+    ...tunnelIdLines(opts.tunnelId),
+    '  # A runtime key with Tunnels Read + Use; never an admin key. Keep the key',
+    '  # itself out of this file: env:NAME reads a variable, file:/path a file.',
+    '  api_key: env:CONTROL_PLANE_API_KEY',
+  ];
+  const tuning = [
+    '  # Commands accepted but not yet finished (1..10000).',
+    '  max_inflight_requests: 20',
+    '  # Long-poll wait per request: a number and one unit (ms, s, m).',
+    '  poll_timeout: 30s',
+    '',
+  ];
+  const health = [
+    'health:',
+    '  # /healthz, /readyz and /metrics. Port 0 picks a free port; an empty',
+    '  # value ("") turns the health server off.',
+    '  listen_addr: 127.0.0.1:8080',
+    '',
+  ];
+  const log = (format: 'text' | 'json') => ['log:', '  level: info     # debug | info | warn | error', `  format: ${format}    # text | json`, ''];
+
+  switch (sample) {
+    case 'stdio-local':
+      return [
+        ...header,
+        ...controlPlane,
+        ...tuning,
+        ...health,
+        ...log('text'),
+        'mcp:',
+        '  # A stdio MCP server started by the tunnel. The command line is split',
+        '  # like a shell would split it, but never run by a shell.',
+        '  commands:',
+        '    - channel: main',
+        `      command: ${scalar(opts.mcpCommand ?? DEFAULT_COMMAND)}`,
+        '  # MCP requests running at once (1..1000).',
+        '  max_concurrent_requests: 10',
+        '',
+      ].join('\n');
+    case 'remote-http':
+      return [
+        ...header,
+        ...controlPlane,
+        ...tuning,
+        ...health,
+        ...log('text'),
+        'mcp:',
+        '  # A private Streamable HTTP MCP server, reached from this machine.',
+        '  server_urls:',
+        '    - channel: main',
+        `      url: ${scalar(opts.mcpServerUrl ?? DEFAULT_LOCAL_URL)}`,
+        '      # mTLS to the MCP server (its own certificate, not the control plane one):',
+        '      # client_cert: /path/mcp-cert.pem',
+        '      # client_key: /path/mcp-key.pem',
+        '  # Headers sent only to the MCP server; values may be env:NAME references.',
+        '  # extra_headers:',
+        '  #   Authorization: env:MCP_SERVER_AUTHORIZATION',
+        '  max_concurrent_requests: 10',
+        '',
+      ].join('\n');
+    case 'enterprise-proxy':
+      return [
+        ...header,
+        ...controlPlane,
+        '  # mTLS to the control plane. With a client certificate the hosted default',
+        '  # base_url becomes https://mtls.api.openai.com.',
+        '  # client_cert: /etc/mcp-tunnel/control-plane-cert.pem',
+        '  # client_key: /etc/mcp-tunnel/control-plane-key.pem',
+        ...tuning,
+        '# Extra CA certificates added to the system trust, e.g. the root of a',
+        '# TLS-inspecting proxy. Applies to the MCP servers too unless mcp.ca_bundle is set.',
+        '# ca_bundle: /etc/ssl/certs/corp-root.pem',
+        '# Outbound proxy for the control-plane hop. An unset variable means no proxy.',
+        'http_proxy: env:HTTPS_PROXY',
+        '',
+        ...health,
+        ...log('json'),
+        'mcp:',
+        '  server_urls:',
+        '    - channel: main',
+        `      url: ${scalar(opts.mcpServerUrl ?? DEFAULT_ENTERPRISE_URL)}`,
+        '      # client_cert: /etc/mcp-tunnel/mcp-cert.pem',
+        '      # client_key: /etc/mcp-tunnel/mcp-key.pem',
+        '  # The MCP hop does not use http_proxy; set mcp.proxy if it needs one.',
+        '  # proxy: http://proxy.corp.example:3128',
+        '  max_concurrent_requests: 10',
+        '',
+      ].join('\n');
+  }
+}
+
+function checkOptions(opts: InitOptions): void {
+  if (!(INIT_SAMPLES as readonly string[]).includes(opts.sample)) {
+    throw new ConfigError('--sample', `"${String(opts.sample).slice(0, 40)}" is not a sample`, `Use one of ${INIT_SAMPLES.join(', ')}`);
+  }
+  checkProfileName(opts.profile, '--profile');
+  if (opts.tunnelId !== undefined && !TUNNEL_ID_PATTERN.test(opts.tunnelId)) {
+    throw new ConfigError('--tunnel-id', 'must be "tunnel_" followed by 32 lowercase letters or digits', 'Copy the tunnel id from the Platform tunnel settings');
+  }
+  if (opts.mcpCommand !== undefined && opts.sample !== 'stdio-local') {
+    throw new ConfigError('--mcp-command', `does not apply to the ${opts.sample} sample`, 'Use --mcp-server-url, or --sample stdio-local');
+  }
+  if (opts.mcpServerUrl !== undefined && opts.sample === 'stdio-local') {
+    throw new ConfigError('--mcp-server-url', 'does not apply to the stdio-local sample', 'Use --mcp-command, or --sample remote-http');
+  }
+}
+
+/** Validates the rendered text with the real loader; a tunnel id placeholder stands in when none was given. */
+function validateRendered(content: string, file: string, profile: string): void {
+  const layer = parseYamlProfile(content, file);
+  const controlPlane = { tunnelId: `tunnel_${'0'.repeat(32)}`, ...(layer.data.controlPlane as Record<string, unknown>) };
+  const parsed = TunnelProfileSchema.safeParse({ ...layer.data, controlPlane, name: profile }, { reportInput: true });
+  if (!parsed.success) throw fromZod(parsed.error, { kind: 'file', file, name: layer.name, schema: TunnelProfileSchema });
+}
+
+export async function runInit(opts: InitOptions): Promise<InitResult> {
+  checkOptions(opts);
+  const dir = opts.dir ?? profileDirectory(opts.env ?? process.env, opts.homedir ?? os.homedir());
+  const file = path.join(dir, `${opts.profile}.yaml`);
+  const content = renderProfileYaml(opts);
+  validateRendered(content, file, opts.profile);
+
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  let overwritten = false;
+  try {
+    await fs.writeFile(file, content, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    if (!opts.force) {
+      throw new ConfigError('--profile', `a profile named "${opts.profile}" already exists at ${file}`, 'Pass --force to overwrite it, or choose another name');
+    }
+    await fs.writeFile(file, content, { mode: 0o600 });
+    overwritten = true;
+  }
+  // writeFile keeps the mode of a file it overwrites.
+  await fs.chmod(file, 0o600);
+  return { file, content, overwritten };
+}

@@ -1,0 +1,535 @@
+/**
+ * An MCP server reached over Streamable HTTP. Each call is one POST whose
+ * answer is JSON or an SSE stream; the engine keeps no session state, the
+ * `Mcp-Session-Id` travels in the headers the control plane relays.
+ */
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { rootCertificates, type ConnectionOptions } from 'node:tls';
+import { Pool, ProxyAgent, buildConnector, type Dispatcher } from 'undici';
+import type { HttpTarget, TlsMaterial } from '../config';
+import { DeadlineExceededError, TunnelFailureError, classifyNetworkError } from '../failure';
+import type { Logger } from '../log';
+import { hasValidError, isRequest, isResponse, type JsonRpcId, type JsonRpcMessage } from '../../protocol/jsonrpc';
+import { headerValue, type Headers } from '../../protocol/wire';
+import type { ChannelEvents, ChannelState, ChannelStatus, McpCall, McpChannel, McpOutcome } from './channel';
+import { filterResponseHeaders } from './responseHeaders';
+import { SseEventTooLargeError, SseParser } from './sse';
+
+export interface HttpChannelOptions {
+  /** Largest JSON answer, or single SSE event, accepted from the server (default 64 MiB). */
+  maxResponseBytes?: number;
+}
+
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+/** An error answer bigger than this is not worth reading for a JSON-RPC error. */
+const MAX_ERROR_BODY_BYTES = 1024 * 1024;
+/** Unread bodies (acks, DELETE answers) are read this far so the connection can be reused. */
+const DRAIN_LIMIT_BYTES = 64 * 1024;
+/** After the terminal SSE message the server normally ends the stream at once; give it this long. */
+const DRAIN_AFTER_TERMINAL_MS = 1000;
+const CLOSE_GRACE_MS = 2000;
+
+const ACCEPT = 'application/json, text/event-stream';
+
+/**
+ * Never forwarded from a command or configuration: hop-by-hop headers
+ * (RFC 9110 §7.6.1) and everything that describes our own framing.
+ * `expect` is refused by undici; an `accept-encoding` would invite a
+ * compressed body we do not decode; `content-encoding` would lie about ours.
+ */
+const NOT_FORWARDED = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'host',
+  'content-length',
+  'expect',
+  'content-type',
+  'accept',
+  'accept-encoding',
+  'content-encoding',
+]);
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const BAD_VALUE = /[\r\n\0]/;
+/** Configured headers whose values are kept out of logs. */
+const SECRET_NAME = /auth|token|key|secret|cookie|password|session/i;
+
+/** TLS error codes `classifyNetworkError` does not recognise (no ERR_TLS / ERR_SSL / CERT in them). */
+const TLS_CODES = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'HOSTNAME_MISMATCH', 'EPROTO']);
+
+/** Also ERR_OSSL_*: configured certificate or key material OpenSSL cannot use. */
+function isTlsCode(code: unknown): boolean {
+  return (
+    typeof code === 'string' &&
+    (TLS_CODES.has(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || code.startsWith('ERR_OSSL') || code.includes('CERT'))
+  );
+}
+
+type RequestHeaders = Record<string, string | string[]>;
+
+function forwardable(lower: string): boolean {
+  return !NOT_FORWARDED.has(lower) && !lower.startsWith('proxy-');
+}
+
+/** Header names listed in a `Connection` header: hop-by-hop for this message only. */
+function connectionNamed(headers: Headers): Set<string> | undefined {
+  let named: Set<string> | undefined;
+  for (const name of Object.keys(headers)) {
+    if (name.toLowerCase() !== 'connection') continue;
+    for (const value of headers[name] ?? []) {
+      for (const token of value.split(',')) {
+        const lower = token.trim().toLowerCase();
+        if (lower) (named ??= new Set()).add(lower);
+      }
+    }
+  }
+  return named;
+}
+
+function mediaTypeOf(value: string | string[] | undefined): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  if (!first) return undefined;
+  const semi = first.indexOf(';');
+  return (semi === -1 ? first : first.slice(0, semi)).trim().toLowerCase();
+}
+
+function isJsonMediaType(mediaType: string | undefined): boolean {
+  return mediaType === 'application/json' || (mediaType !== undefined && mediaType.endsWith('+json'));
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A JSON-RPC error the server produced itself, to be passed through untouched.
+ * Besides well-formed errors this accepts one with no `id` at all: servers built
+ * on the MCP SDK's Express examples (server-everything among them) answer an
+ * unknown session that way, because `req.body` is never parsed there.
+ */
+function isServerError(json: unknown): json is Record<string, unknown> {
+  if (hasValidError(json)) return true;
+  if (!isObject(json) || 'id' in json || 'result' in json || typeof json.method === 'string') return false;
+  const error = json.error;
+  return json.jsonrpc === '2.0' && isObject(error) && Number.isInteger(error.code) && typeof error.message === 'string';
+}
+
+/** The message that answers request `id` (or an uncorrelated error: the server could not read our id). */
+function answers(message: Record<string, unknown>, id: JsonRpcId): boolean {
+  if (!isResponse(message)) return false;
+  return message.id === id || (message.id === null && hasValidError(message));
+}
+
+function protocolFailure(kind: string): TunnelFailureError {
+  return new TunnelFailureError('protocol', { kind, responseReceived: true });
+}
+
+function drain(body: Dispatcher.ResponseData['body']): void {
+  body.dump({ limit: DRAIN_LIMIT_BYTES }).catch(() => undefined);
+}
+
+/** Origin without path or credentials, port always shown: safe for status and logs. */
+function displayOrigin(url: URL): string {
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return `${url.protocol}//${url.hostname}:${port}`;
+}
+
+function tlsConnectOptions(tls: TlsMaterial): ConnectionOptions {
+  const options: ConnectionOptions = {};
+  if (tls.cert) options.cert = tls.cert;
+  if (tls.key) options.key = tls.key;
+  // A configured CA adds to the bundled Mozilla roots instead of replacing them.
+  if (tls.ca) options.ca = [...rootCertificates, tls.ca];
+  return options;
+}
+
+/**
+ * With TLS 1.3 a server that rejects our client certificate says so in an
+ * alert read after the handshake; undici then reports the EOF that follows
+ * ("other side closed") instead. Ending the socket with the TLS error itself
+ * keeps the real cause, so the failure says `tls`.
+ */
+function keepTlsErrors(options: ConnectionOptions): buildConnector.connector {
+  const connect = buildConnector(options);
+  return (opts, callback) =>
+    connect(opts, (...args) => {
+      args[1]?.on('error', endOnTlsError);
+      callback(...args);
+    });
+}
+
+function endOnTlsError(this: Socket, err: Error & { code?: string }): void {
+  if (isTlsCode(err.code) && !this.destroyed) this.destroy(err);
+}
+
+/** Per-call tally of bytes read from the server. */
+interface Tally {
+  in: number;
+}
+
+export class HttpChannel implements McpChannel {
+  readonly name: string;
+  readonly kind = 'http' as const;
+  readonly procAffinity = false;
+
+  private readonly logger: Logger;
+  private readonly events = new EventEmitter();
+  private readonly dispatcher: Dispatcher;
+  private readonly origin: string;
+  private readonly path: string;
+  private readonly shownOrigin: string;
+  /** Operator-configured headers, validated once; they win over command headers. */
+  private readonly configured: Array<[name: string, lower: string, value: string]> = [];
+  private readonly maxResponseBytes: number;
+  private state: ChannelState = 'stopped';
+  private closed = false;
+  private inFlight = 0;
+  private startedAt: number | undefined;
+
+  constructor(target: HttpTarget, logger: Logger, options: HttpChannelOptions = {}) {
+    this.name = target.channel;
+    this.logger = logger.child('http');
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    const url = new URL(target.url);
+    this.origin = url.origin;
+    this.path = `${url.pathname}${url.search}`;
+    this.shownOrigin = displayOrigin(url);
+    for (const [name, value] of Object.entries(target.headers)) {
+      const lower = name.toLowerCase();
+      if (!TOKEN.test(name) || BAD_VALUE.test(value) || !forwardable(lower)) {
+        this.logger.warn('ignoring a configured MCP header that cannot be sent', { channel: this.name, header: name });
+        continue;
+      }
+      if (SECRET_NAME.test(name)) this.logger.addSecret(value);
+      this.configured.push([name, lower, value]);
+    }
+    const connect = tlsConnectOptions(target.tls);
+    // The command deadline bounds every call; undici's own 300 s idle timers
+    // would cut a legitimately slow tool call that has no deadline.
+    const timeouts = { headersTimeout: 0, bodyTimeout: 0 };
+    this.dispatcher = target.proxy
+      ? new ProxyAgent({ uri: target.proxy, requestTls: connect, ...timeouts })
+      : new Pool(this.origin, { connect: keepTlsErrors(connect), ...timeouts });
+  }
+
+  on<E extends keyof ChannelEvents>(event: E, listener: ChannelEvents[E]): void {
+    this.events.on(event, listener as (...args: unknown[]) => void);
+  }
+
+  /** Nothing to spawn or dial: connections open on the first call and stay pooled. */
+  async start(): Promise<void> {
+    if (this.closed) throw new Error(`MCP channel '${this.name}' is closed; create a new one`);
+    this.startedAt = Date.now();
+    this.setState('ready');
+  }
+
+  status(): ChannelStatus {
+    const status: ChannelStatus = {
+      kind: 'http',
+      state: this.state,
+      origin: this.shownOrigin,
+      restarts: 0,
+      inFlight: this.inFlight,
+    };
+    if (this.startedAt !== undefined) status.startedAt = this.startedAt;
+    return status;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.setState('stopped');
+    const graceful = this.dispatcher.close();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), CLOSE_GRACE_MS)));
+    try {
+      if ((await Promise.race([graceful, late])) === 'late') await this.dispatcher.destroy();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async call(call: McpCall): Promise<McpOutcome> {
+    if (this.closed) throw new TunnelFailureError('client_internal', { kind: 'channel_closed' });
+    if (call.signal.aborted) throw new DeadlineExceededError();
+    const body = Buffer.from(JSON.stringify(call.message));
+    const tally: Tally = { in: 0 };
+    this.inFlight++;
+    try {
+      const res = await this.dispatcher.request({
+        origin: this.origin,
+        path: this.path,
+        method: 'POST',
+        headers: this.requestHeaders(call.headers, true),
+        body,
+        signal: call.signal,
+      });
+      this.events.emit('bytes', 'out', body.length);
+      return await this.answer(res, call, tally);
+    } catch (err) {
+      throw this.failure(err, call.signal);
+    } finally {
+      this.inFlight--;
+      if (tally.in > 0) this.events.emit('bytes', 'in', tally.in);
+    }
+  }
+
+  /**
+   * HTTP DELETE of the session named by `Mcp-Session-Id`. Without one there is
+   * nothing to close: 400 is answered without a request. Whatever status the
+   * server gives (404 unknown session, 405 no DELETE support) is returned as is.
+   */
+  async terminateSession(headers: Headers, signal: AbortSignal): Promise<{ status: number; headers: Headers }> {
+    if (this.closed) throw new TunnelFailureError('client_internal', { kind: 'channel_closed' });
+    if (!headerValue(headers, 'Mcp-Session-Id')) return { status: 400, headers: {} };
+    if (signal.aborted) throw new DeadlineExceededError();
+    this.inFlight++;
+    try {
+      const res = await this.dispatcher.request({
+        origin: this.origin,
+        path: this.path,
+        method: 'DELETE',
+        headers: this.requestHeaders(headers, false),
+        signal,
+      });
+      drain(res.body);
+      return { status: res.statusCode, headers: filterResponseHeaders(res.headers) };
+    } catch (err) {
+      throw this.failure(err, signal);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  /**
+   * Command headers first, then configured headers (they replace a command
+   * header of the same name: credentials the operator set for this origin are
+   * not the remote caller's to change), then our own Content-Type and Accept.
+   */
+  private requestHeaders(command: Headers, withBody: boolean): RequestHeaders {
+    const out: RequestHeaders = {};
+    const keys = new Map<string, string>();
+    const named = connectionNamed(command);
+    let dropped = 0;
+    for (const name of Object.keys(command)) {
+      const lower = name.toLowerCase();
+      if (!forwardable(lower) || named?.has(lower)) continue;
+      if (!TOKEN.test(name)) {
+        dropped++;
+        continue;
+      }
+      const values = (command[name] ?? []).filter((v) => !BAD_VALUE.test(v));
+      if (values.length === 0) continue;
+      const key = keys.get(lower);
+      const merged = key === undefined ? values : [...[out[key] ?? []].flat(), ...values];
+      if (key === undefined) keys.set(lower, name);
+      // Several Cookie lines are not allowed (RFC 6265 §5.4); other lists repeat.
+      out[key ?? name] = lower === 'cookie' ? merged.join('; ') : merged.length === 1 ? merged[0]! : merged;
+    }
+    for (const [name, lower, value] of this.configured) {
+      const key = keys.get(lower);
+      if (key !== undefined) delete out[key];
+      keys.set(lower, name);
+      out[name] = value;
+    }
+    if (withBody) out['content-type'] = 'application/json';
+    out['accept'] = ACCEPT;
+    if (dropped > 0 && this.logger.enabled('debug')) {
+      this.logger.debug('dropped command headers with invalid names', { channel: this.name, count: dropped });
+    }
+    return out;
+  }
+
+  private async answer(res: Dispatcher.ResponseData, call: McpCall, tally: Tally): Promise<McpOutcome> {
+    const status = res.statusCode;
+    const headers = filterResponseHeaders(res.headers);
+    const mediaType = mediaTypeOf(res.headers['content-type']);
+    const message = call.message;
+
+    if (status < 200 || status >= 300) {
+      if (mediaType === undefined || isJsonMediaType(mediaType)) {
+        const json = await this.readJson(res, tally, MAX_ERROR_BODY_BYTES, false);
+        if (isServerError(json)) return { kind: 'response', json, status, headers };
+      } else {
+        drain(res.body);
+      }
+      if (status >= 400 && status <= 599) throw new TunnelFailureError('target_http', { kind: 'http_status', upstreamStatus: status });
+      throw protocolFailure('non_protocol_response');
+    }
+
+    if (!isRequest(message)) {
+      // A notification or a client response: any 2xx is the server's acceptance.
+      drain(res.body);
+      return { kind: 'ack', status, headers };
+    }
+
+    if (mediaType === 'text/event-stream' && status !== 204) return this.readStream(res, message.id, call, headers, tally);
+    if (status === 202 || status === 204) {
+      drain(res.body);
+      throw protocolFailure('response_body_missing');
+    }
+    if (!isJsonMediaType(mediaType)) {
+      drain(res.body);
+      throw protocolFailure('non_protocol_response');
+    }
+    const json = await this.readJson(res, tally, this.maxResponseBytes, true);
+    if (isServerError(json)) return { kind: 'response', json, status, headers };
+    if (isObject(json) && answers(json, message.id)) return { kind: 'response', json, status, headers };
+    if (isObject(json) && 'error' in json && !('result' in json)) throw protocolFailure('invalid_mcp_error');
+    throw protocolFailure('invalid_protocol_response');
+  }
+
+  /**
+   * Reads a JSON body up to `limit` bytes and parses it once. With `strict`, a
+   * missing, oversized or unparsable body is a protocol failure; without it
+   * (error answers) such a body just yields `undefined`.
+   */
+  private async readJson(res: Dispatcher.ResponseData, tally: Tally, limit: number, strict: boolean): Promise<unknown> {
+    const body = res.body;
+    const declared = Number(res.headers['content-length']);
+    if (declared > limit) {
+      body.destroy();
+      if (strict) throw protocolFailure('response_body_too_large');
+      return undefined;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      const buf = chunk as Buffer;
+      size += buf.length;
+      tally.in += buf.length;
+      if (size > limit) {
+        body.destroy();
+        if (strict) throw protocolFailure('response_body_too_large');
+        return undefined;
+      }
+      chunks.push(buf);
+    }
+    if (size === 0) {
+      if (strict) throw protocolFailure('response_body_missing');
+      return undefined;
+    }
+    const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8');
+    try {
+      return JSON.parse(text);
+    } catch {
+      if (strict) throw protocolFailure('malformed_json');
+      return undefined;
+    }
+  }
+
+  /**
+   * Reads an SSE answer as it arrives: every message that is not the answer
+   * to our request goes to `onNotify` at once; the answer ends the call.
+   */
+  private async readStream(
+    res: Dispatcher.ResponseData,
+    id: JsonRpcId,
+    call: McpCall,
+    headers: Headers,
+    tally: Tally,
+  ): Promise<McpOutcome> {
+    const body = res.body;
+    const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    let terminal: Record<string, unknown> | undefined;
+    const take = (message: unknown): void => {
+      if (terminal) return; // nothing after the answer belongs to this call
+      if (!isObject(message)) throw protocolFailure('invalid_protocol_response');
+      if (answers(message, id)) terminal = message;
+      else this.notify(call, message);
+    };
+    const parser = new SseParser(
+      (event) => {
+        // Priming events (an id and empty data) only serve resumption.
+        if (event.type !== 'message' || event.data === '') return;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(event.data);
+        } catch {
+          throw protocolFailure('malformed_json');
+        }
+        if (Array.isArray(parsed)) parsed.forEach(take);
+        else take(parsed);
+      },
+      { maxEventLength: this.maxResponseBytes },
+    );
+    try {
+      while (!terminal) {
+        const next = await chunks.next();
+        if (next.done) {
+          parser.end();
+          break;
+        }
+        tally.in += next.value.length;
+        parser.push(next.value);
+      }
+    } catch (err) {
+      body.destroy();
+      if (err instanceof SseEventTooLargeError) throw protocolFailure('response_body_too_large');
+      throw err;
+    }
+    if (!terminal) throw new TunnelFailureError('transport_closed', { kind: 'unexpected_eof' });
+    this.drainAfterTerminal(body, chunks);
+    return { kind: 'response', json: terminal, status: res.statusCode, headers };
+  }
+
+  /**
+   * The server closes the stream right after the answer; reading that close
+   * (briefly, in the background) keeps the connection in the pool instead of
+   * tearing it down for every streamed call.
+   */
+  private drainAfterTerminal(body: Dispatcher.ResponseData['body'], chunks: AsyncIterator<Buffer>): void {
+    const timer = setTimeout(() => body.destroy(), DRAIN_AFTER_TERMINAL_MS);
+    timer.unref();
+    void (async () => {
+      let size = 0;
+      try {
+        for (;;) {
+          const next = await chunks.next();
+          if (next.done) break;
+          size += next.value.length;
+          if (size > DRAIN_LIMIT_BYTES) {
+            body.destroy();
+            break;
+          }
+        }
+      } catch {
+        // destroyed by the timer or the signal: the connection is simply not reused
+      } finally {
+        clearTimeout(timer);
+        if (size > 0) this.events.emit('bytes', 'in', size);
+      }
+    })();
+  }
+
+  private notify(call: McpCall, message: Record<string, unknown>): void {
+    try {
+      call.onNotify(message as unknown as JsonRpcMessage);
+    } catch (err) {
+      this.logger.warn('notification handler failed', { channel: this.name, error: (err as Error)?.message });
+    }
+  }
+
+  /** Maps anything thrown during a call to what the dispatcher expects. */
+  private failure(err: unknown, signal: AbortSignal): Error {
+    if (signal.aborted) return new DeadlineExceededError();
+    if (err instanceof TunnelFailureError) return err;
+    const code = (err as { code?: string } | null)?.code ?? (err as { cause?: { code?: string } } | null)?.cause?.code;
+    const failure = isTlsCode(code) ? new TunnelFailureError('tls', { kind: 'tls', cause: err }) : classifyNetworkError(err);
+    if (this.logger.enabled('debug')) {
+      this.logger.debug('MCP call failed', { channel: this.name, source: failure.failure.source, kind: failure.failure.transport_error_kind, code });
+    }
+    return failure;
+  }
+
+  private setState(state: ChannelState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.events.emit('status', this.status());
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Turns a validated profile into the EngineConfig the engine runs with:
+ * secrets read, certificate files loaded as PEM, durations in ms, commands
+ * split into argv. This is the only place a secret value is read; errors name
+ * the field and the reference, never the value.
+ */
+import { DEFAULTS, type EngineConfig, type HttpTarget, type McpTarget, type TlsMaterial } from '../engine/config';
+import { splitCommand } from '../engine/mcp/argv';
+import { parseDuration } from './duration';
+import { ConfigError, formatPath } from './errors';
+import { isSecretReference, type TunnelProfile } from './schema';
+import { defaultReadFile, expandHome, readPrivateFile, resolveSecret, type Env, type FileAccess, type SecretStore } from './secrets';
+
+type Path = readonly PropertyKey[];
+
+export interface ResolveOptions extends FileAccess {
+  env: Env;
+  secretStore?: SecretStore;
+  /** Warnings (loose permissions on key files, unset proxy variables) are appended here. */
+  warnings?: string[];
+  /** Names a profile path in the user's terms; `LoadedProfile.describeField`. */
+  describeField?: (path: Path) => string;
+}
+
+export const SET_API_KEY_HINT = "run 'MCP Tunnel: Set API Key' in VS Code";
+export const ADMIN_KEY_PREFIX = 'sk-admin-';
+
+/** What is wrong with a resolved API key, if anything. Never includes the key. */
+export function apiKeyProblem(key: string): { problem: string; fix: string } | undefined {
+  if (key.startsWith(ADMIN_KEY_PREFIX)) {
+    return {
+      problem: 'is an admin key',
+      fix: 'Create a runtime key with the Tunnels Read + Use permissions and use it instead; the tunnel never needs an admin key',
+    };
+  }
+  if (/\s/.test(key)) {
+    return { problem: 'contains spaces or line breaks', fix: 'Store only the key itself, on one line' };
+  }
+  return undefined;
+}
+
+export type PemKind = 'certificate' | 'key' | 'CA bundle';
+
+/** Reads a PEM file; private keys also get a warning when other users can read them. */
+export async function readPemFile(
+  file: string,
+  opts: FileAccess & { field: string; kind: PemKind; warnings?: string[] },
+): Promise<string> {
+  const resolved = expandHome(file, opts.homedir);
+  const text =
+    opts.kind === 'key'
+      ? await readPrivateFile(resolved, { ...opts, what: 'the private key' })
+      : await (opts.readFile ?? defaultReadFile)(resolved).catch((err: NodeJS.ErrnoException) => {
+          throw new ConfigError(opts.field, `cannot read the ${opts.kind} ${resolved} (${err.code ?? 'unreadable'})`, 'Check the path and that this user may read the file');
+        });
+  if (!text.includes('-----BEGIN ')) {
+    throw new ConfigError(opts.field, `${resolved} is not a PEM file`, `Point it at a PEM ${opts.kind} (text starting with -----BEGIN)`);
+  }
+  return text;
+}
+
+/** Host root plus the optional prefix; the hosted default becomes the mTLS host when a client certificate is set. */
+export function controlPlaneUrl(controlPlane: TunnelProfile['controlPlane']): string {
+  let base = controlPlane.baseUrl.replace(/\/+$/, '');
+  if (controlPlane.clientCert !== undefined && base === DEFAULTS.baseUrl) base = DEFAULTS.mtlsBaseUrl;
+  const prefix = (controlPlane.urlPath ?? '').replace(/^\/+|\/+$/g, '');
+  return prefix === '' ? base : `${base}/${prefix}`;
+}
+
+export async function resolveProfile(profile: TunnelProfile, opts: ResolveOptions): Promise<EngineConfig> {
+  const name = opts.describeField ?? formatPath;
+  const readFile = opts.readFile ?? defaultReadFile;
+  const pemCache = new Map<string, Promise<string>>();
+
+  const readPem = (file: string, p: Path, kind: PemKind): Promise<string> => {
+    const cacheKey = `${kind}\n${expandHome(file, opts.homedir)}`;
+    let pending = pemCache.get(cacheKey);
+    if (!pending) {
+      pending = readPemFile(file, { ...opts, readFile, field: name(p), kind });
+      pemCache.set(cacheKey, pending);
+    }
+    return pending;
+  };
+
+  const secret = (ref: string, p: Path, hint?: string) => resolveSecret(ref, { ...opts, field: name(p), hint });
+
+  /** Proxy references to an unset variable mean "no proxy", as with an unset HTTPS_PROXY. */
+  const proxy = async (ref: string | undefined, p: Path): Promise<string | undefined> => {
+    if (ref === undefined) return undefined;
+    if (ref.startsWith('env:') && !opts.env[ref.slice(4)]) {
+      opts.warnings?.push(`${name(p)}: ${ref.slice(4)} is not set, so this hop connects directly`);
+      return undefined;
+    }
+    const value = await secret(ref, p);
+    try {
+      const url = new URL(value);
+      if (url.protocol === 'http:' || url.protocol === 'https:') return value;
+    } catch {
+      // reported below
+    }
+    throw new ConfigError(name(p), `${describeRef(ref)} does not hold an http:// or https:// proxy URL`, 'Set it to a URL such as http://proxy.corp:3128');
+  };
+
+  const headers = async (values: Record<string, string> | undefined, p: Path): Promise<Record<string, string>> => {
+    const out: Record<string, string> = {};
+    for (const [header, value] of Object.entries(values ?? {})) {
+      out[header] = isSecretReference(value) ? await secret(value, [...p, header]) : value;
+    }
+    return out;
+  };
+
+  const tls = async (p: Path, cert: string | undefined, key: string | undefined, ca: string | undefined, caPath: Path): Promise<TlsMaterial> => {
+    const out: TlsMaterial = {};
+    if (cert !== undefined) out.cert = await readPem(cert, [...p, 'clientCert'], 'certificate');
+    if (key !== undefined) out.key = await readPem(key, [...p, 'clientKey'], 'key');
+    if (ca !== undefined) out.ca = await readPem(ca, caPath, 'CA bundle');
+    return out;
+  };
+
+  const cp = profile.controlPlane;
+  if (cp.apiKey === undefined) {
+    throw new ConfigError(
+      name(['controlPlane', 'apiKey']),
+      'is not set: the tunnel needs a runtime API key',
+      `Export CONTROL_PLANE_API_KEY, set api_key: env:NAME or file:/path in the profile, or ${SET_API_KEY_HINT}`,
+    );
+  }
+  const apiKey = await secret(cp.apiKey, ['controlPlane', 'apiKey'], SET_API_KEY_HINT);
+  const keyProblem = apiKeyProblem(apiKey);
+  if (keyProblem) throw new ConfigError(name(['controlPlane', 'apiKey']), `${describeRef(cp.apiKey)} ${keyProblem.problem}`, keyProblem.fix);
+
+  const pollTimeoutMs = Math.ceil(parseDuration(cp.pollTimeout) ?? DEFAULTS.pollTimeoutMs);
+  const controlPlaneProxy = await proxy(profile.httpProxy, ['httpProxy']);
+
+  const targets: McpTarget[] = [];
+  const mcpCa = profile.mcp.caBundle ?? profile.caBundle;
+  const mcpCaPath: Path = profile.mcp.caBundle !== undefined ? ['mcp', 'caBundle'] : ['caBundle'];
+  const mcpProxy = await proxy(profile.mcp.proxy, ['mcp', 'proxy']);
+  const sharedHeaders = await headers(profile.mcp.extraHeaders, ['mcp', 'extraHeaders']);
+  for (const [index, server] of profile.mcp.servers.entries()) {
+    const p: Path = ['mcp', 'servers', index];
+    if (server.command !== undefined) {
+      let argv: string[];
+      try {
+        argv = splitCommand(server.command);
+      } catch (err) {
+        const message = (err as Error).message;
+        const split = message.indexOf(': ');
+        const problem = (split === -1 ? message : message.slice(0, split)).replace(/^MCP command /, '');
+        const fix = split === -1 ? 'Check the quoting of the command' : message.slice(split + 2);
+        throw new ConfigError(name([...p, 'command']), problem, fix.charAt(0).toUpperCase() + fix.slice(1));
+      }
+      targets.push({
+        kind: 'stdio',
+        channel: server.channel,
+        argv: [...argv, ...(server.args ?? [])],
+        ...(server.cwd !== undefined ? { cwd: expandHome(server.cwd, opts.homedir) } : {}),
+        env: { ...(server.env ?? {}) },
+      });
+    } else if (server.url !== undefined) {
+      const target: HttpTarget = {
+        kind: 'http',
+        channel: server.channel,
+        url: server.url,
+        headers: { ...sharedHeaders, ...(await headers(server.headers, [...p, 'headers'])) },
+        tls: await tls(p, server.clientCert, server.clientKey, mcpCa, mcpCaPath),
+      };
+      if (mcpProxy !== undefined) target.proxy = mcpProxy;
+      targets.push(target);
+    }
+  }
+
+  const config: EngineConfig = {
+    controlPlane: {
+      baseUrl: controlPlaneUrl(cp),
+      tunnelId: cp.tunnelId,
+      apiKey,
+      extraHeaders: await headers(cp.extraHeaders, ['controlPlane', 'extraHeaders']),
+      tls: await tls(['controlPlane'], cp.clientCert, cp.clientKey, profile.caBundle, ['caBundle']),
+      pollTimeoutMs,
+      maxInflightRequests: cp.maxInflightRequests,
+    },
+    mcp: { targets, maxConcurrentRequests: profile.mcp.maxConcurrentRequests },
+    log: { level: profile.log.level },
+    trace: { capturePayloads: profile.trace.capturePayloads, maxEntries: profile.trace.maxEntries },
+  };
+  if (controlPlaneProxy !== undefined) config.controlPlane.proxy = controlPlaneProxy;
+  if (profile.health.listenAddr !== '') {
+    config.health = { listenAddr: profile.health.listenAddr };
+    if (profile.health.urlFile !== undefined) config.health.urlFile = expandHome(profile.health.urlFile, opts.homedir);
+  }
+  return config;
+}
+
+function describeRef(ref: string): string {
+  return isSecretReference(ref) ? `the value of ${ref}` : 'the configured value';
+}

@@ -1,0 +1,459 @@
+/**
+ * The one schema for a tunnel profile. Every source (settings.json, the
+ * reference daemon's YAML, env vars, CLI flags, imported mcp.json / Codex
+ * entries) is mapped onto this shape and validated here; the settings.json
+ * JSON schema is generated from it by `profileJsonSchema()`.
+ *
+ * The schema only validates and fills defaults: it never transforms, so what
+ * a user wrote is what the parsed profile holds, and secrets stay references.
+ */
+import { z } from 'zod';
+import { DEFAULTS } from '../engine/config';
+import { LOG_LEVELS } from '../engine/log';
+import { DEFAULT_CHANNEL, PROTOCOL_HEADERS, TUNNEL_ID_PATTERN } from '../protocol/wire';
+import { DURATION_PATTERN, parseDuration } from './duration';
+
+export const PROFILE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+export const CHANNEL_PATTERN = /^[a-z0-9_-]+$/;
+export const MAX_CHANNELS = 32;
+/** An RFC 9110 token: what a header name may contain. */
+const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** `env:NAME`, `file:PATH` or `secret:KEY`; anything else is a literal value. */
+export const SECRET_REFERENCE_PATTERN = /^(env|file|secret):/;
+const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Headers the engine sets on every MCP request itself; a configured value
+ * would break sessions, streaming or framing.
+ */
+export const MCP_RESERVED_HEADERS: readonly string[] = [
+  'Mcp-Session-Id',
+  'Accept',
+  'Content-Type',
+  'Content-Length',
+  'Transfer-Encoding',
+  'Connection',
+  'Host',
+];
+
+const POLL_TIMEOUT_MAX_MS = 10 * 60_000;
+
+type Ctx = z.RefinementCtx;
+
+function fail(ctx: Ctx, message: string, fix: string, path: PropertyKey[] = []): void {
+  ctx.addIssue({ code: 'custom', message, path, params: { fix } });
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
+    host === '[::1]' ||
+    host === '::1'
+  );
+}
+
+export function isSecretReference(value: string): boolean {
+  return SECRET_REFERENCE_PATTERN.test(value);
+}
+
+function checkSecretReferenceShape(value: string, ctx: Ctx): void {
+  if (value.startsWith('env:')) {
+    const name = value.slice(4);
+    if (!ENV_NAME_PATTERN.test(name)) {
+      fail(ctx, 'env: reference does not name a valid environment variable', 'Write it as env:NAME, e.g. env:CONTROL_PLANE_API_KEY');
+    }
+  } else if (value.startsWith('file:')) {
+    if (value.slice(5).trim() === '') fail(ctx, 'file: reference has no path', 'Write it as file:/absolute/path/to/file');
+  } else if (value.startsWith('secret:')) {
+    if (value.slice(7).trim() === '') fail(ctx, 'secret: reference has no key', 'Write it as secret:NAME, or set the key with the editor command');
+  }
+}
+
+function checkControlPlaneUrl(value: string, ctx: Ctx): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    fail(ctx, 'is not a valid URL', 'Write the host root, e.g. https://api.openai.com');
+    return;
+  }
+  if (url.protocol === 'http:') {
+    if (!isLoopbackHost(url.hostname)) {
+      fail(
+        ctx,
+        'must use https (plain http is only allowed for a relay on this machine)',
+        'Use an https:// URL, or http://127.0.0.1:PORT for a local relay',
+      );
+    }
+  } else if (url.protocol !== 'https:') {
+    fail(ctx, 'must be an https:// URL', 'Write the host root, e.g. https://api.openai.com');
+  }
+  if (url.username || url.password) {
+    fail(ctx, 'must not contain credentials', 'Remove user:password@ from the URL; the API key goes in api_key');
+  }
+  if (url.search || url.hash) {
+    fail(ctx, 'must not have a query or fragment', 'Keep only the scheme, host and an optional path prefix');
+  }
+}
+
+function checkUrlPath(value: string, ctx: Ctx): void {
+  if (/[?#]/.test(value) || value.includes('://')) {
+    fail(ctx, 'must be a plain path prefix', 'Write a path such as /tunnels-proxy, or leave it empty');
+  }
+}
+
+function checkHttpUrl(value: string, ctx: Ctx): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    fail(ctx, 'is not a valid URL', 'Write the full Streamable HTTP endpoint, e.g. https://mcp.internal/mcp');
+    return;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    fail(ctx, 'must be an http:// or https:// URL', 'Write the full Streamable HTTP endpoint, e.g. https://mcp.internal/mcp');
+  }
+  if (url.username || url.password) {
+    fail(ctx, 'must not contain credentials', 'Remove user:password@ from the URL and send credentials in headers instead');
+  }
+}
+
+function checkProxy(value: string, ctx: Ctx): void {
+  if (isSecretReference(value)) {
+    checkSecretReferenceShape(value, ctx);
+    return;
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    fail(ctx, 'must be an http:// or https:// proxy URL or an env: reference', 'Write it as http://proxy.corp:3128 or env:HTTPS_PROXY');
+  }
+}
+
+function checkPollTimeout(value: string, ctx: Ctx): void {
+  const ms = parseDuration(value);
+  if (ms === undefined) return; // the pattern check reports it
+  if (ms < 1 || ms > POLL_TIMEOUT_MAX_MS) {
+    fail(ctx, 'must be between 1ms and 10m', 'Use a value such as 30s; the service may bound it further');
+  }
+}
+
+/** host:port as the reference daemon accepts it (`[::1]:8080`, `:8080` for every interface). */
+export function parseListenAddr(addr: string): { host: string | undefined; port: number } | undefined {
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]\s]*)):(\d{1,5})$/.exec(addr);
+  if (!match) return undefined;
+  const port = Number(match[3]);
+  if (port > 65535) return undefined;
+  const host = match[1] ?? match[2];
+  return { host: host === '' ? undefined : host, port };
+}
+
+function checkListenAddr(value: string, ctx: Ctx): void {
+  if (value === '') return; // turns the health server off
+  if (!parseListenAddr(value)) {
+    fail(
+      ctx,
+      'must be host:port with a port from 0 to 65535',
+      'Write it like 127.0.0.1:8080 (port 0 picks a free port), or leave it empty to turn the health server off',
+    );
+  }
+}
+
+function checkHeaders(reserved: readonly string[], reservedWhy: string) {
+  return (headers: Record<string, string>, ctx: Ctx): void => {
+    const lowerReserved = new Map(reserved.map((h) => [h.toLowerCase(), h]));
+    for (const [name, value] of Object.entries(headers)) {
+      if (!HEADER_NAME_PATTERN.test(name)) {
+        fail(ctx, `"${name}" is not a valid header name`, 'Use letters, digits and - in header names', [name]);
+        continue;
+      }
+      const owned = lowerReserved.get(name.toLowerCase());
+      if (owned) {
+        fail(ctx, `cannot set the header ${owned}: ${reservedWhy}`, `Remove ${name} from these headers`, [name]);
+      }
+      if (/[\r\n\0]/.test(value)) {
+        fail(ctx, `the value of header ${name} contains a line break`, 'Put the whole header value on one line', [name]);
+      }
+    }
+  };
+}
+
+function checkCertKeyPair(value: { clientCert?: string; clientKey?: string }, ctx: Ctx): void {
+  if (value.clientCert !== undefined && value.clientKey === undefined) {
+    fail(ctx, 'is set without a client key', 'Set the client key too, or remove the certificate', ['clientCert']);
+  }
+  if (value.clientKey !== undefined && value.clientCert === undefined) {
+    fail(ctx, 'is set without a client certificate', 'Set the client certificate too, or remove the key', ['clientKey']);
+  }
+}
+
+function doc(description: string, markdownDescription?: string): { description: string; markdownDescription?: string } {
+  return markdownDescription ? { description, markdownDescription } : { description };
+}
+
+const filePath = (description: string, markdownDescription?: string) =>
+  z.string().min(1, 'must not be empty').meta(doc(description, markdownDescription));
+
+const headerMap = z.record(z.string(), z.string());
+
+const ControlPlaneSchema = z
+  .strictObject({
+    baseUrl: z
+      .string()
+      .superRefine(checkControlPlaneUrl)
+      .default(DEFAULTS.baseUrl)
+      .meta(
+        doc(
+          'Control plane host root. https is required except for a relay on this machine. With a client certificate the hosted default switches to https://mtls.api.openai.com.',
+          'Control plane host root, without `/v1`. `https` is required except for a relay on this machine (`http://127.0.0.1:PORT`). With `clientCert` set, the hosted default switches to `https://mtls.api.openai.com`.',
+        ),
+      ),
+    urlPath: z
+      .string()
+      .superRefine(checkUrlPath)
+      .optional()
+      .meta(doc('Optional path prefix inserted before /v1 (for a gateway that mounts the API under a path).', 'Optional path prefix inserted before `/v1`, for a gateway that mounts the API under a path.')),
+    tunnelId: z
+      .string()
+      .regex(TUNNEL_ID_PATTERN, 'must be "tunnel_" followed by 32 lowercase letters or digits')
+      .meta(
+        doc(
+          'Tunnel id from the Platform tunnel settings: tunnel_ followed by 32 lowercase letters or digits.',
+          'Tunnel id from the Platform tunnel settings: `tunnel_` followed by 32 lowercase letters or digits.',
+        ),
+      ),
+    apiKey: z
+      .string()
+      .min(1, 'must not be empty')
+      .superRefine(checkSecretReferenceShape)
+      .optional()
+      .meta(
+        doc(
+          'Where the runtime API key (Tunnels Read + Use) comes from: env:NAME, file:/path, or secret:NAME for the editor secret storage. Never an admin key.',
+          'Where the runtime API key (Tunnels **Read + Use**) comes from: `env:NAME`, `file:/path`, or `secret:NAME` (editor secret storage). Never put the key itself here, and never use an admin key.',
+        ),
+      ),
+    clientCert: filePath('PEM client certificate for mTLS to the control plane.').optional(),
+    clientKey: filePath('PEM private key for the control-plane client certificate.').optional(),
+    maxInflightRequests: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be between 1 and 10000')
+      .max(DEFAULTS.maxInflightRequestsLimit, 'must be between 1 and 10000')
+      .default(DEFAULTS.maxInflightRequests)
+      .meta(doc('Local queue capacity: commands accepted but not yet finished (1..10000).')),
+    pollTimeout: z
+      .string()
+      .regex(DURATION_PATTERN, 'must be a whole number with one unit (ns, us, ms, s, m, h)')
+      .superRefine(checkPollTimeout)
+      .default('30s')
+      .meta(doc('Long-poll wait requested from the control plane, e.g. 30s or 4500ms.', 'Long-poll wait requested from the control plane (`timeout_ms`), e.g. `30s` or `4500ms`.')),
+    extraHeaders: headerMap
+      .superRefine(checkHeaders(PROTOCOL_HEADERS, 'the tunnel protocol owns it'))
+      .optional()
+      .meta(doc('Extra headers sent on every control-plane request. Protocol headers cannot be overridden.')),
+  })
+  .superRefine(checkCertKeyPair)
+  .meta(doc('How to reach the tunnel control plane (hosted service or a local relay).'));
+
+const McpServerSchema = z
+  .strictObject({
+    channel: z
+      .string()
+      .regex(CHANNEL_PATTERN, 'must use only lowercase letters, digits, _ and -')
+      .max(64, 'must be at most 64 characters')
+      .default(DEFAULT_CHANNEL)
+      .meta(doc('Logical MCP channel this server answers; most tunnels have just "main".', 'Logical MCP channel this server answers; most tunnels have just `main`.')),
+    command: z
+      .string()
+      .min(1, 'must not be empty')
+      .optional()
+      .meta(
+        doc(
+          'Command line of a stdio MCP server. Split into argv like a POSIX shell would, but never run through a shell.',
+          'Command line of a stdio MCP server, e.g. `npx -y @modelcontextprotocol/server-everything`. Split into argv like a POSIX shell would, but never run through a shell. Set either `command` or `url`.',
+        ),
+      ),
+    args: z.array(z.string()).optional().meta(doc('Extra arguments appended to the command, passed as-is.')),
+    cwd: filePath('Working directory of the stdio server.').optional(),
+    env: z
+      .record(z.string(), z.string())
+      .optional()
+      .meta(doc('Variables added to the minimal environment of the stdio server.')),
+    url: z
+      .string()
+      .superRefine(checkHttpUrl)
+      .optional()
+      .meta(doc('Streamable HTTP endpoint of a private MCP server. Set either command or url.', 'Streamable HTTP endpoint of a private MCP server, e.g. `https://mcp.internal/mcp`. Set either `command` or `url`.')),
+    headers: headerMap
+      .superRefine(checkHeaders(MCP_RESERVED_HEADERS, 'the tunnel sets it per request'))
+      .optional()
+      .meta(doc('Headers sent to this HTTP server only.')),
+    clientCert: filePath('PEM client certificate for mTLS to this HTTP server.').optional(),
+    clientKey: filePath('PEM private key for the MCP client certificate.').optional(),
+  })
+  .superRefine((server, ctx) => {
+    const hasCommand = server.command !== undefined;
+    const hasUrl = server.url !== undefined;
+    if (hasCommand && hasUrl) {
+      fail(ctx, 'sets both command and url', 'Keep one: command for a stdio server, url for a Streamable HTTP server', ['url']);
+    } else if (!hasCommand && !hasUrl) {
+      fail(ctx, 'needs a command or a url', 'Set command for a stdio server, or url for a Streamable HTTP server', ['command']);
+    }
+    if (hasUrl) {
+      for (const key of ['args', 'cwd', 'env'] as const) {
+        if (server[key] !== undefined) fail(ctx, 'only applies to a command server', `Remove ${key}, or use command instead of url`, [key]);
+      }
+    }
+    if (hasCommand) {
+      for (const key of ['headers', 'clientCert', 'clientKey'] as const) {
+        if (server[key] !== undefined) fail(ctx, 'only applies to a url server', `Remove ${key}, or use url instead of command`, [key]);
+      }
+    } else {
+      checkCertKeyPair(server, ctx);
+    }
+  })
+  .meta(doc('One MCP server: a stdio command or a Streamable HTTP url.'));
+
+const McpSchema = z
+  .strictObject({
+    servers: z
+      .array(McpServerSchema)
+      .min(1, 'needs at least one server')
+      .max(MAX_CHANNELS, `must have at most ${MAX_CHANNELS} servers`)
+      .superRefine((servers, ctx) => {
+        const seen = new Map<string, number>();
+        servers.forEach((server, index) => {
+          const first = seen.get(server.channel);
+          if (first !== undefined) {
+            fail(ctx, `is already the channel of server ${first + 1}`, 'Give every server its own channel name', [index, 'channel']);
+          } else {
+            seen.set(server.channel, index);
+          }
+        });
+      })
+      .meta(doc('MCP servers behind this tunnel, one per channel (1..32).')),
+    maxConcurrentRequests: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be between 1 and 1000')
+      .max(1000, 'must be between 1 and 1000')
+      .default(DEFAULTS.maxConcurrentRequests)
+      .meta(doc('Worker pool size: MCP requests running at once (1..1000).')),
+    extraHeaders: headerMap
+      .superRefine(checkHeaders(MCP_RESERVED_HEADERS, 'the tunnel sets it per request'))
+      .optional()
+      .meta(doc('Headers sent to every HTTP MCP server of this profile (never to the control plane).')),
+    caBundle: filePath('Extra PEM CA certificates trusted for HTTP MCP servers. Defaults to the top-level caBundle.', 'Extra PEM CA certificates trusted for HTTP MCP servers. Defaults to the top-level `caBundle`.').optional(),
+    proxy: z
+      .string()
+      .superRefine(checkProxy)
+      .optional()
+      .meta(doc('HTTP proxy for HTTP MCP servers (URL or env:NAME). Not inherited from httpProxy.', 'HTTP proxy for HTTP MCP servers (URL or `env:NAME`). Not inherited from `httpProxy`.')),
+  })
+  .meta(doc('The private MCP side of the tunnel.'));
+
+const HealthSchema = z
+  .strictObject({
+    listenAddr: z
+      .string()
+      .superRefine(checkListenAddr)
+      .default(DEFAULTS.healthListenAddr)
+      .meta(
+        doc(
+          'host:port of the /healthz, /readyz and /metrics server. Port 0 picks a free port; an empty string turns the server off.',
+          '`host:port` of the `/healthz`, `/readyz` and `/metrics` server. Port `0` picks a free port; `""` turns the server off.',
+        ),
+      ),
+    urlFile: filePath('File written with the bound health URL (useful with port 0).').optional(),
+  })
+  .prefault({})
+  .meta(doc('Local health and metrics endpoints.'));
+
+const LogSchema = z
+  .strictObject({
+    level: z.enum(LOG_LEVELS).default('info').meta(doc('Lowest level that is logged.')),
+    format: z.enum(['text', 'json']).default('text').meta(doc('Log line format of the command-line client.')),
+  })
+  .prefault({})
+  .meta(doc('Logging.'));
+
+const TraceSchema = z
+  .strictObject({
+    capturePayloads: z
+      .boolean()
+      .default(false)
+      .meta(doc('Keep JSON-RPC payloads (redacted) in the trace, not just their metadata.')),
+    maxEntries: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be between 1 and 100000')
+      .max(100_000, 'must be between 1 and 100000')
+      .default(DEFAULTS.traceMaxEntries)
+      .meta(doc('How many exchanges the trace keeps before dropping the oldest.')),
+  })
+  .prefault({})
+  .meta(doc('The exchange trace shown in the dashboard.'));
+
+export const TunnelProfileSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(PROFILE_NAME_PATTERN, 'must be 1 to 64 letters, digits, ".", "_" or "-"')
+      .meta(doc('Profile name, as used by --profile and shown in the editor.', 'Profile name, as used by `--profile` and shown in the editor.')),
+    controlPlane: ControlPlaneSchema,
+    mcp: McpSchema,
+    caBundle: filePath('Extra PEM CA certificates added to the system trust (control plane, and MCP servers unless mcp.caBundle is set).').optional(),
+    httpProxy: z
+      .string()
+      .superRefine(checkProxy)
+      .optional()
+      .meta(doc('HTTP proxy for the control-plane hop (URL or env:NAME, e.g. env:HTTPS_PROXY).', 'HTTP proxy for the control-plane hop: a URL or `env:NAME`, e.g. `env:HTTPS_PROXY`.')),
+    health: HealthSchema,
+    log: LogSchema,
+    trace: TraceSchema,
+  })
+  .meta({
+    title: 'MCP Tunnel profile',
+    ...doc('One tunnel: which control plane and tunnel id to serve, and which private MCP servers answer it.'),
+  });
+
+export type TunnelProfile = z.output<typeof TunnelProfileSchema>;
+/** What a user may write: fields with defaults are optional. */
+export type TunnelProfileInput = z.input<typeof TunnelProfileSchema>;
+export type McpServerProfile = TunnelProfile['mcp']['servers'][number];
+
+/** JSON schema of a profile as written by users (defaults optional), for settings.json. */
+export function profileJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(TunnelProfileSchema, { io: 'input', target: 'draft-7' }) as Record<string, unknown>;
+}
+
+/** Keys whose children are user-chosen names (header names, env var names), not schema fields. */
+export const RECORD_FIELDS: ReadonlySet<string> = new Set(['extraHeaders', 'headers', 'env']);
+
+/** What to do about a field whose built-in check failed (custom checks carry their own fix). */
+const FIELD_FIXES: Record<string, string> = {
+  name: 'Use a short name such as "prod" or "local-dev"',
+  'controlPlane.tunnelId': 'Copy the tunnel id from the Platform tunnel settings',
+  'controlPlane.pollTimeout': 'Write a whole number with one unit, e.g. 30s or 4500ms',
+  'controlPlane.maxInflightRequests': 'Use a whole number from 1 to 10000',
+  'mcp.maxConcurrentRequests': 'Use a whole number from 1 to 1000',
+  'mcp.servers': 'Configure between 1 and 32 servers, e.g. a command for the main channel',
+  'mcp.servers.*.channel': 'Use a name such as main or docs-search',
+  'log.level': 'Use one of debug, info, warn, error',
+  'log.format': 'Use text or json',
+  'trace.maxEntries': 'Use a whole number from 1 to 100000',
+  'trace.capturePayloads': 'Use true or false',
+};
+
+export function profileFieldFix(path: readonly PropertyKey[]): string | undefined {
+  const key = path.map((p) => (typeof p === 'number' ? '*' : String(p))).join('.');
+  return FIELD_FIXES[key];
+}

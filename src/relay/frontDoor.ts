@@ -1,0 +1,350 @@
+/**
+ * The relay's MCP front door: a Streamable HTTP endpoint (MCP 2025-03-26 and
+ * 2025-06-18 transport) at /v1/mcp/{tunnel_id} that turns each client message
+ * into a command and each command's answers back into an HTTP response.
+ *
+ * - POST of a request: JSON when the terminal response comes first; an SSE
+ *   stream (`event: message`) as soon as a `jsonrpc_notify` arrives, ending
+ *   with the terminal response.
+ * - POST of a notification or of a client's JSON-RPC response: 202 once the
+ *   tunnel client acknowledged it (so delivery errors reach the caller).
+ * - DELETE with Mcp-Session-Id: a `session_termination` command.
+ * - GET (standalone SSE stream): 405, which the transport allows.
+ * - Batches (JSON arrays): 400, MCP 2025-06-18 removed JSON-RPC batching.
+ *
+ * HTTP-level refusals (Host, Origin, auth, method, media type, missing session
+ * id) carry an APIErrorResponse body like the hosted service; message-level
+ * failures (parse error, invalid request, timeout) carry a JSON-RPC error.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../engine/log';
+import { isNotification, isRequest, isResponse, JSONRPC_INTERNAL_ERROR, JSONRPC_INVALID_REQUEST, JSONRPC_PARSE_ERROR, type JsonRpcId } from '../protocol/jsonrpc';
+import type { Headers, TunnelResponsePayload } from '../protocol/wire';
+import { CommandDroppedError, type CommandQueue, type PendingCommand } from './commandQueue';
+import { BodyTooLargeError, bearerMatches, isLoopbackHostname, readBody, sendApiError, sendEmpty, sendJson } from './http';
+
+/** JSON-RPC code the MCP SDK uses for a request that timed out. */
+export const JSONRPC_REQUEST_TIMEOUT = -32001;
+
+/** Client request headers carried into the command's `headers` (canonical spelling). */
+const FORWARDED_HEADERS: readonly [lower: string, canonical: string][] = [
+  ['mcp-session-id', 'Mcp-Session-Id'],
+  ['mcp-protocol-version', 'Mcp-Protocol-Version'],
+  ['last-event-id', 'Last-Event-ID'],
+];
+
+/** MCP server response headers the front door passes on (Content-Type is its own choice). */
+const RELAYED_RESPONSE_HEADERS: Record<string, string> = {
+  'mcp-session-id': 'Mcp-Session-Id',
+  'mcp-protocol-version': 'Mcp-Protocol-Version',
+  'www-authenticate': 'WWW-Authenticate',
+};
+
+const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID';
+const CORS_EXPOSE_HEADERS = 'Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate';
+
+export interface FrontDoorOptions {
+  queue: CommandQueue;
+  logger: Logger;
+  auth: 'bearer' | 'none';
+  token: string | undefined;
+  commandTimeoutMs: number;
+  maxBodyBytes: number;
+  tunnelId: string;
+  /** Lower-case `host:port` values the Host header may carry. */
+  allowedHosts: ReadonlySet<string>;
+  /** Base URL of the control plane, for advice in error messages. */
+  controlPlaneUrl: string;
+}
+
+export interface FrontDoorStats {
+  requests: number;
+  sseStreams: number;
+  timeouts: number;
+  refused: number;
+}
+
+type Out = Record<string, string | string[]>;
+
+function jsonRpcError(id: JsonRpcId | null, code: number, message: string, data?: unknown): Record<string, unknown> {
+  const error: Record<string, unknown> = { code, message };
+  if (data !== undefined) error.data = data;
+  return { jsonrpc: '2.0', id, error };
+}
+
+function relayedHeaders(from: Headers | undefined, into: Out): Out {
+  if (!from) return into;
+  for (const key in from) {
+    const canonical = RELAYED_RESPONSE_HEADERS[key.toLowerCase()];
+    if (!canonical) continue;
+    const values = from[key].filter((v) => v !== '');
+    if (values.length > 0) into[canonical] = values.length === 1 ? values[0] : values;
+  }
+  return into;
+}
+
+function validStatus(code: number): boolean {
+  return Number.isInteger(code) && code >= 200 && code <= 599;
+}
+
+function acceptsEventStream(accept: string | undefined): boolean {
+  return accept === undefined || accept.includes('text/event-stream') || accept.includes('*/*');
+}
+
+export class FrontDoor {
+  readonly stats: FrontDoorStats = { requests: 0, sseStreams: 0, timeouts: 0, refused: 0 };
+  /** Responses still open, so `Relay.close` can let their last bytes out. */
+  readonly open = new Set<ServerResponse>();
+  private closing = false;
+
+  constructor(private readonly o: FrontDoorOptions) {}
+
+  /** Stops taking new requests; open ones are answered as their commands are dropped. */
+  beginClose(): void {
+    this.closing = true;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, pathTunnelId: string): Promise<void> {
+    this.stats.requests++;
+    const host = req.headers.host?.toLowerCase();
+    if (host === undefined || !this.o.allowedHosts.has(host)) {
+      this.stats.refused++;
+      sendApiError(
+        res,
+        403,
+        `Host "${host ?? ''}" is not this relay's address: the MCP front door only answers requests addressed to ${[...this.o.allowedHosts].join(', ')} (DNS-rebinding protection).`,
+        'invalid_host',
+      );
+      return;
+    }
+    const origin = req.headers.origin;
+    const cors: Out = {};
+    if (origin !== undefined) {
+      if (!isLoopbackOrigin(origin)) {
+        this.stats.refused++;
+        sendApiError(res, 403, `Origin "${origin}" may not use this relay: only http(s) origins on localhost, 127.0.0.1 or [::1] are allowed.`, 'invalid_origin');
+        return;
+      }
+      cors['Access-Control-Allow-Origin'] = origin;
+      cors['Vary'] = 'Origin';
+      cors['Access-Control-Expose-Headers'] = CORS_EXPOSE_HEADERS;
+    }
+    if (req.method === 'OPTIONS') {
+      // Preflights never carry credentials, so they are answered before the auth check.
+      sendEmpty(res, 204, {
+        ...cors,
+        'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
+        'Access-Control-Allow-Headers': CORS_ALLOW_HEADERS,
+        'Access-Control-Max-Age': '600',
+      });
+      return;
+    }
+    if (this.o.auth === 'bearer' && !bearerMatches(req.headers.authorization, this.o.token ?? '')) {
+      this.stats.refused++;
+      sendApiError(
+        res,
+        401,
+        'Missing or wrong front-door token: send "Authorization: Bearer <token>". `mcp-tunnel relay` prints the token when it starts (Relay.start() returns it as frontDoorToken); run the relay with front-door auth "none" for unauthenticated local use.',
+        'invalid_front_door_token',
+        { headers: { ...cors, 'WWW-Authenticate': 'Bearer realm="mcp-tunnel-relay"' } },
+      );
+      return;
+    }
+    if (pathTunnelId !== this.o.tunnelId) {
+      sendApiError(res, 404, `This relay serves tunnel ${this.o.tunnelId}; its MCP URL is /v1/mcp/${this.o.tunnelId}.`, 'tunnel_not_found', { headers: cors });
+      return;
+    }
+    if (this.closing) {
+      sendApiError(res, 503, 'The relay is shutting down.', null, { headers: cors });
+      return;
+    }
+    switch (req.method) {
+      case 'POST':
+        return this.post(req, res, cors);
+      case 'DELETE':
+        return this.delete(req, res, cors);
+      default:
+        sendApiError(
+          res,
+          405,
+          req.method === 'GET'
+            ? 'This MCP endpoint offers no standalone SSE stream (GET); server messages arrive on the stream of the POST they belong to.'
+            : `Method ${req.method} is not allowed here: use POST or DELETE.`,
+          null,
+          { headers: { ...cors, Allow: 'POST, DELETE, OPTIONS' } },
+        );
+    }
+  }
+
+  private commandHeaders(req: IncomingMessage): Headers {
+    const headers: Headers = {};
+    const distinct = req.headersDistinct;
+    for (const [lower, canonical] of FORWARDED_HEADERS) {
+      const values = distinct[lower];
+      if (values !== undefined) headers[canonical] = values;
+    }
+    // With front-door auth the Authorization header is ours; otherwise it belongs to the MCP server.
+    if (this.o.auth === 'none' && distinct.authorization !== undefined) headers.Authorization = distinct.authorization;
+    return headers;
+  }
+
+  private async post(req: IncomingMessage, res: ServerResponse, cors: Out): Promise<void> {
+    const contentType = req.headers['content-type'];
+    if (contentType === undefined || !contentType.toLowerCase().includes('application/json')) {
+      sendApiError(res, 415, 'Send JSON-RPC messages with Content-Type: application/json.', null, { headers: cors });
+      return;
+    }
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, this.o.maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) sendApiError(res, 413, `The MCP request body is larger than ${err.limit} bytes.`, 'request_body_too_large', { headers: cors });
+      else res.destroy();
+      return;
+    }
+    let message: unknown;
+    try {
+      message = JSON.parse(raw.toString('utf8'));
+    } catch {
+      sendJson(res, 400, jsonRpcError(null, JSONRPC_PARSE_ERROR, 'Parse error: the body is not valid JSON.'), cors);
+      return;
+    }
+    if (Array.isArray(message)) {
+      sendJson(res, 400, jsonRpcError(null, JSONRPC_INVALID_REQUEST, 'JSON-RPC batches are not supported (MCP 2025-06-18 removed batching): send one message per POST.'), cors);
+      return;
+    }
+    const isObj = typeof message === 'object' && message !== null && (message as Record<string, unknown>).jsonrpc === '2.0';
+    if (isObj && isRequest(message)) return this.forwardRequest(req, res, cors, message, message.id);
+    if (isObj && (isNotification(message) || isResponse(message))) return this.forwardAcknowledged(req, res, cors, message);
+    sendJson(res, 400, jsonRpcError(null, JSONRPC_INVALID_REQUEST, 'Invalid Request: expected one JSON-RPC 2.0 request, notification or response object.'), cors);
+  }
+
+  /** Tracks an open response; drops its command if the client leaves before any poll took it. */
+  private track(res: ServerResponse, command: PendingCommand): void {
+    this.open.add(res);
+    res.on('close', () => {
+      this.open.delete(res);
+      if (!res.writableFinished && command.state === 'queued') command.cancel();
+    });
+  }
+
+  private async forwardRequest(req: IncomingMessage, res: ServerResponse, cors: Out, message: unknown, id: JsonRpcId): Promise<void> {
+    const command = this.o.queue.enqueue({ jsonrpc: message, headers: this.commandHeaders(req) }, { timeoutMs: this.o.commandTimeoutMs });
+    this.track(res, command);
+    const streamable = acceptsEventStream(req.headers.accept);
+    let streaming = false;
+    command.onNotify((notify: TunnelResponsePayload) => {
+      if (res.destroyed || res.writableEnded || !notify.resp_json) return;
+      if (!streamable) {
+        this.o.logger.debug('front door dropped a notification: the client does not accept text/event-stream', { request_id: command.requestId });
+        return;
+      }
+      if (!streaming) {
+        streaming = true;
+        this.stats.sseStreams++;
+        res.writeHead(200, relayedHeaders(notify.resp_headers, { ...cors, 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' }));
+      }
+      res.write(`event: message\ndata: ${JSON.stringify(notify.resp_json)}\n\n`);
+    });
+    let terminal: TunnelResponsePayload;
+    try {
+      terminal = await command.terminal;
+    } catch (err) {
+      const { status, body } = this.dropAnswer(err, id);
+      if (res.destroyed || res.writableEnded) return;
+      if (streaming) res.end(`event: message\ndata: ${JSON.stringify(body)}\n\n`);
+      else sendJson(res, status, body, cors);
+      return;
+    }
+    if (res.destroyed || res.writableEnded) return;
+    if (streaming) {
+      res.end(terminal.resp_json ? `event: message\ndata: ${JSON.stringify(terminal.resp_json)}\n\n` : undefined);
+      return;
+    }
+    const status = validStatus(terminal.resp_code) ? terminal.resp_code : 502;
+    const headers = relayedHeaders(terminal.resp_headers, { ...cors });
+    if (terminal.resp_json && status !== 204 && status !== 304) sendJson(res, status, terminal.resp_json, headers);
+    else sendEmpty(res, status, headers);
+  }
+
+  private async forwardAcknowledged(req: IncomingMessage, res: ServerResponse, cors: Out, message: unknown): Promise<void> {
+    const command = this.o.queue.enqueue({ jsonrpc: message, headers: this.commandHeaders(req) }, { timeoutMs: this.o.commandTimeoutMs });
+    this.track(res, command);
+    let terminal: TunnelResponsePayload;
+    try {
+      terminal = await command.terminal;
+    } catch (err) {
+      const { status, body } = this.dropAnswer(err, null);
+      sendJson(res, status, body, cors);
+      return;
+    }
+    const headers = relayedHeaders(terminal.resp_headers, { ...cors });
+    if (validStatus(terminal.resp_code) && terminal.resp_code < 400) {
+      sendEmpty(res, 202, headers);
+    } else if (terminal.resp_json) {
+      sendJson(res, validStatus(terminal.resp_code) ? terminal.resp_code : 502, terminal.resp_json, headers);
+    } else {
+      sendJson(res, validStatus(terminal.resp_code) ? terminal.resp_code : 502, jsonRpcError(null, JSONRPC_INTERNAL_ERROR, `The MCP server refused the message (HTTP ${terminal.resp_code}).`), headers);
+    }
+  }
+
+  private async delete(req: IncomingMessage, res: ServerResponse, cors: Out): Promise<void> {
+    req.resume();
+    if (req.headers['mcp-session-id'] === undefined) {
+      sendApiError(res, 400, 'Session termination (DELETE) needs the Mcp-Session-Id header of the session to end.', 'missing_mcp_session_id', {
+        param: 'Mcp-Session-Id',
+        headers: cors,
+      });
+      return;
+    }
+    const command = this.o.queue.enqueue({ command_type: 'session_termination', headers: this.commandHeaders(req) }, { timeoutMs: this.o.commandTimeoutMs });
+    this.track(res, command);
+    let terminal: TunnelResponsePayload;
+    try {
+      terminal = await command.terminal;
+    } catch (err) {
+      const { status, body } = this.dropAnswer(err, null);
+      const error = (body.error as { message: string }).message;
+      sendApiError(res, status, error, status === 504 ? 'tunnel_client_not_connected' : null, { headers: cors });
+      return;
+    }
+    const status = validStatus(terminal.resp_code) ? terminal.resp_code : 502;
+    const headers = relayedHeaders(terminal.resp_headers, { ...cors });
+    if (terminal.resp_json && status !== 204 && status !== 304) sendJson(res, status, terminal.resp_json, headers);
+    else sendEmpty(res, status, headers);
+  }
+
+  /** The HTTP answer for a command that got no terminal response. */
+  private dropAnswer(err: unknown, id: JsonRpcId | null): { status: number; body: Record<string, unknown> } {
+    if (err instanceof CommandDroppedError && err.reason === 'timeout') {
+      this.stats.timeouts++;
+      const seconds = Math.round(this.o.commandTimeoutMs / 100) / 10;
+      const lastPoll = this.o.queue.lastPollAt;
+      const advice = err.delivered
+        ? 'A tunnel client took the command but sent no terminal response: check the `mcp-tunnel run` logs and the MCP server behind it.'
+        : lastPoll === 0
+          ? `No tunnel client has polled this relay yet: start \`mcp-tunnel run\` with control plane URL ${this.o.controlPlaneUrl}, tunnel id ${this.o.tunnelId} and the relay's API key.`
+          : `No tunnel client took it (last poll ${Math.round((Date.now() - lastPoll) / 1000)}s ago): is \`mcp-tunnel run\` still connected to this relay (${this.o.controlPlaneUrl}, tunnel ${this.o.tunnelId})?`;
+      this.o.logger.warn('front door request timed out', { request_id: err.requestId, delivered: err.delivered });
+      return {
+        status: 504,
+        body: jsonRpcError(id, JSONRPC_REQUEST_TIMEOUT, `The tunnel client did not answer within ${seconds}s. ${advice}`, {
+          request_id: err.requestId,
+          delivered: err.delivered,
+        }),
+      };
+    }
+    const message = err instanceof CommandDroppedError && err.reason === 'closed' ? 'The relay is shutting down; the request was not answered.' : 'The request was cancelled before the tunnel client answered.';
+    return { status: 503, body: jsonRpcError(id, JSONRPC_INTERNAL_ERROR, message) };
+  }
+}
+
+export function isLoopbackOrigin(origin: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHostname(url.hostname);
+}

@@ -1,0 +1,82 @@
+import { strict as assert } from 'node:assert';
+import { performance } from 'node:perf_hooks';
+import { everythingStdioArgv, waitFor } from '../helpers/everything';
+import { startTestTunnel, textOf, type TestTunnel } from '../helpers/tunnel';
+
+const ECHO = (id: number, message: string) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { message } } });
+
+describe('control-plane faults', function () {
+  this.timeout(60_000);
+  let t: TestTunnel;
+
+  beforeEach(async () => {
+    t = await startTestTunnel({ target: { kind: 'stdio', channel: 'main', argv: everythingStdioArgv(), env: {} } });
+  });
+
+  afterEach(async () => {
+    await t?.stop();
+  });
+
+  async function readyz(): Promise<{ status: number; text: string }> {
+    const res = await fetch(`${t.engine.healthUrl}/readyz`);
+    return { status: res.status, text: await res.text() };
+  }
+
+  it('waits at least Retry-After after a 503 on poll, shows the tunnel degraded, then recovers', async () => {
+    const fault = t.relay.injectFault({ on: 'poll', status: 503, retryAfter: '1' });
+    await waitFor(() => fault.hits === 1, 10_000, 'fault applied');
+    const faultedAt = performance.now();
+    await waitFor(() => t.engine.status().state === 'degraded', 2000, 'degraded state');
+    assert.match((await readyz()).text, /control plane unreachable/);
+    assert.equal((await readyz()).status, 503);
+    const handle = t.relay.enqueue({ jsonrpc: ECHO(1, 'after 503') });
+    await handle.terminal;
+    assert.ok(performance.now() - faultedAt >= 950, 'the next poll waited for Retry-After');
+    await waitFor(() => t.engine.status().state === 'ready', 5000, 'ready again');
+    assert.equal((await readyz()).status, 200);
+    assert.equal(t.engine.status().pollErrors.server, 1);
+  });
+
+  it('retries a terminal POST answered 503 with the identical body and shard token until it is accepted', async () => {
+    t.relay.injectFault({ on: 'response', status: 503, retryAfter: '1', times: 2 });
+    const handle = t.relay.enqueue({ jsonrpc: ECHO(2, 'retry me') });
+    const terminal = await handle.terminal;
+    assert.equal(textOf((terminal.resp_json as any).result), 'Echo: retry me');
+    const attempts = t.relay.responseLog().filter((r) => r.requestId === handle.requestId);
+    assert.equal(attempts.length, 3);
+    assert.ok(attempts.every((a) => a.body.equals(attempts[0]!.body) && a.shardToken === (handle.command.shard_token as string)));
+    assert.ok(attempts[2]!.at - attempts[0]!.at >= 1900, 'each retry waited for Retry-After');
+  });
+
+  it('treats a 404 on the response POST as done and never replays the MCP call', async () => {
+    t.relay.injectFault({ on: 'response', status: 404 });
+    const handle = t.relay.enqueue({ jsonrpc: ECHO(3, 'gone') }, { timeoutMs: 1500 });
+    await assert.rejects(handle.terminal);
+    const entries = t.engine.trace.list().filter((e) => e.requestId === handle.requestId);
+    assert.equal(entries.length, 1);
+    assert.equal(entries[0]!.outcome, 'gone');
+    assert.equal(t.relay.responseLog().filter((r) => r.requestId === handle.requestId).length, 1);
+  });
+
+  it('enters an auth error state on 401, says what to check, backs off, then recovers', async () => {
+    const fault = t.relay.injectFault({ on: 'poll', status: 401, times: 2 });
+    await waitFor(() => t.engine.status().state === 'auth_error', 10_000, 'auth error state');
+    const status = t.engine.status();
+    assert.match(status.reason, /Tunnels Use/);
+    assert.match(status.reason, /tunnel id/);
+    const r = await readyz();
+    assert.equal(r.status, 503);
+    assert.match(r.text, /^auth error/);
+    await waitFor(() => fault.remaining === 0, 10_000, 'second 401');
+    await waitFor(() => t.engine.status().state === 'ready', 10_000, 'ready again');
+    assert.equal(t.engine.status().pollErrors.auth, 2);
+  });
+
+  it('survives a connection reset in the middle of a long poll', async () => {
+    const fault = t.relay.injectFault({ on: 'poll', resetConnection: true });
+    await waitFor(() => fault.hits === 1, 10_000, 'reset applied');
+    const handle = t.relay.enqueue({ jsonrpc: ECHO(4, 'after reset') });
+    assert.equal(textOf(((await handle.terminal).resp_json as any).result), 'Echo: after reset');
+    assert.equal(t.engine.status().pollErrors.network, 1);
+  });
+});
