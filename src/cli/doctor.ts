@@ -70,7 +70,9 @@ function errorCode(err: unknown): string {
   return typeof code === 'string' ? code : 'error';
 }
 
+/** One problem reads "field: problem" (its fix goes on the fix line); several carry their own fixes. */
 function problemLines(error: ConfigError): string {
+  if (error.all.length === 1) return `${error.field}: ${error.problem}`;
   return error.all.map((e) => `${e.field}: ${e.problem}. ${e.fix}`).join('\n');
 }
 

@@ -110,11 +110,12 @@ export class ControlPlaneClient {
     }
   }
 
-  /** One long-poll. Resolves with no commands on 204. */
-  async poll(limit: number, signal: AbortSignal): Promise<PollResult> {
+  /** One long-poll (waiting up to `waitMs` for work). Resolves with no commands on 204. */
+  async poll(limit: number, signal: AbortSignal, waitMs = this.pollTimeoutMs): Promise<PollResult> {
     const n = Math.max(1, Math.min(POLL_LIMIT_MAX, Math.floor(limit)));
-    const url = `${this.base}/poll?limit=${n}&timeout_ms=${this.pollTimeoutMs}`;
-    const res = await this.send('GET', url, undefined, signal, this.headers, this.pollTimeoutMs + 15_000);
+    const wait = Math.max(1, Math.round(waitMs));
+    const url = `${this.base}/poll?limit=${n}&timeout_ms=${wait}`;
+    const res = await this.send('GET', url, undefined, signal, this.headers, wait + 15_000);
     // The batch's deadlines are anchored here, before the body is decoded.
     const receivedAt = performance.now();
     if (res.statusCode === 204) {

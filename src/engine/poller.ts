@@ -11,6 +11,8 @@ import type { Dispatcher } from './dispatcher';
 import type { Logger } from './log';
 import type { EngineMetrics } from './metrics';
 
+const QUICK_POLL_WAIT_MS = 1;
+
 export interface PollerHooks {
   onSuccess(commandCount: number): void;
   onError(error: ControlPlaneError, retryInMs: number): void;
@@ -42,12 +44,17 @@ export class Poller {
   }
 
   async run(signal: AbortSignal): Promise<void> {
+    // The first poll, and the first after a failure, barely waits: readiness
+    // needs an answer from the control plane, and an idle long poll would
+    // otherwise hold it back for the whole poll timeout.
+    let quick = true;
     while (!signal.aborted) {
       await this.dispatcher.waitForSlot(signal);
       if (signal.aborted) break;
       const limit = Math.min(POLL_LIMIT_MAX, this.dispatcher.availableSlots());
       try {
-        const { receivedAt, commands } = await this.client.poll(limit, signal);
+        const { receivedAt, commands } = await this.client.poll(limit, signal, quick ? QUICK_POLL_WAIT_MS : undefined);
+        quick = false;
         this.metrics.pollCycles.inc();
         this.metrics.lastPollSuccess.set(Date.now() / 1000);
         this.backoff.reset();
@@ -65,6 +72,7 @@ export class Poller {
           needsOperator ? this.authBackoff.next() : this.backoff.next(),
           Math.min(error.retryAfterMs ?? 0, this.retryAfterCapMs),
         );
+        quick = true;
         this.hooks.onError(error, delay);
         this.logger.log(needsOperator ? 'error' : 'warn', `${error.message}; retrying in ${Math.round(delay)} ms`);
         await sleep(delay, signal);

@@ -162,7 +162,7 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
         kind: 'http',
         channel: server.channel,
         url: server.url,
-        headers: { ...sharedHeaders, ...(await headers(server.headers, [...p, 'headers'])) },
+        headers: mergeHeaders(sharedHeaders, await headers(server.headers, [...p, 'headers'])),
         tls: await tls(p, server.clientCert, server.clientKey, mcpCa, mcpCaPath),
       };
       if (mcpProxy !== undefined) target.proxy = mcpProxy;
@@ -190,6 +190,14 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
     if (profile.health.urlFile !== undefined) config.health.urlFile = expandHome(profile.health.urlFile, opts.homedir);
   }
   return config;
+}
+
+/** Per-server headers replace MCP-wide ones of the same name, whatever its case. */
+function mergeHeaders(shared: Record<string, string>, own: Record<string, string>): Record<string, string> {
+  const ownNames = new Set(Object.keys(own).map((h) => h.toLowerCase()));
+  const out: Record<string, string> = {};
+  for (const [header, value] of Object.entries(shared)) if (!ownNames.has(header.toLowerCase())) out[header] = value;
+  return { ...out, ...own };
 }
 
 function describeRef(ref: string): string {

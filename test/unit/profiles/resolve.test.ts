@@ -1,0 +1,174 @@
+import { strict as assert } from 'node:assert';
+import * as path from 'node:path';
+import { ConfigError } from '../../../src/profiles/errors';
+import { loadProfile } from '../../../src/profiles/load';
+import { controlPlaneUrl, resolveProfile } from '../../../src/profiles/resolve';
+import { TunnelProfileSchema, type TunnelProfileInput } from '../../../src/profiles/schema';
+import { API_KEY, referenceYaml, removeDir, tempDir, TEST_CERT_PEM, TEST_KEY_PEM, TUNNEL_ID, writeFile } from './support';
+
+type ProfileOverrides = Omit<Partial<TunnelProfileInput>, 'controlPlane'> & { controlPlane?: Partial<TunnelProfileInput['controlPlane']> };
+
+function profileOf(input: ProfileOverrides) {
+  return TunnelProfileSchema.parse({
+    name: 'dev',
+    mcp: { servers: [{ command: 'node server.js' }] },
+    ...input,
+    controlPlane: { tunnelId: TUNNEL_ID, apiKey: 'env:KEY', ...input.controlPlane },
+  });
+}
+
+async function failure(promise: Promise<unknown>): Promise<ConfigError> {
+  const err = await promise.then(
+    () => assert.fail('expected a ConfigError'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof ConfigError, String(err));
+  return err;
+}
+
+describe('resolving a profile into the engine config', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await tempDir();
+  });
+  afterEach(async () => removeDir(dir));
+
+  it('resolves the reference profile: key, PEM files, duration, proxies and targets', async () => {
+    const files = {
+      cert: await writeFile(dir, 'cert.pem', TEST_CERT_PEM),
+      key: await writeFile(dir, 'key.pem', TEST_KEY_PEM),
+      ca: await writeFile(dir, 'ca.pem', TEST_CERT_PEM),
+      mcpCert: await writeFile(dir, 'mcp-cert.pem', TEST_CERT_PEM),
+      mcpKey: await writeFile(dir, 'mcp-key.pem', TEST_KEY_PEM),
+      urlFile: path.join(dir, 'health.url'),
+    };
+    const env = { CONTROL_PLANE_API_KEY: API_KEY, HTTPS_PROXY: 'http://proxy.corp:3128' };
+    const loaded = await loadProfile({ profileFile: await writeFile(dir, 'prod.yaml', referenceYaml(files)), env });
+    const warnings: string[] = [];
+    const config = await resolveProfile(loaded.profile, { env, warnings, describeField: loaded.describeField });
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(config, {
+      controlPlane: {
+        // a client certificate moves the hosted default to the mTLS host
+        baseUrl: 'https://mtls.api.openai.com',
+        tunnelId: TUNNEL_ID,
+        apiKey: API_KEY,
+        extraHeaders: {},
+        tls: { cert: TEST_CERT_PEM, key: TEST_KEY_PEM, ca: TEST_CERT_PEM },
+        proxy: 'http://proxy.corp:3128',
+        pollTimeoutMs: 30_000,
+        maxInflightRequests: 20,
+      },
+      mcp: {
+        targets: [
+          { kind: 'stdio', channel: 'local', argv: ['python', '/srv/server.py'], env: {} },
+          {
+            kind: 'http',
+            channel: 'main',
+            url: 'https://mcp.internal/mcp',
+            headers: {},
+            // the top-level CA bundle also applies to the MCP hop
+            tls: { cert: TEST_CERT_PEM, key: TEST_KEY_PEM, ca: TEST_CERT_PEM },
+          },
+        ],
+        maxConcurrentRequests: 10,
+      },
+      health: { listenAddr: '127.0.0.1:8080', urlFile: files.urlFile },
+      log: { level: 'info' },
+      trace: { capturePayloads: false, maxEntries: 1000 },
+    });
+  });
+
+  it('joins the host root and path prefix, and keeps a custom base URL under mTLS', () => {
+    const cp = profileOf({ controlPlane: { baseUrl: 'https://gw.example.com/', urlPath: '/openai/' } }).controlPlane;
+    assert.equal(controlPlaneUrl(cp), 'https://gw.example.com/openai');
+    assert.equal(controlPlaneUrl({ ...cp, urlPath: '' }), 'https://gw.example.com');
+    assert.equal(controlPlaneUrl({ ...cp, clientCert: '/c.pem' }), 'https://gw.example.com/openai');
+    assert.equal(controlPlaneUrl({ ...cp, baseUrl: 'https://api.openai.com', urlPath: undefined }), 'https://api.openai.com');
+  });
+
+  it('splits the command without a shell and appends args', async () => {
+    const profile = profileOf({ mcp: { servers: [{ command: `python "/srv/my server.py" --flag 'a b'`, args: ['--x', '$HOME; rm -rf /'], cwd: '~/srv', env: { PORT: '1' } }] } });
+    const config = await resolveProfile(profile, { env: { KEY: API_KEY }, homedir: '/home/dev' });
+    assert.deepEqual(config.mcp.targets[0], {
+      kind: 'stdio',
+      channel: 'main',
+      argv: ['python', '/srv/my server.py', '--flag', 'a b', '--x', '$HOME; rm -rf /'],
+      cwd: '/home/dev/srv',
+      env: { PORT: '1' },
+    });
+  });
+
+  it('names the command field when its quoting is broken', async () => {
+    const error = await failure(resolveProfile(profileOf({ mcp: { servers: [{ command: `node 'unterminated` }] } }), { env: { KEY: API_KEY } }));
+    assert.equal(error.field, 'mcp.servers[0].command');
+    assert.match(error.problem, /unterminated single quote/);
+  });
+
+  it('resolves references in header values and merges MCP-wide headers under per-server ones', async () => {
+    const profile = profileOf({
+      controlPlane: { extraHeaders: { 'X-Team': 'env:TEAM' } },
+      mcp: {
+        servers: [{ url: 'https://mcp.internal/mcp', headers: { Authorization: 'env:MCP_TOKEN' } }],
+        extraHeaders: { 'X-Env': 'staging', authorization: 'overridden' },
+        proxy: 'env:MCP_PROXY',
+      },
+    });
+    const warnings: string[] = [];
+    const config = await resolveProfile(profile, { env: { KEY: API_KEY, TEAM: 'blue', MCP_TOKEN: 'Bearer t0k3n' }, warnings });
+    assert.deepEqual(config.controlPlane.extraHeaders, { 'X-Team': 'blue' });
+    const target = config.mcp.targets[0];
+    assert.equal(target.kind, 'http');
+    assert.deepEqual(target.kind === 'http' && target.headers, { 'X-Env': 'staging', Authorization: 'Bearer t0k3n' });
+    assert.equal(target.kind === 'http' && target.proxy, undefined);
+    assert.match(warnings.join('\n'), /MCP_PROXY is not set, so this hop connects directly/);
+  });
+
+  it('turns the health server off for an empty address and converts durations to ms', async () => {
+    const config = await resolveProfile(profileOf({ health: { listenAddr: '' }, controlPlane: { pollTimeout: '4500ms' } }), { env: { KEY: API_KEY } });
+    assert.equal(config.health, undefined);
+    assert.equal(config.controlPlane.pollTimeoutMs, 4500);
+  });
+
+  it('refuses an admin key without showing it', async () => {
+    const admin = 'sk-admin-0123456789abcdefghijkl';
+    const error = await failure(resolveProfile(profileOf({}), { env: { KEY: admin } }));
+    assert.equal(error.field, 'controlPlane.apiKey');
+    assert.match(error.problem, /admin key/);
+    assert.match(error.fix, /Tunnels Read \+ Use/);
+    assert.doesNotMatch(error.message, /sk-admin-0123/);
+  });
+
+  it('says how to provide a missing key', async () => {
+    const unset = await failure(resolveProfile(profileOf({}), { env: {} }));
+    assert.equal(unset.fix, "Export KEY, or run 'MCP Tunnel: Set API Key' in VS Code");
+    const none = await failure(resolveProfile(profileOf({ controlPlane: { apiKey: undefined } }), { env: {} }));
+    assert.match(none.fix, /CONTROL_PLANE_API_KEY/);
+  });
+
+  it('reports unreadable and non-PEM TLS files by field', async () => {
+    const notPem = await writeFile(dir, 'cert.txt', 'hello');
+    const error = await failure(
+      resolveProfile(profileOf({ controlPlane: { clientCert: notPem, clientKey: path.join(dir, 'absent.pem') } }), { env: { KEY: API_KEY } }),
+    );
+    assert.equal(error.field, 'controlPlane.clientCert');
+    assert.match(error.problem, /is not a PEM file/);
+    const missing = await failure(
+      resolveProfile(profileOf({ controlPlane: { clientCert: await writeFile(dir, 'c.pem', TEST_CERT_PEM), clientKey: path.join(dir, 'absent.pem') } }), {
+        env: { KEY: API_KEY },
+      }),
+    );
+    assert.equal(missing.field, 'controlPlane.clientKey');
+    assert.match(missing.problem, /ENOENT/);
+  });
+
+  it('warns when a private key file can be read by others', async function () {
+    if (process.platform === 'win32') this.skip();
+    const profile = profileOf({
+      controlPlane: { clientCert: await writeFile(dir, 'c.pem', TEST_CERT_PEM), clientKey: await writeFile(dir, 'k.pem', TEST_KEY_PEM, 0o640) },
+    });
+    const warnings: string[] = [];
+    await resolveProfile(profile, { env: { KEY: API_KEY }, warnings });
+    assert.match(warnings.join('\n'), /controlPlane\.clientKey: .*k\.pem can be read by other users \(mode 640\)/);
+  });
+});
