@@ -15,7 +15,7 @@ import { ConfigError, formatPath, fromZod, type ConfigSource } from '../profiles
 import { mergeProfileSources, type LoadProfileOptions } from '../profiles/load';
 import { apiKeyProblem, readPemFile, SET_API_KEY_HINT, type PemKind } from '../profiles/resolve';
 import { isSecretReference, parseListenAddr, TunnelProfileSchema } from '../profiles/schema';
-import { describeSecretReference, resolveSecret, type SecretStore } from '../profiles/secrets';
+import { describeSecretReference, resolveSecret, type Env, type SecretStore } from '../profiles/secrets';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -289,7 +289,6 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
       add({ id: 'api-key-kind', title: 'API key is a runtime key', status: 'ok', detail: 'Not an admin key' });
     }
   }
-  apiKey = undefined;
 
   // 4. MCP servers.
   const servers = at(raw, ['mcp', 'servers']);
@@ -388,7 +387,7 @@ function keyMismatch(certPem: string, keyPem: string): string | undefined {
   }
 }
 
-async function checkCommand(id: string, channel: string, command: string, cwd: string | undefined, field: string, env: NodeJS.ProcessEnv | Record<string, string | undefined>): Promise<DoctorCheck> {
+async function checkCommand(id: string, channel: string, command: string, cwd: string | undefined, field: string, env: Env): Promise<DoctorCheck> {
   const title = `MCP command for channel "${channel}" can be started`;
   let argv: string[];
   try {
@@ -416,7 +415,7 @@ async function checkUrl(
   value: string,
   proxyRef: string | undefined,
   field: string,
-  env: Record<string, string | undefined>,
+  env: Env,
   timeoutMs: number,
 ): Promise<DoctorCheck> {
   const title = `MCP server for channel "${channel}" is reachable`;

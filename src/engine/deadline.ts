@@ -5,7 +5,8 @@
  */
 import { performance } from 'node:perf_hooks';
 
-const GRAMMAR = /^([0-9]+)(ns|us|ms|s|m|h)$/;
+/** Digits and exactly one unit; compound (`1m30s`) and fractional (`1.5s`) forms are not durations here. */
+export const DURATION_PATTERN = /^([0-9]+)(ns|us|ms|s|m|h)$/;
 const NANOS_PER_UNIT: Record<string, bigint> = {
   ns: 1n,
   us: 1_000n,
@@ -22,18 +23,11 @@ const MAX_TIMER_MS = 2_147_483_647;
 /** Milliseconds of a valid `response_timeout`, or undefined for no deadline. */
 export function parseResponseTimeout(raw: unknown): number | undefined {
   if (typeof raw !== 'string') return undefined;
-  const match = GRAMMAR.exec(raw);
+  const match = DURATION_PATTERN.exec(raw);
   if (!match) return undefined;
   const nanos = BigInt(match[1]!) * NANOS_PER_UNIT[match[2]!]!;
   if (nanos > MAX_NANOS) return undefined;
   return Number(nanos) / 1e6;
-}
-
-/** Parses a duration such as `30s` or `4500ms` for configuration; throws on invalid input. */
-export function parseDurationMs(raw: string): number {
-  const ms = parseResponseTimeout(raw.trim());
-  if (ms === undefined) throw new Error(`"${raw}" is not a duration: use digits and one unit of ns, us, ms, s, m or h (for example 30s)`);
-  return ms;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { performance } from 'node:perf_hooks';
 import fc from 'fast-check';
-import { Deadline, parseDurationMs, parseResponseTimeout } from '../../../src/engine/deadline';
+import { Deadline, parseResponseTimeout } from '../../../src/engine/deadline';
 
 describe('response_timeout grammar', () => {
   it('reads digits followed by one unit of ns, us, ms, s, m or h', () => {
@@ -27,10 +27,6 @@ describe('response_timeout grammar', () => {
         return ms === undefined || ms >= 0;
       }),
     );
-  });
-
-  it('rejects an invalid configured duration with a message that shows the expected form', () => {
-    assert.throws(() => parseDurationMs('soon'), /use digits and one unit .*30s/);
   });
 });
 
