@@ -4,22 +4,14 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { writeFile, rename } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from './log';
+import { listenOn } from './net';
 
 export interface Readiness {
   ready: boolean;
   /** One line saying why not ready. */
   reason: string;
-}
-
-export function splitHostPort(addr: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(addr.trim());
-  if (!m) throw new Error(`"${addr}" is not host:port (for example 127.0.0.1:8080, or port 0 for any free port)`);
-  const port = Number(m[3]);
-  if (port > 65535) throw new Error(`port ${port} in "${addr}" is out of range`);
-  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }
 
 export class HealthServer {
@@ -36,21 +28,11 @@ export class HealthServer {
   ) {}
 
   async start(): Promise<string> {
-    const { host, port } = splitHostPort(this.listenAddr);
     const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    const bound = await listenOn(server, this.listenAddr, 'health listen address');
     this.server = server;
-    const bound = server.address() as AddressInfo;
-    const hostPart = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
-    const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : hostPart;
-    this.url = `http://${urlHost}:${bound.port}`;
-    for (const h of [`${hostPart}:${bound.port}`, `localhost:${bound.port}`, `127.0.0.1:${bound.port}`, `[::1]:${bound.port}`]) this.allowedHosts.add(h.toLowerCase());
+    this.url = bound.url;
+    this.allowedHosts = bound.hosts;
     if (this.urlFile) {
       // Written atomically with owner-only permissions once the port is known.
       const tmp = `${this.urlFile}.${process.pid}.tmp`;

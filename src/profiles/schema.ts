@@ -12,6 +12,9 @@ import { DEFAULTS } from '../engine/config';
 import { LOG_LEVELS } from '../engine/log';
 import { DEFAULT_CHANNEL, PROTOCOL_HEADERS, TUNNEL_ID_PATTERN } from '../protocol/wire';
 import { DURATION_PATTERN, parseDuration } from './duration';
+import { isLoopbackHost, parseListenAddr } from '../engine/net';
+
+export { isLoopbackHost, parseListenAddr };
 
 export const PROFILE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 export const CHANNEL_PATTERN = /^[a-z0-9_-]+$/;
@@ -42,17 +45,6 @@ type Ctx = z.RefinementCtx;
 
 function fail(ctx: Ctx, message: string, fix: string, path: PropertyKey[] = []): void {
   ctx.addIssue({ code: 'custom', message, path, params: { fix } });
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  return (
-    host === 'localhost' ||
-    host.endsWith('.localhost') ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
-    host === '[::1]' ||
-    host === '::1'
-  );
 }
 
 export function isSecretReference(value: string): boolean {
@@ -143,16 +135,6 @@ function checkPollTimeout(value: string, ctx: Ctx): void {
   if (ms < 1 || ms > POLL_TIMEOUT_MAX_MS) {
     fail(ctx, 'must be between 1ms and 10m', 'Use a value such as 30s; the service may bound it further');
   }
-}
-
-/** host:port as the reference daemon accepts it (`[::1]:8080`, `:8080` for every interface). */
-export function parseListenAddr(addr: string): { host: string | undefined; port: number } | undefined {
-  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]\s]*)):(\d{1,5})$/.exec(addr);
-  if (!match) return undefined;
-  const port = Number(match[3]);
-  if (port > 65535) return undefined;
-  const host = match[1] ?? match[2];
-  return { host: host === '' ? undefined : host, port };
 }
 
 function checkListenAddr(value: string, ctx: Ctx): void {

@@ -21,7 +21,8 @@ import type { Logger } from '../engine/log';
 import { isNotification, isRequest, isResponse, JSONRPC_INTERNAL_ERROR, JSONRPC_INVALID_REQUEST, JSONRPC_PARSE_ERROR, type JsonRpcId } from '../protocol/jsonrpc';
 import type { Headers, TunnelResponsePayload } from '../protocol/wire';
 import { CommandDroppedError, type CommandQueue, type PendingCommand } from './commandQueue';
-import { BodyTooLargeError, bearerMatches, isLoopbackHostname, readBody, sendApiError, sendEmpty, sendJson } from './http';
+import { isLoopbackHost } from '../engine/net';
+import { BodyTooLargeError, bearerMatches, readBody, sendApiError, sendEmpty, sendJson } from './http';
 
 /** JSON-RPC code the MCP SDK uses for a request that timed out. */
 export const JSONRPC_REQUEST_TIMEOUT = -32001;
@@ -346,5 +347,5 @@ export function isLoopbackOrigin(origin: string): boolean {
   } catch {
     return false;
   }
-  return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHostname(url.hostname);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.hostname);
 }

@@ -113,17 +113,3 @@ export function sendApiError(
   sendJson(res, status, apiError(message, code, type, options.param ?? null), options.headers);
 }
 
-/** Splits `host:port`, `[v6]:port` or a bare port. */
-export function parseListen(listen: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen) ?? /^()()(\d+)$/.exec(listen);
-  if (!m) throw new Error(`relay listen address "${listen}" is not host:port (for example 127.0.0.1:8787)`);
-  const host = m[1] || m[2] || '127.0.0.1';
-  const port = Number(m[3]);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`relay listen port in "${listen}" is out of range`);
-  return { host, port };
-}
-
-export function isLoopbackHostname(hostname: string): boolean {
-  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || /^127(?:\.\d{1,3}){3}$/.test(h);
-}

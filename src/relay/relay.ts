@@ -14,7 +14,6 @@
  * one gets 400 `invalid_tunnel_id_format`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Logger } from '../engine/log';
 import { isRequest } from '../protocol/jsonrpc';
 import {
@@ -32,8 +31,9 @@ import {
 import { CommandQueue, type CommandHandle, type EnqueueInput, type EnqueueOptions, type PendingCommand } from './commandQueue';
 import { applyFault, FaultInjector, type FaultHandle, type FaultSpec, type FaultTarget } from './faults';
 import { FrontDoor, type FrontDoorStats } from './frontDoor';
-import { BodyTooLargeError, bearerMatches, parseListen, randomAlnum, randomSecret, readBody, sendApiError, sendEmpty, sendJson } from './http';
+import { BodyTooLargeError, bearerMatches, randomAlnum, randomSecret, readBody, sendApiError, sendEmpty, sendJson } from './http';
 import { checkResponsePayload } from './responsePayload';
+import { listenOn } from '../engine/net';
 import { serverInfoProblem } from './serverInfo';
 
 export interface RelayOptions {
@@ -203,7 +203,6 @@ export class Relay {
 
   async start(): Promise<RelayStartInfo> {
     if (this.startInfo) return this.startInfo;
-    const { host, port } = parseListen(this.options.listen ?? '127.0.0.1:0');
     const server = createServer({ keepAlive: true, noDelay: true }, (req, res) => {
       this.route(req, res).catch((err: unknown) => {
         this.logger.error('relay request failed', { error: err instanceof Error ? err.message : String(err) });
@@ -215,22 +214,10 @@ export class Relay {
     // Keep idle keep-alive connections longer than a client's poll turnaround.
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    const bound = await listenOn(server, this.options.listen ?? '127.0.0.1:0', 'relay listen address');
     this.server = server;
-    const address = server.address() as AddressInfo;
-    const urlHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
-    const url = `http://${urlHost}:${address.port}`;
-    const allowedHosts = new Set(
-      [`localhost:${address.port}`, `127.0.0.1:${address.port}`, `[::1]:${address.port}`, `${urlHost}:${address.port}`, ...(this.options.allowedHosts ?? [])].map((h) =>
-        h.toLowerCase(),
-      ),
-    );
+    const url = bound.url;
+    const allowedHosts = new Set([...bound.hosts, ...(this.options.allowedHosts ?? []).map((h) => h.toLowerCase())]);
     this.frontDoor = new FrontDoor({
       queue: this.queue,
       logger: this.logger.child('relay.frontdoor'),

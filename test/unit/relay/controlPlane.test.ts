@@ -1,27 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
+import { openApiValidators, REFERENCE } from '../../helpers/openapi';
 import { Relay, type RelayOptions, type RelayStartInfo } from '../../../src/relay/relay';
-
-/** CI checks the repo out next to `shared/`, so resolve from the repo root. */
-const REFERENCE = path.resolve(__dirname, '../../..', '..', 'shared/reference');
-
-function openApiValidators(): Record<string, ValidateFunction> {
-  const spec = JSON.parse(readFileSync(path.join(REFERENCE, 'tunnel-client-openapi.json'), 'utf8'));
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
-  addFormats(ajv);
-  ajv.addSchema(spec, 'openapi.json');
-  const get = (name: string): ValidateFunction => ajv.getSchema(`openapi.json#/components/schemas/${name}`)!;
-  return {
-    PolledCommandList: get('PolledCommandList'),
-    TunnelResponsePayload: get('TunnelResponsePayload'),
-    TunnelClientMetadata: get('TunnelClientMetadata'),
-    APIErrorResponse: get('APIErrorResponse'),
-    TunnelResponseAck: get('TunnelResponseAck'),
-  };
-}
 
 const SERVER_INFO = '{"version":1,"channels":[{"name":"main","proc_affinity":true}]}';
 
