@@ -17,6 +17,7 @@ const nodeOptions = {
 
 const builds = [
   { ...nodeOptions, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...nodeOptions, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'] },
   { ...nodeOptions, entryPoints: { worker: 'src/worker/main.ts', 'sample-server': 'src/sample/server.ts' }, outdir: 'dist' },
 ];
 

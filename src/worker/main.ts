@@ -11,27 +11,35 @@ function send(message: WorkerMessage): void {
   if (process.connected) process.send!(message);
 }
 
+/** Sends a last message, then exits: exit() right after a plain send() can drop the message. */
+function sendThenExit(message: WorkerMessage, code: number): void {
+  if (!process.connected) process.exit(code);
+  setTimeout(() => process.exit(code), 1000);
+  process.send!(message, () => process.exit(code));
+}
+
 async function handle(message: HostMessage): Promise<void> {
   switch (message.type) {
     case 'start': {
       if (engine) return;
       if (message.version !== IPC_VERSION) {
-        send({ type: 'fatal', message: `worker speaks IPC version ${IPC_VERSION}, host sent ${message.version}: reinstall the extension` });
-        process.exit(2);
+        sendThenExit({ type: 'fatal', message: `worker speaks IPC version ${IPC_VERSION}, host sent ${message.version}: reinstall the extension` }, 2);
+        return;
       }
-      engine = new TunnelEngine(message.config, { metricsIntervalMs: message.metricsIntervalMs ?? 1000 });
-      engine.on('state', (status) => send({ type: 'state', status }));
-      engine.on('trace', (entry) => send({ type: 'trace', entry }));
-      engine.on('metrics', (snapshot) => send({ type: 'metrics', snapshot }));
-      engine.on('log', (record) => send({ type: 'log', record }));
-      engine.on('mcpStderr', (channel, line) => send({ type: 'mcpStderr', channel, line }));
       try {
+        // Inside the try: a config the engine rejects must arrive as 'fatal', not as an unhandled rejection.
+        engine = new TunnelEngine(message.config, { metricsIntervalMs: message.metricsIntervalMs ?? 1000 });
+        engine.on('state', (status) => send({ type: 'state', status }));
+        engine.on('trace', (entry) => send({ type: 'trace', entry }));
+        engine.on('metrics', (snapshot) => send({ type: 'metrics', snapshot }));
+        engine.on('log', (record) => send({ type: 'log', record }));
+        engine.on('mcpStderr', (channel, line) => send({ type: 'mcpStderr', channel, line }));
         await engine.start();
         send({ type: 'started', healthUrl: engine.healthUrl, pid: process.pid });
       } catch (err) {
-        send({ type: 'fatal', message: (err as Error).message });
-        await engine.stop().catch(() => undefined);
-        process.exit(2);
+        const fatal = (err as Error).message;
+        await engine?.stop().catch(() => undefined);
+        sendThenExit({ type: 'fatal', message: fatal }, 2);
       }
       return;
     }

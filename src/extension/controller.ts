@@ -1,0 +1,460 @@
+/**
+ * What the commands do. Long operations show progress and end in a
+ * notification with a next step; every failure names what to do.
+ */
+import * as vscode from 'vscode';
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import * as os from 'node:os';
+import type { EngineConfig } from '../engine/config';
+import { isLogLevel, LOG_LEVELS, type LogLevel } from '../engine/log';
+import { redactValue } from '../engine/redact';
+import { TUNNEL_ID_PATTERN } from '../protocol/wire';
+import { formatDoctor, runDoctor } from '../cli/doctor';
+import { CLIENT_VERSION } from '../version';
+import type { ReportDocuments } from './documents';
+import { pickProfile } from './pick';
+import { readProfiles, SECTION, type ProfileEntry } from './profiles';
+import { resolveForEditor, type CaptureSetting } from './resolveConfig';
+import type { ApiKeys } from './secrets';
+import { presentState } from './tree';
+import type { TunnelManager } from './tunnels';
+
+const READY_WAIT_MS = 20_000;
+
+interface Loopback {
+  relay: ChildProcess;
+  mcpUrl: string;
+  token?: string;
+}
+
+export class Controller implements vscode.Disposable {
+  private entries: ProfileEntry[] = [];
+  private readonly loopbacks = new Map<string, Loopback>();
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    readonly tunnels: TunnelManager,
+    private readonly keys: ApiKeys,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly docs: ReportDocuments,
+  ) {
+    this.reload();
+  }
+
+  profiles(): ProfileEntry[] {
+    return this.entries;
+  }
+
+  reload(): ProfileEntry[] {
+    this.entries = readProfiles();
+    void vscode.commands.executeCommand('setContext', 'mcpTunnel.profileCount', this.entries.length);
+    return this.entries;
+  }
+
+  updateRunningContext(): void {
+    void vscode.commands.executeCommand('setContext', 'mcpTunnel.runningCount', this.tunnels.runningNames().length);
+  }
+
+  private settings() {
+    const config = vscode.workspace.getConfiguration(SECTION);
+    const capture = config.get<CaptureSetting>('trace.capturePayloads', 'auto');
+    return { capture, maxEntries: config.get<number>('trace.maxEntries', 1000), logLevel: logLevelSetting() };
+  }
+
+  pick(arg: unknown, placeHolder: string, filter?: (e: ProfileEntry) => boolean): Promise<ProfileEntry | undefined> {
+    return pickProfile(arg, this.entries, this.tunnels, placeHolder, filter);
+  }
+
+  // ── start / stop ─────────────────────────────────────────────────────────
+
+  async start(arg: unknown): Promise<void> {
+    const entry = await this.pick(arg, 'Start which tunnel?', (e) => !this.tunnels.isRunning(e.name));
+    if (entry) await this.startEntry(entry);
+  }
+
+  async startEntry(entry: ProfileEntry, override?: (config: EngineConfig) => void, quiet = false): Promise<boolean> {
+    if (this.tunnels.isRunning(entry.name)) return true;
+    if (entry.error) {
+      void this.offer(vscode.window.showErrorMessage(`Tunnel profile "${entry.name}" is invalid: ${entry.error}`, 'Edit Profiles'));
+      return false;
+    }
+    if (entry.blockedReason) {
+      void vscode.window.showWarningMessage(entry.blockedReason, 'Manage Workspace Trust').then((a) => a && vscode.commands.executeCommand('workbench.trust.manage'));
+      return false;
+    }
+    const { capture, maxEntries } = this.settings();
+    return vscode.window.withProgress(
+      { location: quiet ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title: `MCP Tunnel: starting "${entry.name}"`, cancellable: true },
+      async (progress, token) => {
+        let config: EngineConfig;
+        try {
+          progress.report({ message: 'reading the profile and its key…' });
+          const resolved = await resolveForEditor(entry, this.keys, capture, maxEntries);
+          config = resolved.config;
+          override?.(config);
+          for (const w of resolved.warnings) this.log.warn(`[${entry.name}] ${w}`);
+        } catch (err) {
+          const message = (err as Error).message;
+          this.log.error(`[${entry.name}] cannot start: ${message}`);
+          const keyProblem = /api.?key|CONTROL_PLANE_API_KEY|secret/i.test(message);
+          void this.offer(vscode.window.showErrorMessage(`Cannot start "${entry.name}": ${message}`, ...(keyProblem ? ['Set API Key…'] : []), 'Run Doctor', 'Show Logs'), entry.name);
+          return false;
+        }
+        try {
+          progress.report({ message: 'starting the tunnel worker…' });
+          await this.tunnels.start(entry.name, config, token);
+        } catch (err) {
+          if (token.isCancellationRequested) return false;
+          this.log.error(`[${entry.name}] worker failed to start: ${(err as Error).message}`);
+          void this.offer(vscode.window.showErrorMessage(`Tunnel "${entry.name}" failed to start: ${(err as Error).message}`, 'Show Logs', 'Run Doctor'), entry.name);
+          return false;
+        } finally {
+          this.updateRunningContext();
+        }
+        progress.report({ message: 'waiting for the control plane and the MCP server… (first runs through npx may take a while)' });
+        const outcome = await this.waitReady(entry.name, token);
+        if (outcome === 'ready') {
+          this.log.info(`[${entry.name}] tunnel ready`);
+          return true;
+        }
+        const view = this.tunnels.get(entry.name);
+        const reason = view?.status?.reason ?? view?.lastError ?? 'not ready yet';
+        if (outcome === 'auth') {
+          void this.offer(vscode.window.showErrorMessage(`Tunnel "${entry.name}": ${reason}`, 'Set API Key…', 'Run Doctor'), entry.name);
+        } else if (outcome === 'timeout') {
+          void this.offer(vscode.window.showWarningMessage(`Tunnel "${entry.name}" is running but not ready: ${reason}`, 'Show Logs', 'Run Doctor'), entry.name);
+        }
+        return outcome !== 'cancelled';
+      },
+    );
+  }
+
+  /** Waits for the first ready (or an auth error, or cancellation). */
+  private waitReady(name: string, token: vscode.CancellationToken): Promise<'ready' | 'auth' | 'timeout' | 'cancelled'> {
+    return new Promise((resolve) => {
+      const check = (): boolean => {
+        const view = this.tunnels.get(name);
+        if (!view) return done('cancelled');
+        if (view.status?.state === 'ready') return done('ready');
+        if (view.status?.state === 'auth_error') return done('auth');
+        if (view.phase === 'crashed') return done('timeout');
+        return false;
+      };
+      const sub = this.tunnels.onDidChange((c) => c.name === name && c.kind !== 'metrics' && check());
+      const cancel = token.onCancellationRequested(() => done('cancelled'));
+      const timer = setTimeout(() => done('timeout'), READY_WAIT_MS);
+      function done(result: 'ready' | 'auth' | 'timeout' | 'cancelled'): boolean {
+        sub.dispose();
+        cancel.dispose();
+        clearTimeout(timer);
+        resolve(result);
+        return true;
+      }
+      check();
+    });
+  }
+
+  async stop(arg: unknown): Promise<void> {
+    const entry = await this.pick(arg, 'Stop which tunnel?', (e) => this.tunnels.isRunning(e.name));
+    if (!entry) return;
+    await this.stopName(entry.name);
+  }
+
+  private async stopName(name: string): Promise<void> {
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Stopping "${name}"` }, () => this.tunnels.stop(name));
+    const loop = this.loopbacks.get(name);
+    if (loop) {
+      this.loopbacks.delete(name);
+      loop.relay.kill('SIGTERM');
+    }
+    this.updateRunningContext();
+  }
+
+  async restart(arg: unknown): Promise<void> {
+    const entry = await this.pick(arg, 'Restart which tunnel?', (e) => this.tunnels.isRunning(e.name));
+    if (!entry) return;
+    await this.stopName(entry.name);
+    await this.startEntry(this.entries.find((e) => e.name === entry.name) ?? entry);
+  }
+
+  async startAll(): Promise<void> {
+    const startable = this.entries.filter((e) => !e.error && !e.blockedReason && !this.tunnels.isRunning(e.name));
+    await Promise.all(startable.map((e) => this.startEntry(e, undefined, true)));
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.tunnels.runningNames().map((n) => this.stopName(n)));
+  }
+
+  /** Settings changed while tunnels run: offer a restart of those whose profile changed. */
+  onProfilesChanged(previous: ProfileEntry[]): void {
+    for (const entry of this.entries) {
+      if (!this.tunnels.isRunning(entry.name)) continue;
+      const before = previous.find((p) => p.name === entry.name);
+      if (before && JSON.stringify(before.raw) !== JSON.stringify(entry.raw)) {
+        void vscode.window.showInformationMessage(`Tunnel profile "${entry.name}" changed. Restart the tunnel to apply it?`, 'Restart').then((a) => {
+          if (a) void this.restart(entry.name);
+        });
+      }
+    }
+  }
+
+  // ── keys ─────────────────────────────────────────────────────────────────
+
+  async setApiKey(arg: unknown): Promise<void> {
+    const entry = await this.pick(arg, 'Set the API key of which profile?');
+    if (!entry) return;
+    const key = await vscode.window.showInputBox({
+      title: `API key for "${entry.name}"`,
+      prompt: 'A runtime API key with the Tunnels Read + Use permissions. It is kept in VS Code secret storage, never in settings.',
+      password: true,
+      ignoreFocusOut: true,
+      validateInput: (v) => {
+        if (!v.trim()) return 'Paste the key, or press Escape to cancel';
+        if (/\s/.test(v.trim())) return 'A key has no spaces or line breaks';
+        if (v.startsWith('sk-admin-')) return 'This is an admin key: create a runtime key with Tunnels Read + Use instead';
+        return undefined;
+      },
+    });
+    if (!key) return;
+    await this.keys.set(entry.name, key.trim());
+    this.log.info(`[${entry.name}] API key saved to secret storage`);
+    const ref = (entry.raw.controlPlane as { apiKey?: string } | undefined)?.apiKey;
+    const note = ref ? ` Note: the profile's apiKey "${ref.split(':')[0]}:…" reference takes precedence; remove it to use the stored key.` : '';
+    if (this.tunnels.isRunning(entry.name)) {
+      const a = await vscode.window.showInformationMessage(`API key for "${entry.name}" saved. Restart the tunnel to use it?${note}`, 'Restart');
+      if (a) await this.restart(entry.name);
+    } else {
+      void vscode.window.showInformationMessage(`API key for "${entry.name}" saved to secret storage.${note}`);
+    }
+  }
+
+  async clearApiKey(arg: unknown): Promise<void> {
+    const entry = await this.pick(arg, 'Clear the API key of which profile?');
+    if (!entry) return;
+    const yes = await vscode.window.showWarningMessage(`Remove the stored API key of "${entry.name}"?`, { modal: true }, 'Remove');
+    if (yes !== 'Remove') return;
+    await this.keys.clear(entry.name);
+    void vscode.window.showInformationMessage(`API key of "${entry.name}" removed from secret storage.`);
+  }
+
+  async copyTunnelId(arg: unknown): Promise<void> {
+    const entry = await this.pick(arg, 'Copy the tunnel id of which profile?');
+    const id = entry?.profile?.controlPlane.tunnelId ?? (entry?.raw.controlPlane as { tunnelId?: string } | undefined)?.tunnelId;
+    if (!entry) return;
+    if (!id || !TUNNEL_ID_PATTERN.test(id)) {
+      void vscode.window.showWarningMessage(`Profile "${entry.name}" has no valid tunnel id yet.`, 'Edit Profiles').then((a) => a && this.editProfiles());
+      return;
+    }
+    await vscode.env.clipboard.writeText(id);
+    void vscode.window.setStatusBarMessage(`Copied ${id}`, 3000);
+  }
+
+  // ── settings, logs ───────────────────────────────────────────────────────
+
+  async editProfiles(arg?: unknown): Promise<void> {
+    const entry = typeof arg === 'string' || arg ? await this.pick(arg, 'Edit which profile?') : undefined;
+    if (entry?.scope === 'workspace' || (!entry && this.entries.some((e) => e.scope === 'workspace'))) {
+      await vscode.commands.executeCommand('workbench.action.openWorkspaceSettingsFile', { revealSetting: { key: 'mcpTunnel.profiles', edit: true } });
+    } else {
+      await vscode.commands.executeCommand('workbench.action.openSettingsJson', { revealSetting: { key: 'mcpTunnel.profiles', edit: true } });
+    }
+  }
+
+  async setLogLevel(): Promise<void> {
+    const current = logLevelSetting();
+    const picked = await vscode.window.showQuickPick(
+      LOG_LEVELS.map((l) => ({ label: l, description: l === current ? 'current' : undefined })),
+      { placeHolder: 'Log level of running and future tunnels (applies at once, no restart)' },
+    );
+    if (!picked) return;
+    await vscode.workspace.getConfiguration(SECTION).update('logLevel', picked.label, vscode.ConfigurationTarget.Global);
+  }
+
+  applyLogLevel(): void {
+    const level = logLevelSetting();
+    this.tunnels.setLogLevel(level);
+    this.log.info(`log level set to ${level}`);
+  }
+
+  // ── doctor, dashboard, diagnostics ───────────────────────────────────────
+
+  async doctor(arg: unknown): Promise<void> {
+    const entry = await this.pick(arg, 'Check which profile?');
+    if (!entry) return;
+    const report = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `MCP Tunnel: checking "${entry.name}"…` },
+      () => runDoctor({ profile: entry.raw, env: process.env, secretStore: this.keys.asSecretStore() }),
+    );
+    const text = formatDoctor(report, { explain: true });
+    await this.docs.show(`/doctor/${entry.name}.txt`, `MCP Tunnel doctor — profile "${entry.name}"\n\n${text}\n`);
+    const failed = report.counts.fail;
+    if (failed > 0) void vscode.window.showWarningMessage(`Doctor found ${failed} problem${failed === 1 ? '' : 's'} in "${entry.name}"; each says what to do.`);
+    else void vscode.window.showInformationMessage(`Doctor: "${entry.name}" looks good${report.counts.warn ? ` (${report.counts.warn} warning${report.counts.warn === 1 ? '' : 's'})` : ''}.`);
+  }
+
+  async dashboard(arg: unknown): Promise<void> {
+    const entry = await this.pick(arg, 'Open the dashboard of which tunnel?');
+    if (!entry) return;
+    const view = this.tunnels.get(entry.name);
+    const lines = [`# MCP Tunnel — ${entry.name}`, '', `State: **${presentState(entry, view).word}**${view?.status?.reason && view.status.state !== 'ready' ? ` — ${view.status.reason}` : ''}`];
+    if (entry.error) lines.push('', `Profile problem: ${entry.error}`);
+    if (view?.status) {
+      const s = view.status;
+      lines.push('', '## Control plane', `- URL: ${s.controlPlane}`, `- Tunnel: ${s.tunnelId}${s.tunnelName ? ` (${s.tunnelName})` : ''}`, `- Last successful poll: ${s.lastPollAt ? new Date(s.lastPollAt).toLocaleTimeString() : 'never'}`, `- Poll errors: ${JSON.stringify(s.pollErrors)}`);
+      if (s.healthUrl) lines.push(`- Health: ${s.healthUrl}/readyz · metrics: ${s.healthUrl}/metrics`);
+      lines.push('', '## MCP servers');
+      for (const c of s.channels) lines.push(`- ${c.channel}: ${c.kind} ${c.kind === 'stdio' ? `pid ${c.pid ?? '-'}` : (c.origin ?? '')}, ${c.state}, ${c.restarts} restarts, ${c.inFlight} in flight${c.reason ? ` — ${c.reason}` : ''}`);
+    }
+    const m = view?.metrics;
+    if (m) {
+      lines.push('', '## Calls', `- Outcomes: ${JSON.stringify(m.commands)}`, `- Latency: p50 ${m.latencyMs.p50.toFixed(1)} ms, p95 ${m.latencyMs.p95.toFixed(1)} ms, p99 ${m.latencyMs.p99.toFixed(1)} ms`, `- Queue: ${m.inFlight}/${m.queueCapacity}, workers ${m.running}/${m.workers}`);
+    }
+    const traces = this.tunnels.traces(entry.name).slice(-50).reverse();
+    if (traces.length) {
+      lines.push('', '## Recent exchanges', '', '| time | method | tool | outcome | ms |', '| --- | --- | --- | --- | --- |');
+      for (const t of traces) lines.push(`| ${new Date(t.receivedAt).toLocaleTimeString()} | ${t.method ?? t.commandType} | ${t.toolName ?? ''} | ${t.outcome} | ${t.durationMs.toFixed(1)} |`);
+    }
+    const loop = this.loopbacks.get(entry.name);
+    if (loop) lines.push('', '## Loopback', `- MCP URL: ${loop.mcpUrl}`, loop.token ? '- Front-door token: use "Copy Token" from the loopback notification' : '- No front-door authentication');
+    await this.docs.show(`/dashboard/${entry.name}.md`, lines.join('\n') + '\n');
+  }
+
+  async exportDiagnostics(): Promise<void> {
+    const uri = await vscode.window.showSaveDialog({
+      title: 'Export MCP Tunnel diagnostics',
+      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir()), `mcp-tunnel-diagnostics-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.json`),
+      filters: { JSON: ['json'] },
+    });
+    if (!uri) return;
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MCP Tunnel: exporting diagnostics…' }, async () => {
+      const bundle = {
+        exportedAt: new Date().toISOString(),
+        versions: { extension: CLIENT_VERSION, vscode: vscode.version, node: process.versions.node, platform: `${os.platform()} ${os.release()} ${os.arch()}` },
+        settings: redactValue({ ...this.settings(), autoStart: vscode.workspace.getConfiguration(SECTION).get('autoStart') }),
+        profiles: this.entries.map((e) => ({ name: e.name, scope: e.scope, error: e.error, blocked: e.blockedReason, profile: redactValue(e.raw) })),
+        tunnels: this.tunnels.runningNames().map((name) => {
+          const view = this.tunnels.get(name)!;
+          return {
+            name,
+            phase: view.phase,
+            status: view.status,
+            metrics: view.metrics,
+            lastError: view.lastError,
+            // Payloads never leave the machine in a diagnostics bundle.
+            recentTrace: this.tunnels.traces(name).slice(-200).map(({ request: _r, response: _s, notificationPayloads: _n, ...rest }) => rest),
+          };
+        }),
+        recentLogs: this.tunnels.recentLogs(),
+      };
+      await writeFile(uri.fsPath, JSON.stringify(bundle, null, 2) + '\n', { mode: 0o600 });
+    });
+    const action = await vscode.window.showInformationMessage(`Diagnostics saved to ${uri.fsPath} (secrets and payloads left out).`, 'Reveal', 'Open');
+    if (action === 'Reveal') await vscode.commands.executeCommand('revealFileInOS', uri);
+    else if (action === 'Open') await vscode.window.showTextDocument(uri);
+  }
+
+  // ── loopback ─────────────────────────────────────────────────────────────
+
+  /** Runs a local relay and points the profile's tunnel at it, so any MCP client here can use the whole path. */
+  async startLoopback(arg: unknown): Promise<void> {
+    const entry = await this.pick(arg, 'Start which profile in loopback?', (e) => !this.tunnels.isRunning(e.name));
+    if (!entry) return;
+    const cli = this.context.asAbsolutePath('dist/cli.js');
+    const relayKey = randomBytes(24).toString('base64url');
+    const relay = fork(cli, ['relay', '--print-json', '--api-key', 'env:MCP_TUNNEL_RELAY_KEY', '--log-level', 'warn'], {
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', MCP_TUNNEL_RELAY_KEY: relayKey },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    relay.stderr!.on('data', (d: Buffer) => this.log.warn(`[${entry.name}] relay: ${d.toString().trimEnd()}`));
+    let info: Record<string, string>;
+    try {
+      info = await new Promise<Record<string, string>>((resolve, reject) => {
+        const rl = createInterface({ input: relay.stdout! });
+        rl.once('line', (line) => {
+          try {
+            resolve(JSON.parse(line) as Record<string, string>);
+          } catch {
+            reject(new Error('the relay printed something unexpected'));
+          }
+        });
+        relay.once('exit', (code) => reject(new Error(`the relay exited with code ${code}`)));
+        setTimeout(() => reject(new Error('the relay did not start within 10 s')), 10_000);
+      });
+    } catch (err) {
+      relay.kill('SIGKILL');
+      void this.offer(vscode.window.showErrorMessage(`Loopback for "${entry.name}" failed: ${(err as Error).message}`, 'Show Logs'));
+      return;
+    }
+    const ok = await this.startEntry(entry, (config) => {
+      config.controlPlane.baseUrl = info.control_plane_base_url!;
+      config.controlPlane.tunnelId = info.tunnel_id!;
+      config.controlPlane.apiKey = relayKey;
+      config.controlPlane.tls = {};
+      config.controlPlane.proxy = undefined;
+      config.controlPlane.extraHeaders = {};
+      if (vscode.workspace.getConfiguration(SECTION).get<CaptureSetting>('trace.capturePayloads', 'auto') === 'auto') config.trace.capturePayloads = true;
+    });
+    if (!ok) {
+      relay.kill('SIGTERM');
+      return;
+    }
+    this.loopbacks.set(entry.name, { relay, mcpUrl: info.mcp_url!, token: info.front_door_token });
+    const action = await vscode.window.showInformationMessage(
+      `Loopback tunnel "${entry.name}" is ready at ${info.mcp_url}. Point any MCP client at it with the front-door token as a Bearer header.`,
+      'Copy MCP URL',
+      'Copy Token',
+    );
+    if (action === 'Copy MCP URL') await vscode.env.clipboard.writeText(info.mcp_url!);
+    else if (action === 'Copy Token' && info.front_door_token) await vscode.env.clipboard.writeText(info.front_door_token);
+  }
+
+  // ── status bar menu ──────────────────────────────────────────────────────
+
+  async statusMenu(): Promise<void> {
+    const entry = await this.pick(undefined, 'MCP Tunnel profiles');
+    if (!entry) return;
+    const running = this.tunnels.isRunning(entry.name);
+    const actions = running
+      ? [
+          { label: '$(debug-stop) Stop', run: () => this.stop(entry.name) },
+          { label: '$(debug-restart) Restart', run: () => this.restart(entry.name) },
+          { label: '$(dashboard) Open Dashboard', run: () => this.dashboard(entry.name) },
+          { label: '$(terminal) Show MCP Server Output', run: async () => this.tunnels.serverOutput(entry.name).show() },
+        ]
+      : [
+          { label: '$(play) Start', run: () => this.start(entry.name) },
+          { label: '$(debug-alt) Start Loopback', run: () => this.startLoopback(entry.name) },
+        ];
+    actions.push({ label: '$(pulse) Run Doctor', run: () => this.doctor(entry.name) }, { label: '$(output) Show Logs', run: async () => this.log.show() });
+    const picked = await vscode.window.showQuickPick(actions, { placeHolder: `${entry.name}: ${presentState(entry, this.tunnels.get(entry.name)).word}` });
+    await picked?.run();
+  }
+
+  /** Runs the follow-up a notification offered. */
+  private async offer(choice: Thenable<string | undefined>, name?: string): Promise<void> {
+    const action = await choice;
+    switch (action) {
+      case 'Set API Key…':
+        return this.setApiKey(name);
+      case 'Run Doctor':
+        return this.doctor(name);
+      case 'Show Logs':
+        return this.log.show();
+      case 'Edit Profiles':
+        return this.editProfiles();
+    }
+  }
+
+  dispose(): void {
+    for (const loop of this.loopbacks.values()) loop.relay.kill('SIGTERM');
+  }
+}
+
+export function logLevelSetting(): LogLevel {
+  const level = vscode.workspace.getConfiguration(SECTION).get<string>('logLevel', 'info');
+  return isLogLevel(level) ? level : 'info';
+}

@@ -1,0 +1,102 @@
+/**
+ * Activation: register views and commands and read settings. No engine work
+ * happens here; tunnels run in forked workers.
+ */
+import * as vscode from 'vscode';
+import { addProfile, type ServerSource } from './addProfile';
+import { Controller, logLevelSetting } from './controller';
+import { ReportDocuments, SCHEME } from './documents';
+import { SECTION } from './profiles';
+import { ApiKeys } from './secrets';
+import { TunnelStatusBar } from './statusBar';
+import { TunnelTree } from './tree';
+import { TunnelManager } from './tunnels';
+
+let controller: Controller | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('MCP Tunnel', { log: true });
+  const tunnels = new TunnelManager(context.asAbsolutePath('dist/worker.js'), log, logLevelSetting());
+  const keys = new ApiKeys(context.secrets);
+  const docs = new ReportDocuments();
+  const ctl = new Controller(context, tunnels, keys, log, docs);
+  controller = ctl;
+  const tree = new TunnelTree(tunnels, () => ctl.profiles());
+  tree.reload();
+  const statusBar = new TunnelStatusBar(tunnels, () => ctl.profiles());
+  const view = vscode.window.createTreeView('mcpTunnel.profiles', { treeDataProvider: tree, showCollapseAll: false });
+
+  const reloadProfiles = () => {
+    const previous = ctl.profiles();
+    ctl.reload();
+    tree.reload();
+    statusBar.update();
+    return previous;
+  };
+
+  const command = (id: string, run: (...args: unknown[]) => unknown) =>
+    vscode.commands.registerCommand(`mcpTunnel.${id}`, async (...args: unknown[]) => {
+      try {
+        await run(...args);
+      } catch (err) {
+        log.error(`command ${id} failed: ${(err as Error).message}`);
+        const action = await vscode.window.showErrorMessage(`MCP Tunnel: ${(err as Error).message}`, 'Show Logs');
+        if (action) log.show();
+      }
+    });
+  const add = (preset?: ServerSource) => addProfile(keys, ctl.profiles(), preset);
+
+  context.subscriptions.push(
+    log,
+    tunnels,
+    docs,
+    ctl,
+    tree,
+    statusBar,
+    view,
+    vscode.workspace.registerTextDocumentContentProvider(SCHEME, docs),
+    command('start', (arg) => ctl.start(arg)),
+    command('stop', (arg) => ctl.stop(arg)),
+    command('restart', (arg) => ctl.restart(arg)),
+    command('startAll', () => ctl.startAll()),
+    command('stopAll', () => ctl.stopAll()),
+    command('openDashboard', (arg) => ctl.dashboard(arg)),
+    command('runDoctor', (arg) => ctl.doctor(arg)),
+    command('addProfile', () => add()),
+    command('importFromMcpJson', () => add('mcpJson')),
+    command('importFromCodex', () => add('codex')),
+    command('editProfiles', (arg) => ctl.editProfiles(arg)),
+    command('setApiKey', (arg) => ctl.setApiKey(arg)),
+    command('clearApiKey', (arg) => ctl.clearApiKey(arg)),
+    command('copyTunnelId', (arg) => ctl.copyTunnelId(arg)),
+    command('showLogs', () => log.show()),
+    command('showServerOutput', async (arg) => {
+      const entry = await ctl.pick(arg, 'Show the MCP server output of which profile?');
+      if (entry) tunnels.serverOutput(entry.name).show();
+    }),
+    command('setLogLevel', () => ctl.setLogLevel()),
+    command('startLoopback', (arg) => ctl.startLoopback(arg)),
+    command('exportDiagnostics', () => ctl.exportDiagnostics()),
+    command('statusMenu', () => ctl.statusMenu()),
+    command('refresh', () => reloadProfiles()),
+    tunnels.onDidChange((c) => {
+      if (c.kind === 'lifecycle') ctl.updateRunningContext();
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(`${SECTION}.profiles`)) ctl.onProfilesChanged(reloadProfiles());
+      if (e.affectsConfiguration(`${SECTION}.logLevel`)) ctl.applyLogLevel();
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => reloadProfiles()),
+  );
+  ctl.updateRunningContext();
+
+  if (vscode.workspace.getConfiguration(SECTION).get<boolean>('autoStart', false)) {
+    // Deferred so activation itself stays cheap.
+    setTimeout(() => void ctl.startAll(), 0);
+  }
+}
+
+export async function deactivate(): Promise<void> {
+  await controller?.tunnels.stopAll();
+  controller = undefined;
+}

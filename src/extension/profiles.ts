@@ -1,0 +1,65 @@
+/**
+ * Tunnel profiles as the editor sees them: read from `mcpTunnel.profiles` in
+ * user and workspace settings, validated by the one profile schema, and
+ * checked against workspace trust.
+ */
+import * as vscode from 'vscode';
+import { fromZod } from '../profiles/errors';
+import { TunnelProfileSchema, type TunnelProfile } from '../profiles/schema';
+
+export type ProfileScope = 'user' | 'workspace';
+
+export interface ProfileEntry {
+  name: string;
+  scope: ProfileScope;
+  /** Exactly as written in settings. */
+  raw: Record<string, unknown>;
+  /** Present when the profile is valid. */
+  profile?: TunnelProfile;
+  /** Validation message naming the field and the fix. */
+  error?: string;
+  /** Starts a local process (a stdio MCP server). */
+  runsCommand: boolean;
+  /** Why this profile may not start here (Restricted Mode). */
+  blockedReason?: string;
+}
+
+export const SECTION = 'mcpTunnel';
+
+function runsCommand(raw: Record<string, unknown>): boolean {
+  const servers = (raw.mcp as { servers?: unknown[] } | undefined)?.servers;
+  // A reference to .vscode/mcp.json may name a stdio server: count it as a command.
+  return Array.isArray(servers) && servers.some((s) => typeof s === 'object' && s !== null && ('command' in s || 'mcpServer' in s));
+}
+
+function toEntry(raw: unknown, scope: ProfileScope, index: number, trusted: boolean): ProfileEntry {
+  const obj = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  const name = typeof obj.name === 'string' && obj.name ? obj.name : `profile ${index + 1}`;
+  const entry: ProfileEntry = { name, scope, raw: obj, runsCommand: runsCommand(obj) };
+  const parsed = TunnelProfileSchema.safeParse(raw);
+  if (parsed.success) entry.profile = parsed.data;
+  else entry.error = fromZod(parsed.error, { kind: 'settings', file: scope === 'user' ? 'user settings' : 'workspace settings' }).message;
+  if (!trusted && scope === 'workspace' && entry.runsCommand) {
+    entry.blockedReason = 'Restricted Mode: this workspace is not trusted, so its profiles that start a command are not run. Trust the workspace to start it.';
+  }
+  return entry;
+}
+
+/** Every profile from user and workspace settings; a workspace profile hides a user profile of the same name. */
+export function readProfiles(): ProfileEntry[] {
+  // inspect() sees workspace values even in Restricted Mode, where get() hides restricted settings.
+  const inspected = vscode.workspace.getConfiguration(SECTION).inspect<unknown[]>('profiles');
+  const trusted = vscode.workspace.isTrusted;
+  const user = (Array.isArray(inspected?.globalValue) ? inspected.globalValue : []).map((p, i) => toEntry(p, 'user', i, trusted));
+  const workspace = (Array.isArray(inspected?.workspaceValue) ? inspected.workspaceValue : []).map((p, i) => toEntry(p, 'workspace', i, trusted));
+  const names = new Set(workspace.map((p) => p.name));
+  return [...workspace, ...user.filter((p) => !names.has(p.name))];
+}
+
+/** Appends a profile to the user or workspace `mcpTunnel.profiles`. */
+export async function appendProfile(profile: Record<string, unknown>, scope: ProfileScope): Promise<void> {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const inspected = config.inspect<unknown[]>('profiles');
+  const current = (scope === 'user' ? inspected?.globalValue : inspected?.workspaceValue) ?? [];
+  await config.update('profiles', [...current, profile], scope === 'user' ? vscode.ConfigurationTarget.Global : vscode.ConfigurationTarget.Workspace);
+}

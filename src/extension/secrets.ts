@@ -1,0 +1,32 @@
+/**
+ * Runtime API keys in VS Code secret storage, one per profile. Keys reach a
+ * worker only inside its IPC start message.
+ */
+import type * as vscode from 'vscode';
+import type { SecretStore } from '../profiles/secrets';
+
+const KEY_PREFIX = 'mcpTunnel.apiKey.';
+const SECRET_PREFIX = 'mcpTunnel.secret.';
+
+export class ApiKeys {
+  constructor(private readonly storage: vscode.SecretStorage) {}
+
+  get(profile: string): Thenable<string | undefined> {
+    return this.storage.get(KEY_PREFIX + profile);
+  }
+
+  set(profile: string, key: string): Thenable<void> {
+    return this.storage.store(KEY_PREFIX + profile, key);
+  }
+
+  clear(profile: string): Thenable<void> {
+    return this.storage.delete(KEY_PREFIX + profile);
+  }
+
+  /** The store profile resolution reads: `profile:NAME` is a profile's key, `secret:NAME` any other secret. */
+  asSecretStore(): SecretStore {
+    return {
+      get: (key: string) => (key.startsWith('profile:') ? this.get(key.slice('profile:'.length)) : this.storage.get(SECRET_PREFIX + key)) as Promise<string | undefined>,
+    };
+  }
+}

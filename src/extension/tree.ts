@@ -1,0 +1,171 @@
+/**
+ * The Tunnels view: one node per profile with its state, and while it runs,
+ * children for the control plane, the MCP server and the call counters.
+ * Updates are targeted: a metrics tick refreshes one profile's node only.
+ */
+import * as vscode from 'vscode';
+import type { EngineState } from '../engine/events';
+import type { ProfileEntry } from './profiles';
+import type { TunnelManager, TunnelView } from './tunnels';
+
+type Node = ProfileNode | DetailNode;
+
+export class ProfileNode {
+  constructor(public entry: ProfileEntry) {}
+}
+
+class DetailNode {
+  constructor(
+    readonly id: string,
+    readonly label: string,
+    readonly description: string,
+    readonly icon: string,
+    readonly tooltip?: string,
+  ) {}
+}
+
+/** What a profile shows: a state word, an icon and a colour. */
+export function presentState(entry: ProfileEntry, view: TunnelView | undefined): { word: string; icon: vscode.ThemeIcon; running: boolean } {
+  if (entry.error) return { word: 'invalid', icon: new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')), running: false };
+  if (!view) {
+    if (entry.blockedReason) return { word: 'blocked (Restricted Mode)', icon: new vscode.ThemeIcon('shield'), running: false };
+    return { word: 'stopped', icon: new vscode.ThemeIcon('circle-outline'), running: false };
+  }
+  if (view.phase === 'crashed') return { word: 'crashed', icon: new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')), running: true };
+  if (view.phase === 'restarting') return { word: 'restarting', icon: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('list.warningForeground')), running: true };
+  const state: EngineState = view.status?.state ?? 'starting';
+  switch (state) {
+    case 'ready':
+      return { word: 'ready', icon: new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed')), running: true };
+    case 'degraded':
+      return { word: 'degraded', icon: new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')), running: true };
+    case 'auth_error':
+      return { word: 'auth error', icon: new vscode.ThemeIcon('key', new vscode.ThemeColor('errorForeground')), running: true };
+    case 'restarting':
+      return { word: 'restarting', icon: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('list.warningForeground')), running: true };
+    case 'stopped':
+      return { word: 'stopping', icon: new vscode.ThemeIcon('loading~spin'), running: true };
+    default:
+      return { word: 'starting', icon: new vscode.ThemeIcon('loading~spin'), running: true };
+  }
+}
+
+function ago(ms: number | undefined): string {
+  if (!ms) return 'never';
+  const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
+  return s < 60 ? `${s}s ago` : `${Math.round(s / 60)}m ago`;
+}
+
+export class TunnelTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private nodes = new Map<string, ProfileNode>();
+  private readonly pending = new Set<string>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(
+    private readonly tunnels: TunnelManager,
+    private entries: () => ProfileEntry[],
+  ) {
+    this.subscription = tunnels.onDidChange((change) => this.refreshProfile(change.name, change.kind !== 'metrics'));
+  }
+
+  /** Re-reads profiles (settings changed): a full refresh. */
+  reload(): void {
+    this.nodes = new Map(this.entries().map((e) => [e.name, this.nodes.get(e.name) ?? new ProfileNode(e)]));
+    for (const e of this.entries()) this.nodes.get(e.name)!.entry = e;
+    this.changed.fire(undefined);
+  }
+
+  /** Refreshes one profile's node: at once for state changes, at most once a second for metrics. */
+  refreshProfile(name: string, now: boolean): void {
+    this.pending.add(name);
+    if (now) return this.flush();
+    this.flushTimer ??= setTimeout(() => this.flush(), 1000);
+  }
+
+  private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    for (const name of this.pending) {
+      const node = this.nodes.get(name);
+      if (node) this.changed.fire(node);
+    }
+    this.pending.clear();
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    if (node instanceof DetailNode) {
+      const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+      item.id = node.id;
+      item.description = node.description;
+      item.iconPath = new vscode.ThemeIcon(node.icon);
+      item.tooltip = node.tooltip;
+      item.accessibilityInformation = { label: `${node.label}: ${node.description}` };
+      return item;
+    }
+    const { entry } = node;
+    const view = this.tunnels.get(entry.name);
+    const { word, icon, running } = presentState(entry, view);
+    const item = new vscode.TreeItem(entry.name, running ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    item.id = `profile:${entry.name}`;
+    item.description = word;
+    item.iconPath = icon;
+    item.contextValue = entry.error ? 'profile.invalid' : running ? 'profile.running' : 'profile.stopped';
+    item.accessibilityInformation = { label: `${entry.name}, ${word}` };
+    const tip = new vscode.MarkdownString(undefined, true);
+    tip.appendMarkdown(`**${entry.name}** — ${word}  \n`);
+    tip.appendMarkdown(`${entry.scope === 'user' ? 'User' : 'Workspace'} settings`);
+    if (entry.profile) tip.appendMarkdown(` · tunnel \`${entry.profile.controlPlane.tunnelId}\``);
+    const problem = entry.error ?? entry.blockedReason ?? view?.lastError;
+    if (problem) tip.appendMarkdown(`\n\n$(warning) ${problem.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&')}`);
+    item.tooltip = tip;
+    if (!running) item.command = { command: 'mcpTunnel.openDashboard', title: 'Open Dashboard', arguments: [entry.name] };
+    return item;
+  }
+
+  getChildren(node?: Node): Node[] {
+    if (!node) return [...this.nodes.values()];
+    if (node instanceof DetailNode) return [];
+    const view = this.tunnels.get(node.entry.name);
+    const name = node.entry.name;
+    if (!view) {
+      return node.entry.error ? [new DetailNode(`${name}:error`, 'Problem', node.entry.error, 'error', node.entry.error)] : [];
+    }
+    const status = view.status;
+    const metrics = view.metrics;
+    const out: DetailNode[] = [];
+    if (view.lastError) out.push(new DetailNode(`${name}:problem`, 'Problem', view.lastError, 'warning', view.lastError));
+    const pollErrors = status ? Object.values(status.pollErrors).reduce((a, b) => a + (b ?? 0), 0) : 0;
+    out.push(
+      new DetailNode(
+        `${name}:cp`,
+        'Control plane',
+        status ? `${status.controlPlane}${status.tunnelName ? ` · ${status.tunnelName}` : ''}` : 'connecting…',
+        'cloud',
+        status ? `Tunnel ${status.tunnelId}` : undefined,
+      ),
+    );
+    out.push(new DetailNode(`${name}:poll`, 'Last poll', `${ago(status?.lastPollAt)} · ${pollErrors} error${pollErrors === 1 ? '' : 's'}`, 'history'));
+    const channel = status?.channels[0];
+    if (channel) {
+      const where = channel.kind === 'stdio' ? (channel.pid ? `pid ${channel.pid}` : channel.state) : (channel.origin ?? '');
+      out.push(
+        new DetailNode(`${name}:mcp`, 'MCP server', `${channel.kind} · ${where} · ${channel.restarts} restart${channel.restarts === 1 ? '' : 's'} · ${channel.inFlight} in flight`, 'server-process', channel.reason),
+      );
+    }
+    const c = metrics?.commands ?? {};
+    const ok = (c.ok ?? 0) + (c.error ?? 0);
+    const failed = (c.failure ?? 0) + (c.post_failed ?? 0) + (c.expired ?? 0);
+    const p50 = metrics && metrics.latencyMs.count > 0 ? ` · p50 ${metrics.latencyMs.p50.toFixed(1)} ms` : '';
+    out.push(new DetailNode(`${name}:calls`, 'Calls', `${ok} ok · ${failed} failed${p50}`, 'pulse'));
+    return out;
+  }
+
+  dispose(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}

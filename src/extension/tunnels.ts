@@ -1,0 +1,194 @@
+/**
+ * Running tunnels: one supervised worker process per profile. The extension
+ * host never runs engine code; it only forwards configuration and shows what
+ * the workers report.
+ */
+import * as vscode from 'vscode';
+import type { EngineStatus, MetricsSnapshot } from '../engine/events';
+import type { LogLevel, LogRecord } from '../engine/log';
+import type { TraceEntry } from '../engine/trace';
+import type { EngineConfig } from '../engine/config';
+import { WorkerHost } from './workerHost';
+
+export type TunnelPhase = 'starting' | 'running' | 'restarting' | 'stopped' | 'crashed';
+
+/** What the tree, status bar and dashboard show for a profile. */
+export interface TunnelView {
+  name: string;
+  phase: TunnelPhase;
+  status?: EngineStatus;
+  metrics?: MetricsSnapshot;
+  /** Last problem: a worker crash, a fatal start error, or the engine's reason. */
+  lastError?: string;
+  pid?: number;
+}
+
+export type TunnelChange = { name: string; kind: 'lifecycle' | 'state' | 'metrics' };
+
+const TRACE_KEEP = 1000;
+
+class Tunnel {
+  readonly traces: TraceEntry[] = [];
+  view: TunnelView;
+
+  constructor(
+    readonly name: string,
+    readonly host: WorkerHost,
+    readonly config: EngineConfig,
+  ) {
+    this.view = { name, phase: 'starting' };
+  }
+}
+
+export class TunnelManager implements vscode.Disposable {
+  private readonly tunnels = new Map<string, Tunnel>();
+  private readonly changes = new vscode.EventEmitter<TunnelChange>();
+  readonly onDidChange = this.changes.event;
+  private readonly traceEvents = new vscode.EventEmitter<{ name: string; entry: TraceEntry }>();
+  readonly onDidTrace = this.traceEvents.event;
+  private readonly serverOutputs = new Map<string, vscode.OutputChannel>();
+  private readonly logs: (LogRecord & { profile: string })[] = [];
+
+  constructor(
+    private readonly workerPath: string,
+    private readonly log: vscode.LogOutputChannel,
+    private logLevel: LogLevel,
+  ) {}
+
+  get(name: string): TunnelView | undefined {
+    return this.tunnels.get(name)?.view;
+  }
+
+  traces(name: string): readonly TraceEntry[] {
+    return this.tunnels.get(name)?.traces ?? [];
+  }
+
+  isRunning(name: string): boolean {
+    return this.tunnels.has(name);
+  }
+
+  runningNames(): string[] {
+    return [...this.tunnels.keys()];
+  }
+
+  serverOutput(name: string): vscode.OutputChannel {
+    let channel = this.serverOutputs.get(name);
+    if (!channel) {
+      channel = vscode.window.createOutputChannel(`MCP Tunnel: ${name} (server)`);
+      this.serverOutputs.set(name, channel);
+    }
+    return channel;
+  }
+
+  /** Starts a worker for the profile; resolves once the worker has started the engine. */
+  async start(name: string, config: EngineConfig, token?: vscode.CancellationToken): Promise<void> {
+    if (this.tunnels.has(name)) return;
+    const host = new WorkerHost({ workerPath: this.workerPath, config, metricsIntervalMs: 1000 });
+    const tunnel = new Tunnel(name, host, config);
+    this.tunnels.set(name, tunnel);
+    this.wire(tunnel);
+    this.changes.fire({ name, kind: 'lifecycle' });
+    const cancelled = token?.onCancellationRequested(() => void this.stop(name));
+    try {
+      await host.start();
+      tunnel.view.pid = host.pid;
+      host.setLogLevel(this.logLevel);
+    } catch (err) {
+      this.tunnels.delete(name);
+      await host.stop().catch(() => undefined);
+      this.changes.fire({ name, kind: 'lifecycle' });
+      throw err;
+    } finally {
+      cancelled?.dispose();
+    }
+  }
+
+  async stop(name: string): Promise<void> {
+    const tunnel = this.tunnels.get(name);
+    if (!tunnel) return;
+    this.tunnels.delete(name);
+    await tunnel.host.stop();
+    this.log.info(`[${name}] tunnel stopped`);
+    this.changes.fire({ name, kind: 'lifecycle' });
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.runningNames().map((n) => this.stop(n)));
+  }
+
+  setLogLevel(level: LogLevel): void {
+    this.logLevel = level;
+    for (const t of this.tunnels.values()) t.host.setLogLevel(level);
+  }
+
+  private wire(tunnel: Tunnel): void {
+    const { host, name, view } = tunnel;
+    host.on('state', (status: EngineStatus) => {
+      view.status = status;
+      view.phase = 'running';
+      view.lastError = status.state === 'ready' ? undefined : status.reason;
+      this.changes.fire({ name, kind: 'state' });
+    });
+    host.on('metrics', (snapshot: MetricsSnapshot) => {
+      view.metrics = snapshot;
+      this.changes.fire({ name, kind: 'metrics' });
+    });
+    host.on('trace', (entry: TraceEntry) => {
+      tunnel.traces.push(entry);
+      if (tunnel.traces.length > TRACE_KEEP) tunnel.traces.splice(0, tunnel.traces.length - TRACE_KEEP);
+      this.traceEvents.fire({ name, entry });
+    });
+    host.on('log', (record: LogRecord) => this.writeLog(name, record));
+    host.on('mcpStderr', (channel: string, line: string) => this.serverOutput(name).appendLine(channel === 'main' ? line : `[${channel}] ${line}`));
+    host.on('workerStderr', (line: string) => this.log.warn(`[${name}] worker: ${line}`));
+    host.on('restarting', (info: { attempt: number; delayMs: number; reason: string }) => {
+      view.phase = 'restarting';
+      view.lastError = `worker crashed (${info.reason}); restarting in ${Math.round(info.delayMs / 1000)} s, attempt ${info.attempt}`;
+      this.log.error(`[${name}] ${view.lastError}`);
+      this.changes.fire({ name, kind: 'lifecycle' });
+    });
+    host.on('gaveUp', (info: { reason: string }) => {
+      view.phase = 'crashed';
+      view.lastError = `worker keeps crashing, not restarting again: ${info.reason}`;
+      this.log.error(`[${name}] ${view.lastError}`);
+      this.changes.fire({ name, kind: 'lifecycle' });
+      void vscode.window.showErrorMessage(`MCP Tunnel "${name}" stopped: ${info.reason}`, 'Show Logs', 'Run Doctor').then((action) => {
+        if (action === 'Show Logs') this.log.show();
+        else if (action === 'Run Doctor') void vscode.commands.executeCommand('mcpTunnel.runDoctor', name);
+      });
+    });
+  }
+
+  /** Recent engine log records of every tunnel (already redacted by the engine), oldest first. */
+  recentLogs(): readonly (LogRecord & { profile: string })[] {
+    return this.logs;
+  }
+
+  private writeLog(name: string, record: LogRecord): void {
+    this.logs.push({ ...record, profile: name });
+    if (this.logs.length > 500) this.logs.splice(0, this.logs.length - 500);
+    const fields = record.fields ? ' ' + Object.entries(record.fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') : '';
+    const line = `[${name}] [${record.scope}] ${record.msg}${fields}`;
+    switch (record.level) {
+      case 'debug':
+        this.log.debug(line);
+        break;
+      case 'info':
+        this.log.info(line);
+        break;
+      case 'warn':
+        this.log.warn(line);
+        break;
+      case 'error':
+        this.log.error(line);
+        break;
+    }
+  }
+
+  dispose(): void {
+    void this.stopAll();
+    for (const c of this.serverOutputs.values()) c.dispose();
+    this.changes.dispose();
+    this.traceEvents.dispose();
+  }
+}
