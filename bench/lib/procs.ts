@@ -216,6 +216,7 @@ export function start(command: string, args: string[], options: SpawnOptions = {
         return i >= 0 ? stderrTimes[i] : undefined;
       }, timeoutMs, String(pattern)),
     stop: async (sig = 'SIGTERM', graceMs = 5000) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
       await killTree(pid, sig, graceMs);
       await Promise.race([exited, sleep(1000)]);
     },

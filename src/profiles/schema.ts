@@ -218,8 +218,8 @@ const ControlPlaneSchema = z
       .optional()
       .meta(
         doc(
-          'Where the runtime API key (Tunnels Read + Use) comes from: env:NAME, file:/path, or secret:NAME for the editor secret storage. Never an admin key.',
-          'Where the runtime API key (Tunnels **Read + Use**) comes from: `env:NAME`, `file:/path`, or `secret:NAME` (editor secret storage). Never put the key itself here, and never use an admin key.',
+          'Where the runtime API key (Tunnels Read + Use) comes from: env:NAME, file:/path, or secret:NAME for the editor secret storage. In VS Code, leave it out to use the key stored with "MCP Tunnel: Set API Key". Never an admin key.',
+          'Where the runtime API key (Tunnels **Read + Use**) comes from: `env:NAME`, `file:/path`, or `secret:NAME` (editor secret storage). In VS Code, leave it out to use the key stored for this profile with **MCP Tunnel: Set API Key**. Never put the key itself here, and never use an admin key.',
         ),
       ),
     clientCert: filePath('PEM client certificate for mTLS to the control plane.').optional(),
@@ -245,7 +245,13 @@ const ControlPlaneSchema = z
   .superRefine(checkCertKeyPair)
   .meta(doc('How to reach the tunnel control plane (hosted service or a local relay).'));
 
-const McpServerSchema = z
+/** The keys that say what a server is; exactly one is set. */
+const SERVER_KINDS = ['command', 'url', 'mcpServer'] as const;
+const STDIO_ONLY = ['args', 'cwd', 'env', 'envFile'] as const;
+const HTTP_ONLY = ['headers', 'clientCert', 'clientKey'] as const;
+
+/** One `mcp.servers[]` entry; importers validate single servers with it. */
+export const McpServerSchema = z
   .strictObject({
     channel: z
       .string()
@@ -260,7 +266,7 @@ const McpServerSchema = z
       .meta(
         doc(
           'Command line of a stdio MCP server. Split into argv like a POSIX shell would, but never run through a shell.',
-          'Command line of a stdio MCP server, e.g. `npx -y @modelcontextprotocol/server-everything`. Split into argv like a POSIX shell would, but never run through a shell. Set either `command` or `url`.',
+          'Command line of a stdio MCP server, e.g. `npx -y @modelcontextprotocol/server-everything`. Split into argv like a POSIX shell would, but never run through a shell. Set exactly one of `command`, `url` and `mcpServer`.',
         ),
       ),
     args: z.array(z.string()).optional().meta(doc('Extra arguments appended to the command, passed as-is.')),
@@ -268,41 +274,92 @@ const McpServerSchema = z
     env: z
       .record(z.string(), z.string())
       .optional()
-      .meta(doc('Variables added to the minimal environment of the stdio server.')),
+      .meta(
+        doc(
+          'Variables added to the minimal environment of the stdio server. ${env:NAME} in a value is replaced by that variable of the tunnel\'s environment; a value that is only ${env:NAME} forwards the variable when it is set.',
+          'Variables added to the minimal environment of the stdio server. `${env:NAME}` in a value is replaced by that variable of the tunnel\'s environment; a value that is only `${env:NAME}` forwards the variable when it is set.',
+        ),
+      ),
+    envFile: filePath(
+      'A dotenv file (NAME=value lines) whose variables are added to the stdio server environment; env entries win. A relative path starts at cwd.',
+      'A dotenv file (`NAME=value` lines) whose variables are added to the stdio server environment; `env` entries win over it. A relative path starts at `cwd`.',
+    ).optional(),
     url: z
       .string()
       .superRefine(checkHttpUrl)
       .optional()
-      .meta(doc('Streamable HTTP endpoint of a private MCP server. Set either command or url.', 'Streamable HTTP endpoint of a private MCP server, e.g. `https://mcp.internal/mcp`. Set either `command` or `url`.')),
+      .meta(
+        doc(
+          'Streamable HTTP endpoint of a private MCP server. Set exactly one of command, url and mcpServer.',
+          'Streamable HTTP endpoint of a private MCP server, e.g. `https://mcp.internal/mcp`. Set exactly one of `command`, `url` and `mcpServer`.',
+        ),
+      ),
     headers: headerMap
       .superRefine(checkHeaders(MCP_RESERVED_HEADERS, 'the tunnel sets it per request'))
       .optional()
-      .meta(doc('Headers sent to this HTTP server only.')),
+      .meta(
+        doc(
+          'Headers sent to this HTTP server only. A value may be env:NAME, file:/path or secret:NAME, or contain ${env:NAME}.',
+          'Headers sent to this HTTP server only. A value may be a reference (`env:NAME`, `file:/path`, `secret:NAME`) or contain `${env:NAME}`, e.g. `Bearer ${env:MCP_TOKEN}`.',
+        ),
+      ),
     clientCert: filePath('PEM client certificate for mTLS to this HTTP server.').optional(),
     clientKey: filePath('PEM private key for the MCP client certificate.').optional(),
+    mcpServer: z
+      .string()
+      .min(1, 'must not be empty')
+      .optional()
+      .meta(
+        doc(
+          'Name of a server in the workspace .vscode/mcp.json to serve, instead of an inline command or url (VS Code only). Its variables and inputs are resolved when the tunnel starts.',
+          'Name of a server in the workspace `.vscode/mcp.json` to serve, instead of an inline `command` or `url` (VS Code only). Its `${workspaceFolder}`, `${env:NAME}` and `${input:ID}` variables are resolved when the tunnel starts.',
+        ),
+      ),
   })
   .superRefine((server, ctx) => {
-    const hasCommand = server.command !== undefined;
-    const hasUrl = server.url !== undefined;
-    if (hasCommand && hasUrl) {
-      fail(ctx, 'sets both command and url', 'Keep one: command for a stdio server, url for a Streamable HTTP server', ['url']);
-    } else if (!hasCommand && !hasUrl) {
-      fail(ctx, 'needs a command or a url', 'Set command for a stdio server, or url for a Streamable HTTP server', ['command']);
+    const kinds = SERVER_KINDS.filter((key) => server[key] !== undefined);
+    if (kinds.length > 1) {
+      fail(
+        ctx,
+        `sets both ${kinds[0]} and ${kinds[1]}`,
+        'Keep one: command for a stdio server, url for a Streamable HTTP server, or mcpServer for a server of .vscode/mcp.json',
+        [kinds[1]],
+      );
+    } else if (kinds.length === 0) {
+      fail(
+        ctx,
+        'needs a command or a url',
+        'Set command for a stdio server, or url for a Streamable HTTP server (in VS Code, mcpServer may name a server of .vscode/mcp.json instead)',
+        ['command'],
+      );
     }
-    if (hasUrl) {
-      for (const key of ['args', 'cwd', 'env'] as const) {
+    if (server.mcpServer !== undefined) {
+      for (const key of [...STDIO_ONLY, ...HTTP_ONLY]) {
+        if (server[key] !== undefined) fail(ctx, 'does not apply to an mcpServer reference', `Remove ${key}: the server's settings come from .vscode/mcp.json`, [key]);
+      }
+      return;
+    }
+    if (server.url !== undefined) {
+      for (const key of STDIO_ONLY) {
         if (server[key] !== undefined) fail(ctx, 'only applies to a command server', `Remove ${key}, or use command instead of url`, [key]);
       }
     }
-    if (hasCommand) {
-      for (const key of ['headers', 'clientCert', 'clientKey'] as const) {
+    if (server.command !== undefined) {
+      for (const key of HTTP_ONLY) {
         if (server[key] !== undefined) fail(ctx, 'only applies to a url server', `Remove ${key}, or use url instead of command`, [key]);
       }
     } else {
       checkCertKeyPair(server, ctx);
     }
   })
-  .meta(doc('One MCP server: a stdio command or a Streamable HTTP url.'));
+  .meta({
+    ...doc(
+      'One MCP server: a stdio command, a Streamable HTTP url, or (in VS Code) a server of .vscode/mcp.json by name.',
+      'One MCP server: a stdio `command`, a Streamable HTTP `url`, or (in VS Code) `mcpServer`, the name of a server in `.vscode/mcp.json`.',
+    ),
+    // The exactly-one rule, for editors that validate settings.json with the generated JSON schema.
+    oneOf: SERVER_KINDS.map((key) => ({ required: [key] })),
+  });
 
 const McpSchema = z
   .strictObject({
@@ -411,6 +468,8 @@ export type TunnelProfile = z.output<typeof TunnelProfileSchema>;
 /** What a user may write: fields with defaults are optional. */
 export type TunnelProfileInput = z.input<typeof TunnelProfileSchema>;
 export type McpServerProfile = TunnelProfile['mcp']['servers'][number];
+/** One `mcp.servers[]` entry as a user writes it. */
+export type McpServerInput = TunnelProfileInput['mcp']['servers'][number];
 
 /** JSON schema of a profile as written by users (defaults optional), for settings.json. */
 export function profileJsonSchema(): Record<string, unknown> {

@@ -79,4 +79,28 @@ describe('control-plane faults', function () {
     assert.equal(textOf(((await handle.terminal).resp_json as any).result), 'Echo: after reset');
     assert.equal(t.engine.status().pollErrors.network, 1);
   });
+
+  it('does not retry a notification answered 503, skips that command’s later notifications, and still delivers its result', async () => {
+    const SLOW = { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'trigger-long-running-operation', arguments: { duration: 0.6, steps: 3 }, _meta: { progressToken: 'p5' } } };
+    const handle = t.relay.enqueue({ jsonrpc: SLOW });
+    t.relay.injectFault({ on: 'response', status: 503, match: (id) => id === handle.requestId });
+    const terminal = await handle.terminal;
+    assert.match(textOf((terminal.resp_json as any).result) ?? '', /completed/);
+    const posts = t.relay.responseLog().filter((r) => r.requestId === handle.requestId);
+    assert.deepEqual(
+      posts.map((p) => `${p.respType}:${p.status}`),
+      ['jsonrpc_notify:503', 'jsonrpc_response:200'],
+    );
+  });
+
+  it('retries a notification answered 429, keeping notifications in order before the result', async () => {
+    const SLOW = { jsonrpc: '2.0', id: 6, method: 'tools/call', params: { name: 'trigger-long-running-operation', arguments: { duration: 0.4, steps: 2 }, _meta: { progressToken: 'p6' } } };
+    const handle = t.relay.enqueue({ jsonrpc: SLOW });
+    t.relay.injectFault({ on: 'response', status: 429, match: (id) => id === handle.requestId });
+    await handle.terminal;
+    assert.equal(handle.notifies.length, 2);
+    assert.deepEqual(handle.notifies.map((n) => (n.resp_json as any).params.progress), [1, 2]);
+    const posts = t.relay.responseLog().filter((r) => r.requestId === handle.requestId);
+    assert.deepEqual(posts.map((p) => `${p.respType}:${p.status}`), ['jsonrpc_notify:429', 'jsonrpc_notify:200', 'jsonrpc_notify:200', 'jsonrpc_response:200']);
+  });
 });
