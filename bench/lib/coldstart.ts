@@ -118,7 +118,8 @@ export function workerConfig(relay: RelayInfo): EngineConfig {
 
 export async function workerColdStart(relay: RelayInfo): Promise<WorkerColdStart> {
   const t0 = performance.now();
-  const child = fork(WORKER, [], { env: baseEnv(), stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  // execArgv: [] so the worker does not inherit this process's tsx loader flags.
+  const child = fork(WORKER, [], { env: baseEnv(), execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   track(child.pid);
   const stderr: string[] = [];
   child.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));

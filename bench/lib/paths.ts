@@ -45,6 +45,19 @@ export interface PathHandle {
   stop(): Promise<void>;
 }
 
+/**
+ * The fetch both HTTP paths' SDK transports use: Node's fetch, minus the
+ * transport-wide AbortSignal. Node's fetch (undici) adds one abort listener per
+ * request to that one signal and removes it only when the request is garbage
+ * collected; under load thousands pile up, each addEventListener walks the
+ * list, and the MaxListeners warning is printed once per request. That is
+ * client-side cost unrelated to the server under test, and it eats the CPU the
+ * servers share with the client on a small machine. Without the signal,
+ * closing the transport cannot abort requests in flight; the benchmark closes
+ * only idle sessions. `fetch` is a documented option of the transport.
+ */
+export const benchFetch = (url: string | URL, init?: RequestInit): Promise<Response> => fetch(url, { ...init, signal: undefined });
+
 export function newClient(): Client {
   return new Client({ name: 'mcp-tunnel-bench', version: '1.0.0' });
 }
@@ -106,7 +119,7 @@ export async function startBridge(): Promise<PathHandle> {
   try {
     await waitForPort(port, proc);
     const client = newClient();
-    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { fetch: benchFetch }));
     return {
       name: 'bridge',
       client,
@@ -132,8 +145,8 @@ export interface LoopbackInfo {
 }
 
 /** `mcp-tunnel loopback` as a user runs it; `nodeArgs` go before dist/cli.js (e.g. --cpu-prof). */
-export async function startLoopbackProcess(nodeArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ proc: Proc; info: LoopbackInfo }> {
-  const proc = start(process.execPath, [...nodeArgs, CLI, 'loopback', '--mcp-command', everythingCommand(), '--print-json'], { env: baseEnv(env) });
+export async function startLoopbackProcess(nodeArgs: string[] = [], env: NodeJS.ProcessEnv = {}, cli = CLI): Promise<{ proc: Proc; info: LoopbackInfo }> {
+  const proc = start(process.execPath, [...nodeArgs, cli, 'loopback', '--mcp-command', everythingCommand(), '--print-json'], { env: baseEnv(env) });
   try {
     const info = await proc.json<LoopbackInfo>(30_000);
     return { proc, info };
@@ -146,11 +159,11 @@ export async function startLoopbackProcess(nodeArgs: string[] = [], env: NodeJS.
 export function tunnelTransport(info: LoopbackInfo): StreamableHTTPClientTransport {
   const headers: Record<string, string> = {};
   if (info.front_door_token) headers.Authorization = `Bearer ${info.front_door_token}`;
-  return new StreamableHTTPClientTransport(new URL(info.mcp_url), { requestInit: { headers } });
+  return new StreamableHTTPClientTransport(new URL(info.mcp_url), { requestInit: { headers }, fetch: benchFetch });
 }
 
-export async function startTunnel(nodeArgs: string[] = []): Promise<PathHandle & { proc: Proc; info: LoopbackInfo }> {
-  const { proc, info } = await startLoopbackProcess(nodeArgs);
+export async function startTunnel(nodeArgs: string[] = [], cli = CLI): Promise<PathHandle & { proc: Proc; info: LoopbackInfo }> {
+  const { proc, info } = await startLoopbackProcess(nodeArgs, {}, cli);
   try {
     const client = newClient();
     await client.connect(tunnelTransport(info));

@@ -23,10 +23,18 @@ export class ApiKeys {
     return this.storage.delete(KEY_PREFIX + profile);
   }
 
+  getSecret(name: string): Thenable<string | undefined> {
+    return this.storage.get(SECRET_PREFIX + name);
+  }
+
+  setSecret(name: string, value: string): Thenable<void> {
+    return this.storage.store(SECRET_PREFIX + name, value);
+  }
+
   /** The store profile resolution reads: `profile:NAME` is a profile's key, `secret:NAME` any other secret. */
   asSecretStore(): SecretStore {
     return {
-      get: (key: string) => (key.startsWith('profile:') ? this.get(key.slice('profile:'.length)) : this.storage.get(SECRET_PREFIX + key)) as Promise<string | undefined>,
+      get: (key: string) => (key.startsWith('profile:') ? this.get(key.slice('profile:'.length)) : this.getSecret(key)) as Promise<string | undefined>,
     };
   }
 }

@@ -1,9 +1,14 @@
 /**
  * Turns a validated profile into the EngineConfig the engine runs with:
  * secrets read, certificate files loaded as PEM, durations in ms, commands
- * split into argv. This is the only place a secret value is read; errors name
- * the field and the reference, never the value.
+ * split into argv, env files read, and `${env:NAME}` expanded in header and
+ * stdio env values (the form imported Codex servers use). This is the only
+ * place a secret value is read; errors name the field and the reference,
+ * never the value. A profile without an API key reference uses the editor's
+ * stored key (`profile:NAME` in the secret store) when a store is given.
  */
+import * as path from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
 import { DEFAULTS, type EngineConfig, type HttpTarget, type McpTarget, type TlsMaterial } from '../engine/config';
 import { splitCommand } from '../engine/mcp/argv';
 import { parseDuration } from './duration';
@@ -23,6 +28,28 @@ export interface ResolveOptions extends FileAccess {
 }
 
 export const SET_API_KEY_HINT = "run 'MCP Tunnel: Set API Key' in VS Code";
+
+/** The secret store key of a profile's API key, used when the profile names none (editor only). */
+export function profileApiKeySecret(profileName: string): string {
+  return `profile:${profileName}`;
+}
+
+const ENV_REFERENCE = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const ONLY_ENV_REFERENCE = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$/;
+
+/**
+ * Replaces `${env:NAME}` in a header or environment value (the form Codex and
+ * mcp.json imports produce). Throws naming the variable, never a value.
+ */
+function expandEnvReferences(value: string, env: Env, field: string): string {
+  return value.replace(ENV_REFERENCE, (_match, variable: string) => {
+    const found = env[variable];
+    if (found === undefined || found === '') {
+      throw new ConfigError(field, `uses \${env:${variable}}, which is not set`, `Export ${variable} before starting the tunnel, or remove it from the value`);
+    }
+    return found;
+  });
+}
 export const ADMIN_KEY_PREFIX = 'sk-admin-';
 
 /** What is wrong with a resolved API key, if anything. Never includes the key. */
@@ -104,8 +131,33 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
   const headers = async (values: Record<string, string> | undefined, p: Path): Promise<Record<string, string>> => {
     const out: Record<string, string> = {};
     for (const [header, value] of Object.entries(values ?? {})) {
-      out[header] = isSecretReference(value) ? await secret(value, [...p, header]) : value;
+      out[header] = isSecretReference(value) ? await secret(value, [...p, header]) : expandEnvReferences(value, opts.env, name([...p, header]));
     }
+    return out;
+  };
+
+  /** `NAME: "${env:NAME}"` forwards a variable when it is set (Codex `env_vars`); other references must resolve. */
+  const stdioEnv = (values: Record<string, string>, p: Path): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const [variable, value] of Object.entries(values)) {
+      const only = ONLY_ENV_REFERENCE.exec(value);
+      if (only && !opts.env[only[1]]) continue;
+      out[variable] = expandEnvReferences(value, opts.env, name([...p, variable]));
+    }
+    return out;
+  };
+
+  const readEnvFile = async (file: string, cwd: string | undefined, field: string): Promise<Record<string, string>> => {
+    let resolved = expandHome(file, opts.homedir);
+    if (cwd !== undefined && !path.isAbsolute(resolved)) resolved = path.resolve(cwd, resolved);
+    let text: string;
+    try {
+      text = await readFile(resolved);
+    } catch (err) {
+      throw new ConfigError(field, `cannot read the env file ${resolved} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`, 'Check the path and that this user may read the file');
+    }
+    // dotenv's grammar: comments, `export`, quotes and multi-line values; other lines are ignored.
+    const out: Record<string, string> = parseDotenv(text);
     return out;
   };
 
@@ -118,16 +170,32 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
   };
 
   const cp = profile.controlPlane;
-  if (cp.apiKey === undefined) {
+  let apiKey: string;
+  let apiKeyOrigin: string;
+  if (cp.apiKey !== undefined) {
+    apiKey = await secret(cp.apiKey, ['controlPlane', 'apiKey'], SET_API_KEY_HINT);
+    apiKeyOrigin = describeRef(cp.apiKey);
+  } else if (opts.secretStore) {
+    // A settings profile without apiKey uses the key the editor stored for it.
+    const stored = await opts.secretStore.get(profileApiKeySecret(profile.name));
+    if (stored === undefined || stored === '') {
+      throw new ConfigError(
+        name(['controlPlane', 'apiKey']),
+        `is not set, and no API key is stored for the profile "${profile.name}"`,
+        "Run 'MCP Tunnel: Set API Key' for this profile, or set apiKey to env:NAME or file:/path",
+      );
+    }
+    apiKey = stored;
+    apiKeyOrigin = `the key stored for the profile "${profile.name}"`;
+  } else {
     throw new ConfigError(
       name(['controlPlane', 'apiKey']),
       'is not set: the tunnel needs a runtime API key',
       `Export CONTROL_PLANE_API_KEY, set api_key: env:NAME or file:/path in the profile, or ${SET_API_KEY_HINT}`,
     );
   }
-  const apiKey = await secret(cp.apiKey, ['controlPlane', 'apiKey'], SET_API_KEY_HINT);
   const keyProblem = apiKeyProblem(apiKey);
-  if (keyProblem) throw new ConfigError(name(['controlPlane', 'apiKey']), `${describeRef(cp.apiKey)} ${keyProblem.problem}`, keyProblem.fix);
+  if (keyProblem) throw new ConfigError(name(['controlPlane', 'apiKey']), `${apiKeyOrigin} ${keyProblem.problem}`, keyProblem.fix);
 
   const pollTimeoutMs = Math.ceil(parseDuration(cp.pollTimeout) ?? DEFAULTS.pollTimeoutMs);
   const controlPlaneProxy = await proxy(profile.httpProxy, ['httpProxy']);
@@ -139,6 +207,13 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
   const sharedHeaders = await headers(profile.mcp.extraHeaders, ['mcp', 'extraHeaders']);
   for (const [index, server] of profile.mcp.servers.entries()) {
     const p: Path = ['mcp', 'servers', index];
+    if (server.mcpServer !== undefined) {
+      throw new ConfigError(
+        name([...p, 'mcpServer']),
+        `refers to the server "${server.mcpServer}" of .vscode/mcp.json, which only the VS Code extension can read`,
+        'Outside VS Code, copy the server\'s command or url into the profile',
+      );
+    }
     if (server.command !== undefined) {
       let argv: string[];
       try {
@@ -150,12 +225,14 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
         const fix = split === -1 ? 'Check the quoting of the command' : message.slice(split + 2);
         throw new ConfigError(name([...p, 'command']), problem, fix.charAt(0).toUpperCase() + fix.slice(1));
       }
+      const cwd = server.cwd !== undefined ? expandHome(server.cwd, opts.homedir) : undefined;
+      const fromFile = server.envFile !== undefined ? await readEnvFile(server.envFile, cwd, name([...p, 'envFile'])) : {};
       targets.push({
         kind: 'stdio',
         channel: server.channel,
         argv: [...argv, ...(server.args ?? [])],
-        ...(server.cwd !== undefined ? { cwd: expandHome(server.cwd, opts.homedir) } : {}),
-        env: { ...(server.env ?? {}) },
+        ...(cwd !== undefined ? { cwd } : {}),
+        env: { ...fromFile, ...stdioEnv(server.env ?? {}, [...p, 'env']) },
       });
     } else if (server.url !== undefined) {
       const target: HttpTarget = {

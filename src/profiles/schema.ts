@@ -205,12 +205,14 @@ const ControlPlaneSchema = z
     tunnelId: z
       .string()
       .regex(TUNNEL_ID_PATTERN, 'must be "tunnel_" followed by 32 lowercase letters or digits')
-      .meta(
-        doc(
+      .meta({
+        ...doc(
           'Tunnel id from the Platform tunnel settings: tunnel_ followed by 32 lowercase letters or digits.',
           'Tunnel id from the Platform tunnel settings: `tunnel_` followed by 32 lowercase letters or digits.',
         ),
-      ),
+        // Shown by VS Code instead of the raw pattern.
+        patternErrorMessage: 'A tunnel id is "tunnel_" followed by 32 lowercase letters or digits: copy it from the Platform tunnel settings',
+      }),
     apiKey: z
       .string()
       .min(1, 'must not be empty')
@@ -236,7 +238,10 @@ const ControlPlaneSchema = z
       .regex(DURATION_PATTERN, 'must be a whole number with one unit (ns, us, ms, s, m, h)')
       .superRefine(checkPollTimeout)
       .default('30s')
-      .meta(doc('Long-poll wait requested from the control plane, e.g. 30s or 4500ms.', 'Long-poll wait requested from the control plane (`timeout_ms`), e.g. `30s` or `4500ms`.')),
+      .meta({
+        ...doc('Long-poll wait requested from the control plane, e.g. 30s or 4500ms.', 'Long-poll wait requested from the control plane (`timeout_ms`), e.g. `30s` or `4500ms`.'),
+        patternErrorMessage: 'Write a whole number with one unit (ns, us, ms, s, m, h), e.g. 30s',
+      }),
     extraHeaders: headerMap
       .superRefine(checkHeaders(PROTOCOL_HEADERS, 'the tunnel protocol owns it'))
       .optional()
@@ -258,7 +263,10 @@ export const McpServerSchema = z
       .regex(CHANNEL_PATTERN, 'must use only lowercase letters, digits, _ and -')
       .max(64, 'must be at most 64 characters')
       .default(DEFAULT_CHANNEL)
-      .meta(doc('Logical MCP channel this server answers; most tunnels have just "main".', 'Logical MCP channel this server answers; most tunnels have just `main`.')),
+      .meta({
+        ...doc('Logical MCP channel this server answers; most tunnels have just "main".', 'Logical MCP channel this server answers; most tunnels have just `main`.'),
+        patternErrorMessage: 'Use only lowercase letters, digits, _ and -',
+      }),
     command: z
       .string()
       .min(1, 'must not be empty')
@@ -446,7 +454,10 @@ export const TunnelProfileSchema = z
     name: z
       .string()
       .regex(PROFILE_NAME_PATTERN, 'must be 1 to 64 letters, digits, ".", "_" or "-"')
-      .meta(doc('Profile name, as used by --profile and shown in the editor.', 'Profile name, as used by `--profile` and shown in the editor.')),
+      .meta({
+        ...doc('Profile name, as used by --profile and shown in the editor.', 'Profile name, as used by `--profile` and shown in the editor.'),
+        patternErrorMessage: 'Use 1 to 64 letters, digits, ".", "_" or "-"',
+      }),
     controlPlane: ControlPlaneSchema,
     mcp: McpSchema,
     caBundle: filePath('Extra PEM CA certificates added to the system trust (control plane, and MCP servers unless mcp.caBundle is set).').optional(),

@@ -1,0 +1,397 @@
+/**
+ * `npm run bench [-- --quick] [-- --json] [-- --rounds N]`
+ *
+ * Measures, in one run on one machine, with the same client (the MCP SDK
+ * Client) and the same server (server-everything over stdio, tool `echo`,
+ * 1 KiB message), three paths:
+ *   direct: Client → stdio server                              (the floor)
+ *   bridge: Client → supergateway (stdio → Streamable HTTP, stateful) → server
+ *   tunnel: Client → `mcp-tunnel loopback` front door → long-poll → engine → server
+ * plus the tunnel's RSS, stdio concurrency, cold starts and extension figures.
+ * Paths alternate (direct bridge tunnel, direct bridge tunnel, …) and each
+ * figure is the median over rounds, so drift of the machine favours none.
+ *
+ * Concurrency: 64 concurrent callTool on ONE client session, for every path.
+ *
+ * --quick: tiny iteration counts, one round; proves the benchmark runs (CI),
+ * asserts no timing and writes no RESULTS.md. Exit code 1 only if something
+ * failed (a call errored, a process did not start), never for a missed target.
+ */
+import { cpus, totalmem, platform, arch, release } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cliColdStart, startRelay, workerColdStart, type CliColdStart, type WorkerColdStart } from './lib/coldstart';
+import { extensionBytes, measureActivation, vsix, type Activation } from './lib/extension';
+import { concurrentSlowCalls, echoChecked, rssSampler, sequential, throughput } from './lib/load';
+import { PATH_NAMES, startPath, type PathHandle, type PathName } from './lib/paths';
+import { cpuMsOf, installCleanupHandlers, killAll, machineBusyMs, rssOf, sleep } from './lib/procs';
+import { MB, max, median, percentile, round } from './lib/stats';
+
+interface Settings {
+  quick: boolean;
+  json: boolean;
+  rounds: number;
+  warmup: number;
+  sequential: number;
+  concurrency: number;
+  loadWarmupMs: number;
+  loadMs: number;
+  slowCalls: number;
+  slowSeconds: number;
+  slowReps: number;
+  settleMs: number;
+  coldSamplesPerRound: number;
+  activationSamplesPerRound: number;
+}
+
+function parseSettings(argv: string[]): Settings {
+  const quick = argv.includes('--quick');
+  const json = argv.includes('--json');
+  const roundsAt = argv.indexOf('--rounds');
+  const rounds = roundsAt >= 0 ? Math.max(1, Number(argv[roundsAt + 1]) || 1) : quick ? 1 : 3;
+  for (const a of argv) {
+    if (a.startsWith('--') && !['--quick', '--json', '--rounds'].includes(a)) throw new Error(`unknown option ${a} (use --quick, --json, --rounds N)`);
+  }
+  return quick
+    ? { quick, json, rounds, warmup: 5, sequential: 20, concurrency: 64, loadWarmupMs: 100, loadMs: 300, slowCalls: 32, slowSeconds: 0.1, slowReps: 1, settleMs: 100, coldSamplesPerRound: 1, activationSamplesPerRound: 1 }
+    : { quick, json, rounds, warmup: 200, sequential: 1000, concurrency: 64, loadWarmupMs: 1000, loadMs: 5000, slowCalls: 32, slowSeconds: 0.1, slowReps: 3, settleMs: 1000, coldSamplesPerRound: 3, activationSamplesPerRound: 3 };
+}
+
+
+function progress(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+interface PathRound {
+  p50Ms: number;
+  p99Ms: number;
+  callsPerSec: number;
+  loadCalls: number;
+  loadP50Ms: number;
+  loadP99Ms: number;
+  errors: number;
+  slowWallMs: number;
+  /** CPU time per call during the load phase (µs): the bench process (client), the front process, the MCP child(ren). */
+  clientCpuUsPerCall: number;
+  frontCpuUsPerCall?: number;
+  mcpCpuUsPerCall: number;
+  /** CPU used by processes other than ours during the load, % of the whole machine. */
+  otherCpuPct: number;
+  frontRssIdle?: number;
+  frontRssLoaded?: number;
+  mcpRssIdle: number;
+  mcpRssLoaded: number;
+}
+
+function sumCpu(pids: number[]): number {
+  return pids.reduce((sum, pid) => sum + (cpuMsOf(pid) ?? 0), 0);
+}
+
+function sumRss(pids: number[]): number {
+  return pids.reduce((sum, pid) => sum + (rssOf(pid) ?? 0), 0);
+}
+
+async function measurePath(name: PathName, s: Settings): Promise<PathRound> {
+  const handle: PathHandle = await startPath(name);
+  try {
+    const mcpPids = handle.mcpPids();
+    const front = handle.frontPid;
+    await sleep(s.settleMs);
+    const frontRssIdle = front === undefined ? undefined : rssOf(front);
+    const mcpRssIdle = sumRss(mcpPids);
+
+    await echoChecked(handle.client);
+    await sequential(handle.client, s.warmup);
+    const lat = await sequential(handle.client, s.sequential);
+
+    await throughput(handle.client, s.concurrency, s.loadWarmupMs);
+    const sampler = rssSampler(() => (front === undefined ? mcpPids : [front, ...mcpPids]));
+    const cpu0 = { client: process.cpuUsage(), front: front === undefined ? undefined : cpuMsOf(front), mcp: sumCpu(mcpPids), machine: machineBusyMs() };
+    const load = await throughput(handle.client, s.concurrency, s.loadMs);
+    const cpu1 = { client: process.cpuUsage(cpu0.client), front: front === undefined ? undefined : cpuMsOf(front), mcp: sumCpu(mcpPids), machine: machineBusyMs() };
+    const oursMs = (cpu1.client.user + cpu1.client.system) / 1000 + (cpu1.front ?? 0) - (cpu0.front ?? 0) + cpu1.mcp - cpu0.mcp;
+    const otherPct = (100 * Math.max(0, cpu1.machine - cpu0.machine - oursMs)) / (load.seconds * 1000 * cpus().length);
+    const perCall = (ms: number | undefined) => (ms === undefined ? undefined : (ms * 1000) / Math.max(1, load.calls));
+    const slow: number[] = [];
+    for (let i = 0; i < s.slowReps; i++) slow.push(await concurrentSlowCalls(handle.client, s.slowCalls, s.slowSeconds));
+    const peaks = sampler.stop();
+    if (load.errors > 0) progress(`${name}: ${load.errors} calls failed under load; first: ${load.firstError}`);
+    return {
+      p50Ms: percentile(lat, 50),
+      p99Ms: percentile(lat, 99),
+      callsPerSec: load.callsPerSec,
+      loadCalls: load.calls,
+      loadP50Ms: percentile(load.latencies, 50),
+      loadP99Ms: percentile(load.latencies, 99),
+      errors: load.errors,
+      slowWallMs: median(slow),
+      clientCpuUsPerCall: (cpu1.client.user + cpu1.client.system) / Math.max(1, load.calls),
+      frontCpuUsPerCall: cpu0.front === undefined || cpu1.front === undefined ? undefined : perCall(cpu1.front - cpu0.front),
+      mcpCpuUsPerCall: perCall(cpu1.mcp - cpu0.mcp)!,
+      otherCpuPct: otherPct,
+      frontRssIdle,
+      frontRssLoaded: front === undefined ? undefined : peaks.get(front),
+      mcpRssIdle,
+      mcpRssLoaded: mcpPids.reduce((sum, pid) => sum + (peaks.get(pid) ?? 0), 0),
+    };
+  } finally {
+    await handle.stop();
+  }
+}
+
+interface Target {
+  name: string;
+  value: number | undefined;
+  unit: string;
+  target: string;
+  met: boolean | undefined;
+}
+
+function machine() {
+  const c = cpus();
+  return {
+    cores: c.length,
+    cpu: c[0]?.model ?? 'unknown',
+    memoryGiB: round(totalmem() / 1024 ** 3, 1),
+    node: process.version,
+    os: `${platform()} ${release()} ${arch()}`,
+  };
+}
+
+function fmt(value: number | undefined, digits = 2): string {
+  return value === undefined || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits);
+}
+function mb(bytes: number | undefined): string {
+  return bytes === undefined || !Number.isFinite(bytes) ? 'n/a' : (bytes / MB).toFixed(1);
+}
+
+function mdTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<number> {
+  const s = parseSettings(process.argv.slice(2));
+
+  installCleanupHandlers();
+  const startedAt = new Date();
+  const rounds: Record<PathName, PathRound>[] = [];
+  const cli: CliColdStart[] = [];
+  const worker: WorkerColdStart[] = [];
+  const activation: Activation[] = [];
+  let activationError: string | undefined;
+
+  progress(`${s.quick ? 'quick' : 'full'} run: ${s.rounds} round(s) of ${PATH_NAMES.join(' → ')}, ${machine().cores} cores, node ${process.version}`);
+  const relay = await startRelay();
+  try {
+    for (let r = 0; r < s.rounds; r++) {
+      const round = {} as Record<PathName, PathRound>;
+      for (const name of PATH_NAMES) {
+        progress(`round ${r + 1}/${s.rounds}: ${name}`);
+        round[name] = await measurePath(name, s);
+        const m = round[name];
+        progress(`  p50 ${fmt(m.p50Ms, 3)} ms, p99 ${fmt(m.p99Ms, 3)} ms, ${fmt(m.callsPerSec, 0)} calls/s @${s.concurrency}, ${s.slowCalls}×${s.slowSeconds * 1000} ms in ${fmt(m.slowWallMs, 0)} ms`);
+      }
+      rounds.push(round);
+      progress(`round ${r + 1}/${s.rounds}: cold starts`);
+      for (let i = 0; i < s.coldSamplesPerRound; i++) {
+        cli.push(await cliColdStart(relay.info));
+        worker.push(await workerColdStart(relay.info));
+      }
+      for (let i = 0; i < s.activationSamplesPerRound; i++) {
+        const a = await measureActivation();
+        if (a && 'error' in a) activationError = a.error;
+        else if (a) activation.push(a);
+      }
+    }
+  } finally {
+    await relay.proc.stop('SIGTERM', 5000);
+  }
+
+  // Medians over rounds.
+  const med = (name: PathName, key: keyof PathRound) => median(rounds.map((r) => r[name][key] as number));
+  const paths = Object.fromEntries(
+    PATH_NAMES.map((name) => [
+      name,
+      {
+        p50Ms: med(name, 'p50Ms'),
+        p99Ms: med(name, 'p99Ms'),
+        callsPerSec: med(name, 'callsPerSec'),
+        loadP50Ms: med(name, 'loadP50Ms'),
+        loadP99Ms: med(name, 'loadP99Ms'),
+        slowWallMs: med(name, 'slowWallMs'),
+        clientCpuUsPerCall: med(name, 'clientCpuUsPerCall'),
+        frontCpuUsPerCall: name === 'direct' ? undefined : med(name, 'frontCpuUsPerCall'),
+        mcpCpuUsPerCall: med(name, 'mcpCpuUsPerCall'),
+        otherCpuPct: med(name, 'otherCpuPct'),
+        frontRssIdleBytes: name === 'direct' ? undefined : med(name, 'frontRssIdle'),
+        frontRssLoadedBytes: name === 'direct' ? undefined : med(name, 'frontRssLoaded'),
+        mcpRssIdleBytes: med(name, 'mcpRssIdle'),
+        mcpRssLoadedBytes: med(name, 'mcpRssLoaded'),
+        errors: rounds.reduce((sum, r) => sum + r[name].errors, 0),
+      },
+    ]),
+  ) as Record<PathName, { p50Ms: number; p99Ms: number; callsPerSec: number; loadP50Ms: number; loadP99Ms: number; slowWallMs: number; clientCpuUsPerCall: number; frontCpuUsPerCall?: number; mcpCpuUsPerCall: number; otherCpuPct: number; frontRssIdleBytes?: number; frontRssLoadedBytes?: number; mcpRssIdleBytes: number; mcpRssLoadedBytes: number; errors: number }>;
+  const ratios = {
+    tunnelOverBridgeCallsPerSec: median(rounds.map((r) => r.tunnel.callsPerSec / r.bridge.callsPerSec)),
+    tunnelOverDirectCallsPerSec: median(rounds.map((r) => r.tunnel.callsPerSec / r.direct.callsPerSec)),
+    tunnelOverBridgeP50: median(rounds.map((r) => r.tunnel.p50Ms / r.bridge.p50Ms)),
+    tunnelOverDirectP50: median(rounds.map((r) => r.tunnel.p50Ms / r.direct.p50Ms)),
+    tunnelAddedP50Ms: median(rounds.map((r) => r.tunnel.p50Ms - r.direct.p50Ms)),
+    bridgeAddedP50Ms: median(rounds.map((r) => r.bridge.p50Ms - r.direct.p50Ms)),
+  };
+  const coldStart = {
+    cliReadyLogMs: median(cli.map((c) => c.readyLogMs)),
+    cliReadyzMs: median(cli.map((c) => c.readyzMs)),
+    workerStartedMs: median(worker.map((w) => w.startedMs)),
+    workerReadyMs: median(worker.map((w) => w.readyMs)),
+    workerReadyMaxMs: max(worker.map((w) => w.readyMs)),
+    samples: cli.length,
+  };
+  const pkg = vsix();
+  const extension = {
+    activationError,
+    activationMs: activation.length > 0 ? median(activation.map((a) => a.totalMs)) : undefined,
+    requireMs: activation.length > 0 ? median(activation.map((a) => a.requireMs)) : undefined,
+    activateMs: activation.length > 0 ? median(activation.map((a) => a.activateMs)) : undefined,
+    extensionJsBytes: extensionBytes(),
+    vsixFile: pkg?.file,
+    vsixBytes: pkg?.bytes,
+  };
+  const t = paths.tunnel;
+  const targets: Target[] = [
+    { name: 'tunnel ÷ bridge calls/s (64 concurrent)', value: ratios.tunnelOverBridgeCallsPerSec, unit: '×', target: '≥ 2×', met: ratios.tunnelOverBridgeCallsPerSec >= 2 },
+    { name: 'tunnel p50 added over direct', value: ratios.tunnelAddedP50Ms, unit: 'ms', target: '≤ 1 ms', met: ratios.tunnelAddedP50Ms <= 1 },
+    { name: '32 × 100 ms stdio calls through the tunnel', value: t.slowWallMs, unit: 'ms', target: '≤ 300 ms', met: t.slowWallMs <= 300 },
+    { name: 'loopback RSS idle', value: t.frontRssIdleBytes === undefined ? undefined : t.frontRssIdleBytes / MB, unit: 'MB', target: '≤ 60 MB', met: t.frontRssIdleBytes === undefined ? undefined : t.frontRssIdleBytes <= 60 * MB },
+    { name: 'loopback RSS loaded (peak)', value: t.frontRssLoadedBytes === undefined ? undefined : t.frontRssLoadedBytes / MB, unit: 'MB', target: '≤ 120 MB', met: t.frontRssLoadedBytes === undefined ? undefined : t.frontRssLoadedBytes <= 120 * MB },
+    { name: 'worker cold start to ready', value: coldStart.workerReadyMs, unit: 'ms', target: '≤ 500 ms', met: coldStart.workerReadyMs <= 500 },
+    { name: 'extension activation (approx.)', value: extension.activationMs, unit: 'ms', target: '≤ 50 ms', met: extension.activationMs === undefined ? undefined : extension.activationMs <= 50 },
+    { name: '.vsix size', value: extension.vsixBytes === undefined ? undefined : extension.vsixBytes / MB, unit: 'MB', target: '≤ 2 MB', met: extension.vsixBytes === undefined ? undefined : extension.vsixBytes <= 2 * MB },
+  ];
+  const errors = PATH_NAMES.reduce((sum, n) => sum + paths[n].errors, 0);
+  const info = machine();
+  const config = {
+    mode: s.quick ? 'quick' : 'full',
+    rounds: s.rounds,
+    order: PATH_NAMES,
+    message: '1 KiB echo',
+    warmupCalls: s.warmup,
+    sequentialCalls: s.sequential,
+    concurrency: s.concurrency,
+    concurrencyModel: 'concurrent callTool on one client session',
+    loadWarmupMs: s.loadWarmupMs,
+    loadMs: s.loadMs,
+    slow: `${s.slowCalls} × trigger-long-running-operation {duration: ${s.slowSeconds}, steps: 1}`,
+    bridge: 'supergateway --outputTransport streamableHttp --stateful --logLevel none',
+  };
+
+  if (s.json) {
+    const out = {
+      date: startedAt.toISOString(),
+      machine: info,
+      config,
+      paths,
+      ratios,
+      coldStart,
+      extension,
+      targets,
+      errors,
+      rounds,
+    };
+    process.stdout.write(JSON.stringify(out) + '\n');
+  } else {
+    process.stdout.write(report() + '\n');
+  }
+  if (!s.quick) {
+    const file = join(__dirname, 'RESULTS.md');
+    writeFileSync(file, report() + '\n');
+    progress(`wrote ${file}`);
+  }
+  if (errors > 0) {
+    progress(`${errors} call(s) failed`);
+    return 1;
+  }
+  return 0;
+
+  function report(): string {
+    const status = (met: boolean | undefined) => (met === undefined ? 'n/a' : met ? 'met' : 'MISSED');
+    const pathRows = PATH_NAMES.map((n) => {
+      const p = paths[n];
+      return [
+        n,
+        fmt(p.p50Ms, 3),
+        fmt(p.p99Ms, 3),
+        fmt(p.callsPerSec, 0),
+        fmt(p.loadP50Ms, 1),
+        fmt(p.loadP99Ms, 1),
+        fmt(p.slowWallMs, 0),
+        `${fmt(p.clientCpuUsPerCall, 0)} / ${n === 'direct' ? '-' : fmt(p.frontCpuUsPerCall, 0)} / ${fmt(p.mcpCpuUsPerCall, 0)}`,
+        n === 'direct' ? '-' : `${mb(p.frontRssIdleBytes)} / ${mb(p.frontRssLoadedBytes)}`,
+        `${mb(p.mcpRssIdleBytes)} / ${mb(p.mcpRssLoadedBytes)}`,
+        String(p.errors),
+        fmt(p.otherCpuPct, 0),
+      ];
+    });
+    const targetRows = targets.map((x) => [x.name, x.value === undefined ? 'n/a' : `${fmt(x.value, x.unit === 'ms' ? 3 : 2)} ${x.unit}`, x.target, status(x.met)]);
+    const otherRows: string[][] = [
+      ['tunnel ÷ direct calls/s', `${fmt(ratios.tunnelOverDirectCallsPerSec)} ×`],
+      ['tunnel ÷ bridge p50 latency', `${fmt(ratios.tunnelOverBridgeP50)} ×`],
+      ['tunnel ÷ direct p50 latency', `${fmt(ratios.tunnelOverDirectP50)} ×`],
+      ['bridge p50 added over direct', `${fmt(ratios.bridgeAddedP50Ms, 3)} ms`],
+      ['CLI `run` cold start: spawn → "tunnel ready" log', `${fmt(coldStart.cliReadyLogMs, 0)} ms`],
+      ['CLI `run` cold start: spawn → /readyz 200', `${fmt(coldStart.cliReadyzMs, 0)} ms`],
+      ["worker cold start: fork → 'started'", `${fmt(coldStart.workerStartedMs, 0)} ms`],
+      ["worker cold start: fork → 'state' ready (max of samples)", `${fmt(coldStart.workerReadyMaxMs, 0)} ms`],
+      [
+        'extension: require / activate()',
+        extension.activationMs !== undefined
+          ? `${fmt(extension.requireMs, 1)} / ${fmt(extension.activateMs, 1)} ms`
+          : activationError !== undefined
+            ? `failed under the fake host: ${activationError.replace(/\|/g, '/')}`
+            : 'n/a (no dist/extension.js)',
+      ],
+      ['dist/extension.js size', extension.extensionJsBytes === undefined ? 'n/a (not built yet)' : `${(extension.extensionJsBytes / 1024).toFixed(0)} KiB`],
+      ['.vsix', extension.vsixFile === undefined ? 'n/a (not packaged yet)' : `${extension.vsixFile}, ${(extension.vsixBytes! / 1024).toFixed(0)} KiB`],
+    ];
+    return [
+      `# MCP Tunnel benchmark`,
+      '',
+      `${startedAt.toISOString()} · node ${info.node} · ${info.cores} cores (${info.cpu}) · ${info.memoryGiB} GiB · ${info.os}`,
+      '',
+      `${config.mode} run, ${s.rounds} round(s), paths alternated ${PATH_NAMES.join(' → ')} each round; every figure is the median over rounds.`,
+      `Client: @modelcontextprotocol/sdk Client (same process for all paths). Server: @modelcontextprotocol/server-everything over stdio, tool \`echo\`, 1 KiB message.`,
+      `Latency: ${s.sequential} sequential calls after ${s.warmup} warm-up calls. Throughput: ${s.concurrency} concurrent callTool on ONE client session for ${s.loadMs / 1000} s (after a ${s.loadWarmupMs / 1000} s warm-up burst).`,
+      `Slow calls: ${config.slow}, all at once, wall time (median of ${s.slowReps}). Bridge: ${config.bridge}. Tunnel: \`mcp-tunnel loopback --mcp-command … --print-json\`, Bearer front-door token.`,
+      `CPU µs/call: CPU time (user + system) used during the ${s.concurrency}-caller load divided by the calls made, for the benchmark process (the SDK client), the front process (supergateway or the loopback: relay + engine) and the MCP child; from /proc/<pid>/stat at 10 ms resolution.`,
+      `Other load %: CPU used by processes that are not the benchmark's during the ${s.concurrency}-caller load, in % of the whole machine (/proc/stat); high values mean the figures are disturbed.`,
+      `RSS: VmRSS from /proc; idle = ${s.settleMs} ms after the session opened, loaded = peak sampled every 100 ms during the ${s.concurrency}-caller load and the slow calls. "MCP child" = every process below the front process (supergateway's includes its /bin/sh).`,
+      '',
+      '## Paths',
+      '',
+      mdTable(['path', 'p50 ms', 'p99 ms', `calls/s @${s.concurrency}`, `p50 ms @${s.concurrency}`, `p99 ms @${s.concurrency}`, `${s.slowCalls}×${s.slowSeconds * 1000} ms wall`, `CPU µs/call @${s.concurrency} client / front / MCP`, 'front RSS MB idle / loaded', 'MCP child RSS MB idle / loaded', 'errors', 'other load %'], pathRows),
+      '',
+      '## Targets',
+      '',
+      mdTable(['figure', 'measured', 'target', 'status'], targetRows),
+      '',
+      '## Other figures',
+      '',
+      mdTable(['figure', 'measured'], otherRows),
+      '',
+      `Cold starts: median of ${coldStart.samples} samples each, against one \`mcp-tunnel relay --print-json\`; the MCP server (server-everything) starts inside each. Extension activation: \`require(dist/extension.js)\` + \`activate()\` in a fresh node with a fake \`vscode\` module (bench/activation-probe.cjs), which approximates the real extension host.`,
+    ].join('\n');
+  }
+}
+
+main()
+  .then(async (code) => {
+    await killAll();
+    process.exit(code);
+  })
+  .catch(async (err: Error) => {
+    process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
+    await killAll();
+    process.exit(1);
+  });

@@ -1,0 +1,510 @@
+/**
+ * Supervises one tunnel worker process: forks it, hands it its config over
+ * IPC, re-emits what it reports, restarts it when it crashes (with a cap), and
+ * stops it with its whole process tree when asked. A worker stopped on purpose
+ * is never restarted, and every event says which of the two happened.
+ *
+ * No `vscode` import: this runs under mocha and in any Node host.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { EngineConfig } from '../engine/config';
+import type { EngineStatus, MetricsSnapshot } from '../engine/events';
+import type { LogLevel, LogRecord } from '../engine/log';
+import { isSecretKey, redactText } from '../engine/redact';
+import type { TraceEntry } from '../engine/trace';
+import { IPC_VERSION, type HostMessage, type WorkerMessage } from '../worker/ipc';
+import { killGroupIfOurs, killProcessTree, processStartTime } from './processTree';
+
+export interface RestartPolicy {
+  /** First delay after a crash (default 1000); doubles per crash. */
+  initialMs?: number;
+  /** Cap on the delay (default 30000). */
+  maxMs?: number;
+  /** Crashes within `windowMs` after which the supervisor gives up (default 5). */
+  maxAttempts?: number;
+  /** Default 120000. */
+  windowMs?: number;
+  /** A run at least this long forgets earlier crashes (default 60000). */
+  stableAfterMs?: number;
+}
+
+export interface WorkerHostOptions {
+  /** The bundled worker entry (dist/worker.js). */
+  workerPath: string;
+  config: EngineConfig;
+  metricsIntervalMs?: number;
+  restart?: RestartPolicy;
+  /** Node flags for the worker. Default none: the host's own (say --inspect) would clash. */
+  execArgv?: string[];
+  /** Environment the worker's is derived from (default process.env); see workerEnvironment. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * starting: a worker is forked and has not reported 'started' yet.
+ * running: the worker runs its engine. restarting: waiting out the backoff
+ * after a crash. stopped: not running, on purpose. crashed: gave up.
+ */
+export type SupervisorState = 'starting' | 'running' | 'restarting' | 'stopped' | 'crashed';
+
+export interface WorkerExit {
+  pid: number | undefined;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** True when stop() asked for it; false for a crash (which is then restarted or given up on). */
+  expected: boolean;
+  /** One line: "the tunnel worker exited with code 1", or the worker's fatal message. */
+  reason: string;
+}
+
+export interface WorkerRestart {
+  /** 1 for the first restart after a crash-free stretch. */
+  attempt: number;
+  delayMs: number;
+  /** Why the previous worker ended. */
+  reason: string;
+}
+
+export interface WorkerGaveUp {
+  /** What went wrong, followed by the last lines the worker printed. */
+  reason: string;
+  stderrTail: string[];
+}
+
+export interface WorkerStarted {
+  pid: number;
+  healthUrl?: string;
+}
+
+export interface WorkerHostEvents {
+  state: (status: EngineStatus) => void;
+  trace: (entry: TraceEntry) => void;
+  metrics: (snapshot: MetricsSnapshot) => void;
+  log: (record: LogRecord) => void;
+  mcpStderr: (channel: string, line: string) => void;
+  /** Lines the worker process itself printed (stderr, and stdout should anything land there). */
+  workerStderr: (line: string) => void;
+  /** Each worker (the first and every restart) that has its engine running. */
+  started: (info: WorkerStarted) => void;
+  exit: (info: WorkerExit) => void;
+  restarting: (info: WorkerRestart) => void;
+  gaveUp: (info: WorkerGaveUp) => void;
+  supervisorState: (state: SupervisorState) => void;
+}
+
+const STDERR_TAIL_LINES = 20;
+const STDERR_LINE_MAX = 1000;
+/** How long an exit waits for the worker's last stderr lines before it is reported. */
+const STDERR_DRAIN_MS = 250;
+/** After SIGKILL, how long stop() waits to see the exit. */
+const KILL_WAIT_MS = 2000;
+
+/** Env names that look like credentials, beyond what isSecretKey already catches (`*_KEY`, `*_AUTH`, …). */
+const SECRET_NAME = /(^|_)(KEYS?|AUTH|PASS|PASSPHRASE|PAT|CREDS?)(_|$)/i;
+/** Secrets shorter than this are not matched inside env values: they would match innocent paths. */
+const MIN_SECRET_IN_VALUE = 8;
+
+/**
+ * The worker's environment: the host's, minus anything secret-looking by
+ * name (CONTROL_PLANE_API_KEY, OPENAI_API_KEY, *_TOKEN, *_SECRET, *_KEY,
+ * *_PASSWORD, *_CREDENTIALS, …) or holding one of `secrets` in its value,
+ * plus ELECTRON_RUN_AS_NODE=1 (in the extension host process.execPath is
+ * Electron; under plain node it is harmless). The engine reads no
+ * environment itself: its API key travels only in the IPC 'start' message,
+ * and what remains here is what Node needs to run (PATH, HOME, locale,
+ * proxies, NODE_EXTRA_CA_CERTS). MCP servers get a smaller set still
+ * (src/engine/mcp/childEnv.ts).
+ */
+export function workerEnvironment(base: NodeJS.ProcessEnv, secrets: readonly string[] = []): NodeJS.ProcessEnv {
+  const needles = secrets.filter((s) => s.length >= MIN_SECRET_IN_VALUE);
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(base)) {
+    if (value === undefined || isSecretKey(name) || SECRET_NAME.test(name)) continue;
+    if (needles.some((s) => value.includes(s))) continue;
+    env[name] = value;
+  }
+  env.ELECTRON_RUN_AS_NODE = '1';
+  return env;
+}
+
+/** Every secret value a config carries, for keeping them out of the environment and host-made text. */
+function configSecrets(config: EngineConfig): string[] {
+  const cp = config.controlPlane;
+  const out = [cp.apiKey, ...Object.values(cp.extraHeaders), cp.tls.key ?? ''];
+  for (const target of config.mcp.targets) {
+    if (target.kind === 'http') out.push(...Object.values(target.headers), target.tls.key ?? '');
+  }
+  return out.filter((s) => typeof s === 'string' && s.length > 0);
+}
+
+const WORKER_MESSAGE_TYPES: ReadonlySet<string> = new Set(['started', 'state', 'trace', 'metrics', 'log', 'mcpStderr', 'stopped', 'fatal']);
+
+function isWorkerMessage(value: unknown): value is WorkerMessage {
+  const type = (value as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && WORKER_MESSAGE_TYPES.has(type);
+}
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal) return `the tunnel worker was killed by ${signal}`;
+  return `the tunnel worker exited with code ${code ?? 'unknown'}`;
+}
+
+function describeSpan(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  return `${Math.round(ms / 60_000)} minutes`;
+}
+
+function withTail(reason: string, tail: readonly string[]): string {
+  return tail.length === 0 ? reason : `${reason}\nLast worker output:\n${tail.join('\n')}`;
+}
+
+/** Resolves true when `promise` settles within `ms`, false otherwise. */
+function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/** One forked worker process, from fork to handled exit. */
+interface Run {
+  child: ChildProcess;
+  pid: number | undefined;
+  startedAt?: number;
+  stopRequested: boolean;
+  fatal?: string;
+  spawnError?: string;
+  stderrTail: string[];
+  /** Process groups of the MCP servers this worker reported (pgid → start time), for cleanup after a crash. */
+  groups: Map<number, string>;
+  ended: boolean;
+  streamsClosed: Promise<void>;
+  /** Resolves once the exit has been handled and reported. */
+  done: Promise<void>;
+  markDone: () => void;
+}
+
+interface StartWaiter {
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export declare interface WorkerHost {
+  on<E extends keyof WorkerHostEvents>(event: E, listener: WorkerHostEvents[E]): this;
+  once<E extends keyof WorkerHostEvents>(event: E, listener: WorkerHostEvents[E]): this;
+  off<E extends keyof WorkerHostEvents>(event: E, listener: WorkerHostEvents[E]): this;
+  emit<E extends keyof WorkerHostEvents>(event: E, ...args: Parameters<WorkerHostEvents[E]>): boolean;
+}
+
+export class WorkerHost extends EventEmitter {
+  private config: EngineConfig;
+  private readonly secrets: string[];
+  private readonly policy: Required<RestartPolicy>;
+  private supervisor: SupervisorState = 'stopped';
+  private run: Run | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
+  private waiters: StartWaiter[] = [];
+  /** Times of recent crashes, oldest first. */
+  private crashes: number[] = [];
+  private status: EngineStatus | undefined;
+  private metrics: MetricsSnapshot | undefined;
+  private health: string | undefined;
+
+  constructor(private readonly options: WorkerHostOptions) {
+    super();
+    this.config = options.config;
+    this.secrets = configSecrets(options.config);
+    this.policy = {
+      initialMs: options.restart?.initialMs ?? 1000,
+      maxMs: options.restart?.maxMs ?? 30_000,
+      maxAttempts: Math.max(1, options.restart?.maxAttempts ?? 5),
+      windowMs: options.restart?.windowMs ?? 120_000,
+      stableAfterMs: options.restart?.stableAfterMs ?? 60_000,
+    };
+  }
+
+  /** Pid of the current worker process, if one is alive. */
+  get pid(): number | undefined {
+    return this.run && !this.run.ended ? this.run.pid : undefined;
+  }
+
+  /** True while a worker has reported 'started' and has not exited. */
+  get running(): boolean {
+    return this.supervisor === 'running';
+  }
+
+  get state(): SupervisorState {
+    return this.supervisor;
+  }
+
+  /** The last EngineStatus any worker reported (kept across restarts). */
+  get lastStatus(): EngineStatus | undefined {
+    return this.status;
+  }
+
+  get lastMetrics(): MetricsSnapshot | undefined {
+    return this.metrics;
+  }
+
+  /** Health server URL of the running worker (changes on restart when the port is 0). */
+  get healthUrl(): string | undefined {
+    return this.health;
+  }
+
+  /**
+   * Starts supervising. Resolves when a worker reports that its engine runs
+   * (after restarts, if early attempts crash); rejects with the reason when
+   * the supervisor gives up first (a 'fatal' from the worker, repeated
+   * crashes, a missing worker file) or when stop() is called first. The same
+   * reason is also emitted as 'gaveUp'.
+   */
+  async start(): Promise<void> {
+    if (this.stopping) await this.stopping;
+    if (this.supervisor === 'running') return;
+    const started = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (this.supervisor === 'stopped' || this.supervisor === 'crashed') {
+      this.crashes = [];
+      this.launch();
+    }
+    return started;
+  }
+
+  /**
+   * Stops on purpose: asks the worker to stop its engine (which closes the
+   * MCP servers), and if it has not exited within `timeoutMs`, SIGKILLs the
+   * worker, its descendants and their process groups. Cancels a pending
+   * restart. Never followed by a restart. Safe to call twice or when stopped.
+   */
+  stop(timeoutMs = 5000): Promise<void> {
+    this.stopping ??= this.stopNow(timeoutMs).finally(() => {
+      this.stopping = undefined;
+    });
+    return this.stopping;
+  }
+
+  /** Applies at once, and to workers started later (restarts use it too). */
+  setLogLevel(level: LogLevel): void {
+    this.config = { ...this.config, log: { ...this.config.log, level } };
+    this.post({ type: 'setLogLevel', level });
+  }
+
+  setCapturePayloads(on: boolean): void {
+    this.config = { ...this.config, trace: { ...this.config.trace, capturePayloads: on } };
+    this.post({ type: 'setCapturePayloads', on });
+  }
+
+  private async stopNow(timeoutMs: number): Promise<void> {
+    if (this.restartTimer) {
+      clearTimeout(this.restartTimer);
+      this.restartTimer = undefined;
+    }
+    this.settleWaiters(new Error('the tunnel was stopped before its worker was running'));
+    const run = this.run;
+    if (run && !run.ended) {
+      run.stopRequested = true;
+      // Without IPC, SIGTERM asks for the same graceful shutdown.
+      if (!this.post({ type: 'stop' })) run.child.kill('SIGTERM');
+      if (!(await within(run.done, timeoutMs))) {
+        if (run.pid !== undefined) killProcessTree(run.pid);
+        this.killGroups(run);
+        await within(run.done, KILL_WAIT_MS);
+      }
+    } else if (run) {
+      await run.done;
+    }
+    this.setState('stopped');
+  }
+
+  private launch(): void {
+    this.restartTimer = undefined;
+    this.setState('starting');
+    const { workerPath } = this.options;
+    try {
+      if (!statSync(workerPath).isFile()) throw new Error('not a file');
+    } catch (err) {
+      const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+      this.giveUp(`the tunnel worker cannot start: ${workerPath}: ${why}. Rebuild (npm run build) or reinstall the extension.`, []);
+      return;
+    }
+    let child: ChildProcess;
+    try {
+      child = fork(workerPath, [], {
+        env: workerEnvironment(this.options.env ?? process.env, this.secrets),
+        execArgv: this.options.execArgv ?? [],
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        serialization: 'json',
+      });
+    } catch (err) {
+      this.giveUp(`the tunnel worker cannot start: could not fork ${workerPath}: ${(err as Error).message}`, []);
+      return;
+    }
+    let markDone!: () => void;
+    const run: Run = {
+      child,
+      pid: child.pid,
+      stopRequested: false,
+      stderrTail: [],
+      groups: new Map(),
+      ended: false,
+      streamsClosed: Promise.all([this.readLines(child.stdout, child), this.readLines(child.stderr, child)]).then(() => undefined),
+      done: new Promise<void>((resolve) => (markDone = resolve)),
+      markDone: () => markDone(),
+    };
+    this.run = run;
+    child.on('message', (message) => this.onMessage(run, message));
+    child.once('exit', (code, signal) => void this.onExit(run, code, signal));
+    child.on('error', (err) => {
+      // A failed spawn emits 'error' and no 'exit'; failed sends and kills also land here and are harmless.
+      if (child.pid === undefined) {
+        run.spawnError = `the tunnel worker could not be started: ${err.message}`;
+        void this.onExit(run, null, null);
+      }
+    });
+    this.post({ type: 'start', version: IPC_VERSION, config: this.config, metricsIntervalMs: this.options.metricsIntervalMs });
+  }
+
+  /** Drains a worker stream line by line so the worker never blocks on a full pipe. */
+  private readLines(stream: Readable | null, child: ChildProcess): Promise<void> {
+    if (!stream) return Promise.resolve();
+    const lines = createInterface({ input: stream, crlfDelay: Infinity });
+    lines.on('line', (raw) => {
+      const run = this.run;
+      const line = this.redact(raw.length > STDERR_LINE_MAX ? `${raw.slice(0, STDERR_LINE_MAX)}…` : raw);
+      if (run?.child === child) {
+        run.stderrTail.push(line);
+        if (run.stderrTail.length > STDERR_TAIL_LINES) run.stderrTail.shift();
+      }
+      this.emit('workerStderr', line);
+    });
+    return new Promise((resolve) => lines.once('close', () => resolve()));
+  }
+
+  private onMessage(run: Run, message: unknown): void {
+    if (run !== this.run || !isWorkerMessage(message)) return;
+    switch (message.type) {
+      case 'started':
+        run.startedAt = Date.now();
+        if (run.stopRequested) return;
+        this.health = message.healthUrl;
+        this.setState('running');
+        this.emit('started', { pid: message.pid, healthUrl: message.healthUrl });
+        this.settleWaiters();
+        return;
+      case 'state':
+        this.status = message.status;
+        for (const channel of message.status.channels) {
+          if (channel.pid !== undefined && !run.groups.has(channel.pid)) run.groups.set(channel.pid, processStartTime(channel.pid));
+        }
+        this.emit('state', message.status);
+        return;
+      case 'trace':
+        this.emit('trace', message.entry);
+        return;
+      case 'metrics':
+        this.metrics = message.snapshot;
+        this.emit('metrics', message.snapshot);
+        return;
+      case 'log':
+        this.emit('log', message.record);
+        return;
+      case 'mcpStderr':
+        this.emit('mcpStderr', message.channel, this.redact(message.line));
+        return;
+      case 'fatal':
+        run.fatal = `the tunnel worker could not start: ${this.redact(message.message)}`;
+        return;
+      case 'stopped':
+        return;
+    }
+  }
+
+  private async onExit(run: Run, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    if (run.ended) return;
+    run.ended = true;
+    const expected = run.stopRequested;
+    // The lines that explain a crash are often still in the pipe.
+    await within(run.streamsClosed, STDERR_DRAIN_MS);
+    if (this.run === run) this.run = undefined;
+    this.health = undefined;
+    const reason = run.fatal ?? run.spawnError ?? describeExit(code, signal);
+    this.emit('exit', { pid: run.pid, code, signal, expected, reason });
+    // A worker that died without cleaning up leaves its MCP servers behind, in their own groups.
+    this.killGroups(run);
+    const onPurpose = expected || run.stopRequested || this.stopping !== undefined;
+    run.markDone();
+    if (onPurpose) return;
+
+    const tail = run.stderrTail.slice(-10);
+    if (run.fatal !== undefined || run.spawnError !== undefined) {
+      // The worker said it cannot go on (bad config, port in use, IPC mismatch): a restart would say it again.
+      this.giveUp(withTail(reason, tail), tail);
+      return;
+    }
+    const now = Date.now();
+    if (run.startedAt !== undefined && now - run.startedAt >= this.policy.stableAfterMs) this.crashes = [];
+    this.crashes = this.crashes.filter((at) => now - at < this.policy.windowMs);
+    this.crashes.push(now);
+    const count = this.crashes.length;
+    if (count >= this.policy.maxAttempts) {
+      const times = count === 1 ? 'once' : `${count} times`;
+      this.giveUp(withTail(`${reason}; it crashed ${times} within ${describeSpan(this.policy.windowMs)}, so it is not restarted again`, tail), tail);
+      return;
+    }
+    const delayMs = Math.min(this.policy.maxMs, this.policy.initialMs * 2 ** (count - 1));
+    this.restartTimer = setTimeout(() => this.launch(), delayMs);
+    this.emit('restarting', { attempt: count, delayMs, reason });
+    this.setState('restarting');
+  }
+
+  private giveUp(reason: string, stderrTail: string[]): void {
+    this.crashes = [];
+    this.emit('gaveUp', { reason, stderrTail });
+    this.setState('crashed');
+    this.settleWaiters(new Error(reason));
+  }
+
+  private killGroups(run: Run): void {
+    for (const [pgid, startTime] of run.groups) killGroupIfOurs(pgid, startTime);
+  }
+
+  /** Sends to the current worker; false when there is none to hear it. */
+  private post(message: HostMessage): boolean {
+    const child = this.run?.child;
+    if (!child?.connected || this.run?.ended) return false;
+    try {
+      // With a callback a failed send is not an 'error' event; the exit handler reports a dead worker.
+      child.send(message, () => undefined);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private settleWaiters(error?: Error): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) {
+      if (error) waiter.reject(error);
+      else waiter.resolve();
+    }
+  }
+
+  private setState(state: SupervisorState): void {
+    if (this.supervisor === state) return;
+    this.supervisor = state;
+    this.emit('supervisorState', state);
+  }
+
+  private redact(text: string): string {
+    return redactText(text, this.secrets);
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * The extension's settings, as contributed to VS Code (`contributes.configuration`
+ * in package.json). `mcpTunnel.profiles` is generated from the one profile
+ * schema; the editor-only settings are zod schemas here, so the extension can
+ * read them with the same definitions. `npm run gen:settings` writes the
+ * result into package.json, and a unit test fails when package.json is stale.
+ *
+ * `mcpTunnel.profiles` has window scope: the extension reads profiles from
+ * user and workspace settings (not per folder), and resolves `mcpServer`
+ * references against the first workspace folder's `.vscode/mcp.json`.
+ * Restricted Mode for workspace values is declared in package.json
+ * `capabilities.untrustedWorkspaces`, next to the manifest it belongs to.
+ */
+import { z } from 'zod';
+import { LOG_LEVELS } from '../engine/log';
+import { profileJsonSchema } from './schema';
+
+export const SETTINGS_SECTION = 'mcpTunnel';
+
+export const CAPTURE_PAYLOAD_MODES = ['auto', 'on', 'off'] as const;
+export type CapturePayloadsSetting = (typeof CAPTURE_PAYLOAD_MODES)[number];
+
+type JsonSchema = Record<string, unknown>;
+
+/** Editor-only settings, keyed by their name under `mcpTunnel.`. */
+export const EditorSettingsSchema = z.object({
+  autoStart: z
+    .boolean()
+    .default(false)
+    .meta({
+      description: 'Start every tunnel profile when a window opens. Workspace profiles that run a command start only in a trusted workspace.',
+      markdownDescription:
+        'Start every tunnel profile when a window opens. Workspace profiles that run a `command` (or name a stdio server of `.vscode/mcp.json`) start only in a trusted workspace.',
+    }),
+  'trace.capturePayloads': z
+    .enum(CAPTURE_PAYLOAD_MODES)
+    .default('auto')
+    .meta({
+      description:
+        'Whether the dashboard trace keeps JSON-RPC payloads (redacted) or only their metadata. auto: off for hosted control planes, on for a relay on this machine (loopback).',
+      markdownDescription:
+        'Whether the dashboard trace keeps JSON-RPC payloads (tool arguments and results, with secrets redacted) or only their metadata (method, size, timing, outcome). `auto` keeps them only when the control plane is a relay on this machine (loopback), never for a hosted control plane. In the editor this setting decides; a profile\'s `trace.capturePayloads` applies to the command-line client.',
+      enumDescriptions: [
+        'Off for hosted control planes, on for a relay on this machine (loopback).',
+        'Always keep payloads (redacted). They may contain the data your tools read and return.',
+        'Never keep payloads: the trace shows metadata only.',
+      ],
+    }),
+  'trace.maxEntries': z
+    .number()
+    .int()
+    .min(100)
+    .max(10_000)
+    .default(1000)
+    .meta({
+      description: 'How many JSON-RPC exchanges the dashboard trace keeps per tunnel before dropping the oldest (100..10000).',
+    }),
+  logLevel: z
+    .enum(LOG_LEVELS)
+    .default('info')
+    .meta({
+      description: 'Lowest level written to the MCP Tunnel output channel.',
+      enumDescriptions: ['Detailed diagnostics, for troubleshooting.', 'Normal operation: starts, stops and state changes.', 'Problems that need attention, and failures.', 'Failures only.'],
+    }),
+});
+
+export type EditorSettings = z.output<typeof EditorSettingsSchema>;
+
+const TUNNEL_ID_PLACEHOLDER = 'tunnel_${2:id from the Platform tunnel settings}';
+
+/** Completion snippets offered when a profile is added to `mcpTunnel.profiles` in settings.json. */
+export const PROFILE_SNIPPETS: readonly JsonSchema[] = [
+  {
+    label: 'MCP Tunnel: stdio server',
+    description: 'A tunnel in front of a local command; its API key is set with "MCP Tunnel: Set API Key".',
+    body: {
+      name: '${1:local-dev}',
+      controlPlane: { tunnelId: TUNNEL_ID_PLACEHOLDER },
+      mcp: { servers: [{ command: '${3:npx -y @modelcontextprotocol/server-everything}' }] },
+    },
+  },
+  {
+    label: 'MCP Tunnel: HTTP server',
+    description: 'A tunnel in front of a private Streamable HTTP server, with a bearer token from the environment.',
+    body: {
+      name: '${1:internal-docs}',
+      controlPlane: { tunnelId: TUNNEL_ID_PLACEHOLDER },
+      // `^` inserts the text raw, so `\$` reaches the snippet engine and a literal ${env:…} is written.
+      mcp: { servers: [{ url: '${3:https://mcp.internal/mcp}', headers: { Authorization: '^"Bearer \\${env:${4:MCP_TOKEN}}"' } }] },
+    },
+  },
+  {
+    label: 'MCP Tunnel: loopback relay',
+    description: 'Polls a relay on this machine (mcp-tunnel relay --listen 127.0.0.1:8787 --api-key env:RELAY_API_KEY), for offline work and tests.',
+    body: {
+      name: '${1:loopback}',
+      controlPlane: { baseUrl: 'http://127.0.0.1:${3:8787}', tunnelId: TUNNEL_ID_PLACEHOLDER, apiKey: '${4:env:RELAY_API_KEY}' },
+      mcp: { servers: [{ command: '${5:node server.js}' }] },
+      health: { listenAddr: '127.0.0.1:0' },
+    },
+  },
+];
+
+/** zod's draft-7 output, made to sit inside another schema. */
+function embeddable(schema: JsonSchema): JsonSchema {
+  const { $schema: _dialect, ...rest } = schema;
+  return stripKeyTypes(rest) as JsonSchema;
+}
+
+/** `propertyNames: {type: string}` says nothing in JSON (keys are strings): drop it. */
+function stripKeyTypes(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(stripKeyTypes);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'propertyNames' && JSON.stringify(value) === '{"type":"string"}') continue;
+    out[key] = stripKeyTypes(value);
+  }
+  return out;
+}
+
+function editorSetting(key: keyof typeof EditorSettingsSchema.shape): JsonSchema {
+  const schema = EditorSettingsSchema.shape[key];
+  return embeddable(z.toJSONSchema(schema, { io: 'input', target: 'draft-7' }) as JsonSchema);
+}
+
+/** The `mcpTunnel.profiles` setting: an array of profiles, each validated like any other profile source. */
+export function profilesSetting(): JsonSchema {
+  return {
+    type: 'array',
+    default: [],
+    scope: 'window',
+    order: 0,
+    description:
+      'Tunnel profiles. Each serves one tunnel id of a control plane (hosted, or a relay on this machine) from private MCP servers: a command, a url, or mcpServer (the name of a server in .vscode/mcp.json). Leave controlPlane.apiKey out to use the key stored with "MCP Tunnel: Set API Key".',
+    markdownDescription:
+      'Tunnel profiles. Each serves one tunnel id of a control plane (hosted, or a relay on this machine) from private MCP servers: a `command`, a `url`, or `mcpServer`, the name of a server in `.vscode/mcp.json`. Leave `controlPlane.apiKey` out to use the key stored with **MCP Tunnel: Set API Key**. Read from user and workspace settings; a workspace profile hides a user profile of the same name.',
+    items: { ...embeddable(profileJsonSchema()), defaultSnippets: PROFILE_SNIPPETS },
+  };
+}
+
+/** The whole `contributes.configuration` value. */
+export function settingsConfiguration(): JsonSchema {
+  const order = ['autoStart', 'trace.capturePayloads', 'trace.maxEntries', 'logLevel'] as const;
+  const properties: Record<string, JsonSchema> = { [`${SETTINGS_SECTION}.profiles`]: profilesSetting() };
+  order.forEach((key, index) => {
+    properties[`${SETTINGS_SECTION}.${key}`] = { ...editorSetting(key), scope: 'window', order: index + 1 };
+  });
+  return { title: 'MCP Tunnel', properties };
+}
+
+/**
+ * package.json text with `contributes.configuration` replaced and nothing else
+ * changed (key order kept, 2-space indentation, trailing newline as before).
+ */
+export function updateManifest(packageJsonText: string): string {
+  const manifest = JSON.parse(packageJsonText) as Record<string, unknown>;
+  const contributes = (manifest.contributes ??= {}) as Record<string, unknown>;
+  contributes.configuration = settingsConfiguration();
+  return JSON.stringify(manifest, null, 2) + (packageJsonText.endsWith('\n') ? '\n' : '');
+}
+
+/** Reads the editor settings leniently: a value VS Code would flag falls back to its default. */
+export function readEditorSettings(get: (key: string) => unknown): EditorSettings {
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(EditorSettingsSchema.shape)) {
+    const parsed = (schema as z.ZodType).safeParse(get(key));
+    out[key] = parsed.success ? parsed.data : (schema as z.ZodType).parse(undefined);
+  }
+  return out as EditorSettings;
+}
