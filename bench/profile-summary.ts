@@ -62,7 +62,19 @@ function sourceMapFor(url: string): SourceMap | null {
 function displayPath(url: string): string {
   if (!url) return '';
   const file = url.startsWith('file://') ? fileURLToPath(url) : url;
-  return file.startsWith('/') ? relative(ROOT, file) || file : file;
+  if (!file.startsWith('/')) return file;
+  const rel = relative(ROOT, file);
+  return rel.startsWith('..') ? basename(file) : rel || file;
+}
+
+/**
+ * A source-map source as a repository path (src/…, node_modules/…), also when
+ * the bundle was profiled from a snapshot copy outside the repository.
+ */
+function originalPath(bundleUrl: string, source: string): string {
+  const m = /(?:^|\/)((?:src|node_modules|test)\/.*)$/.exec(source.replace(/^(\.\.\/)+/, ''));
+  if (m) return m[1];
+  return relative(ROOT, resolve(dirname(bundleUrl.startsWith('file://') ? fileURLToPath(bundleUrl) : bundleUrl), source));
 }
 
 function moduleOf(path: string, url: string, name: string): string {
@@ -107,7 +119,7 @@ export function analyse(profile: CpuProfile): { rows: FunctionRow[]; totalMs: nu
       if (map && f.lineNumber >= 0) {
         const entry = map.findEntry(f.lineNumber, f.columnNumber) as { originalSource?: string; originalLine?: number };
         if (entry?.originalSource) {
-          const original = relative(ROOT, resolve(dirname(f.url.startsWith('file://') ? fileURLToPath(f.url) : f.url), entry.originalSource));
+          const original = originalPath(f.url, entry.originalSource);
           source = `${original}:${(entry.originalLine ?? 0) + 1}`;
           module = moduleOf(original, 'file://' + original, '');
         }
@@ -160,9 +172,7 @@ export function callers(profile: CpuProfile, name: string, depth = 4, top = 12):
     let where = f.url ? `${displayPath(f.url)}:${f.lineNumber + 1}` : '';
     if (map && f.lineNumber >= 0) {
       const entry = map.findEntry(f.lineNumber, f.columnNumber) as { originalSource?: string; originalLine?: number };
-      if (entry?.originalSource) {
-        where = `${relative(ROOT, resolve(dirname(f.url.startsWith('file://') ? fileURLToPath(f.url) : f.url), entry.originalSource))}:${(entry.originalLine ?? 0) + 1}`;
-      }
+      if (entry?.originalSource) where = `${originalPath(f.url, entry.originalSource)}:${(entry.originalLine ?? 0) + 1}`;
     }
     return `${f.functionName || '(anonymous)'}${where ? ` ${where}` : ''}`;
   };

@@ -6,10 +6,10 @@
  *
  *   npm run build && tsx bench/profile.ts [--dir /tmp/prof] [--seconds 10] [--interval-us 250] [--top 25]
  */
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { echoChecked, sequential, throughput } from './lib/load';
-import { startTunnel } from './lib/paths';
+import { CLI, startTunnel } from './lib/paths';
 import { installCleanupHandlers, killAll } from './lib/procs';
 import { summarise } from './profile-summary';
 
@@ -26,7 +26,13 @@ async function main(): Promise<void> {
   const top = Number(option('--top', '25'));
   mkdirSync(dir, { recursive: true });
   const before = new Set(readdirSync(dir));
-  const tunnel = await startTunnel(['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', String(intervalUs)]);
+  // Profile a snapshot of the bundle, with its source map beside it, so that a
+  // later `npm run build` cannot make the profile's positions point elsewhere.
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const snapshot = join(dir, `cli-${stamp}.js`);
+  copyFileSync(CLI, snapshot);
+  copyFileSync(`${CLI}.map`, `${snapshot}.map`);
+  const tunnel = await startTunnel(['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', String(intervalUs)], snapshot);
   try {
     await echoChecked(tunnel.client);
     await sequential(tunnel.client, 200);

@@ -4,6 +4,7 @@
  * checked against workspace trust.
  */
 import * as vscode from 'vscode';
+import { DEFAULTS } from '../engine/config';
 import { fromZod } from '../profiles/errors';
 import { TunnelProfileSchema, type TunnelProfile } from '../profiles/schema';
 
@@ -39,15 +40,20 @@ function toEntry(raw: unknown, scope: ProfileScope, index: number, trusted: bool
   const parsed = TunnelProfileSchema.safeParse(raw);
   if (parsed.success) entry.profile = parsed.data;
   else entry.error = fromZod(parsed.error, { kind: 'settings', file: scope === 'user' ? 'user settings' : 'workspace settings' }).message;
-  if (!trusted && scope === 'workspace' && entry.runsCommand) {
-    entry.blockedReason = 'Restricted Mode: this workspace is not trusted, so its profiles that start a command are not run. Trust the workspace to start it.';
+  if (!trusted && scope === 'workspace') {
+    // A workspace could otherwise run any program, or send a stored key to a control plane of its choosing.
+    const baseUrl = (obj.controlPlane as { baseUrl?: unknown } | undefined)?.baseUrl;
+    if (entry.runsCommand) {
+      entry.blockedReason = 'Restricted Mode: this workspace is not trusted, so its profiles that start a command are not run. Trust the workspace to start it.';
+    } else if (baseUrl !== undefined && baseUrl !== DEFAULTS.baseUrl) {
+      entry.blockedReason = 'Restricted Mode: this workspace is not trusted, so its profiles that name their own control plane are not run. Trust the workspace to start it.';
+    }
   }
   return entry;
 }
 
 /** Every profile from user and workspace settings; a workspace profile hides a user profile of the same name. */
 export function readProfiles(): ProfileEntry[] {
-  // inspect() sees workspace values even in Restricted Mode, where get() hides restricted settings.
   const inspected = vscode.workspace.getConfiguration(SECTION).inspect<unknown[]>('profiles');
   const trusted = vscode.workspace.isTrusted;
   const user = (Array.isArray(inspected?.globalValue) ? inspected.globalValue : []).map((p, i) => toEntry(p, 'user', i, trusted));

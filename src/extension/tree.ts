@@ -68,7 +68,8 @@ export class TunnelTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
     private readonly tunnels: TunnelManager,
     private entries: () => ProfileEntry[],
   ) {
-    this.subscription = tunnels.onDidChange((change) => this.refreshProfile(change.name, change.kind !== 'metrics'));
+    // Starting or stopping changes a node's id (and so its expansion): refresh the whole list then.
+    this.subscription = tunnels.onDidChange((change) => (change.kind === 'lifecycle' ? this.changed.fire(undefined) : this.refreshProfile(change.name, change.kind === 'state')));
   }
 
   /** Re-reads profiles (settings changed): a full refresh. */
@@ -109,7 +110,8 @@ export class TunnelTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
     const view = this.tunnels.get(entry.name);
     const { word, icon, running } = presentState(entry, view);
     const item = new vscode.TreeItem(entry.name, running ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-    item.id = `profile:${entry.name}`;
+    // A distinct id while running, so the node opens expanded on every start.
+    item.id = `profile:${entry.name}:${running ? 'running' : 'idle'}`;
     item.description = word;
     item.iconPath = icon;
     item.contextValue = entry.error ? 'profile.invalid' : running ? 'profile.running' : 'profile.stopped';

@@ -71,6 +71,8 @@ const QUIET_USER_SETTINGS: Record<string, unknown> = {
   'workbench.startupEditor': 'none',
   'workbench.welcomePage.walkthroughs.openOnInstall': false,
   'workbench.tips.enabled': false,
+  // No sliding toasts or panels: steadier screenshots and clicks.
+  'workbench.reduceMotion': 'on',
   'workbench.enableExperiments': false,
   'telemetry.telemetryLevel': 'off',
   'update.mode': 'none',
@@ -181,10 +183,12 @@ async function installExtensions(
   }
 }
 
+/** The server's own folder under USER/logs (the CLI's --install-extension run gets another one). */
 function latestLogsDir(userDataDir: string): string {
   const root = path.join(userDataDir, 'logs');
-  const runs = fs.existsSync(root) ? fs.readdirSync(root).sort() : [];
-  return runs.length ? path.join(root, runs[runs.length - 1]) : root;
+  const runs = fs.existsSync(root) ? fs.readdirSync(root).sort().reverse() : [];
+  const served = runs.find((r) => fs.existsSync(path.join(root, r, 'remoteagent.log')));
+  return served ? path.join(root, served) : root;
 }
 
 async function stopServer(server: CodeServer, runId: string, name: string | undefined): Promise<void> {
@@ -262,7 +266,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 export async function openWorkbench(
-  server: Pick<CodeServer, 'workbenchUrl'>,
+  server: Pick<CodeServer, 'workbenchUrl' | 'userDataDir'>,
   options: { viewport?: { width: number; height: number }; timeout?: number } = {},
 ): Promise<Workbench> {
   // launch() gives every browser a fresh, temporary --user-data-dir of its own.
@@ -280,8 +284,9 @@ export async function openWorkbench(
   try {
     await page.goto(server.workbenchUrl, { waitUntil: 'domcontentloaded' });
     await page.locator('.monaco-workbench').waitFor({ timeout: options.timeout ?? 60_000 });
-    // The extension host is connected once the remote indicator stops saying it is opening.
-    await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 30_000 });
+    // Until the extension host has read every extension, the palette answers
+    // "No matching commands" for contributed commands, and it does not refresh.
+    await waitForExtensionHost(server, options.timeout ?? 60_000);
     await dismissStartupNoise(page);
   } catch (err) {
     await screenshot(page, 'open-workbench-failure').catch(() => undefined);
@@ -291,10 +296,20 @@ export async function openWorkbench(
   return { browser, context, page, consoleErrors, close };
 }
 
+/**
+ * Waits until the (newest) extension host has activated its startup
+ * extensions, which it logs after it has registered every installed one.
+ */
+export async function waitForExtensionHost(server: Pick<CodeServer, 'userDataDir'>, timeout = 60_000): Promise<void> {
+  await waitUntil(async () => {
+    const log = logFiles(server).filter((f) => path.basename(f) === 'remoteexthost.log').pop();
+    return !!log && fs.readFileSync(log, 'utf8').includes('Eager extensions activated');
+  }, timeout, 'the extension host to start (remoteexthost.log: "Eager extensions activated")');
+}
+
 /** Closes notification toasts, dialogs and welcome editors that would steal focus. */
 export async function dismissStartupNoise(page: Page): Promise<void> {
-  const dialog = page.locator('.monaco-dialog-box');
-  if (await dialog.isVisible()) await page.keyboard.press('Escape');
+  if (await dialog(page)) await answerDialog(page);
   await clearNotifications(page);
   const welcome = page.locator('.editor-group-container .tab', { hasText: /Welcome|Walkthrough|Release Notes/ });
   if (await welcome.count()) await runCommand(page, 'View: Close All Editors');
@@ -306,23 +321,32 @@ export async function dismissStartupNoise(page: Page): Promise<void> {
 
 const QUICK_INPUT = '.quick-input-widget';
 
-/** Runs a command from the palette by its full title ("Category: Title"). */
+/**
+ * Runs a command from the palette by its title as the palette shows it
+ * ("Category: Title"): F1, type, choose the entry (exact label, else the first
+ * containing it). The palette does not refresh its list when a command is
+ * registered while it is open, so it is reopened until the entry shows up.
+ */
 export async function runCommand(page: Page, title: string, options: { timeout?: number } = {}): Promise<void> {
-  const timeout = options.timeout ?? 15_000;
-  for (let attempt = 1; ; attempt++) {
+  const timeout = options.timeout ?? 20_000;
+  const deadline = Date.now() + timeout;
+  let lastError: unknown;
+  do {
+    const blocking = await dialog(page);
+    if (blocking) throw new Error(`runCommand('${title}'): a modal dialog is open: ${blocking.message} ${blocking.detail}`);
     try {
-      const input = await openQuickInput(page, 'F1', Math.min(timeout, 5_000));
+      const input = await openQuickInput(page, 'F1', 5_000);
       await input.fill(`>${title}`);
-      const row = await waitForQuickPickRow(page, title, timeout);
+      const row = await waitForQuickPickRow(page, title, 3_000);
       await row.click();
       await page.locator(QUICK_INPUT).waitFor({ state: 'hidden', timeout: 5_000 });
       return;
     } catch (err) {
-      if (attempt >= 2) throw new Error(`runCommand('${title}') failed: ${(err as Error).message}`);
-      await page.keyboard.press('Escape');
-      await page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 } }).catch(() => undefined);
+      lastError = err;
+      if (await page.locator(QUICK_INPUT).isVisible()) await page.keyboard.press('Escape');
     }
-  }
+  } while (Date.now() < deadline);
+  throw new Error(`runCommand('${title}') failed: ${(lastError as Error)?.message}`);
 }
 
 async function openQuickInput(page: Page, key: string, timeout: number): Promise<Locator> {
@@ -421,30 +445,123 @@ export function quickPick(page: Page): QuickPickDriver {
 }
 
 // ---------------------------------------------------------------------------
+// Modal dialogs (showInformationMessage(..., { modal: true }), command errors)
+// ---------------------------------------------------------------------------
+
+export interface DialogInfo {
+  message: string;
+  detail: string;
+  buttons: string[];
+}
+
+/** The modal dialog on screen, if any. A command run from the palette that throws shows one. */
+export async function dialog(page: Page): Promise<DialogInfo | undefined> {
+  const box = page.locator('.monaco-dialog-box');
+  if (!(await box.isVisible())) return undefined;
+  const text = async (selector: string) => ((await box.locator(selector).first().textContent().catch(() => '')) ?? '').trim();
+  return {
+    message: await text('.dialog-message-text'),
+    detail: await text('.dialog-message-detail'),
+    buttons: (await box.locator('.dialog-buttons .monaco-button').allTextContents()).map((b) => b.trim()),
+  };
+}
+
+/** Waits for a modal dialog and returns what it says. */
+export async function waitForDialog(page: Page, timeout = 15_000): Promise<DialogInfo> {
+  await page.locator('.monaco-dialog-box').waitFor({ state: 'visible', timeout });
+  return (await dialog(page))!;
+}
+
+/** Presses a button of the modal dialog by its label, or closes it (Escape) without one. */
+export async function answerDialog(page: Page, button?: string): Promise<void> {
+  const box = page.locator('.monaco-dialog-box');
+  if (button) await box.locator('.dialog-buttons .monaco-button', { hasText: button }).first().click();
+  else await page.keyboard.press('Escape');
+  await box.waitFor({ state: 'hidden', timeout: 5_000 });
+}
+
+// ---------------------------------------------------------------------------
 // Notifications
 // ---------------------------------------------------------------------------
 
-/** Messages of the notification toasts on screen, newest first. */
+const TOAST = '.notifications-toasts .notification-toast';
+
+/**
+ * Messages of the notification toasts on screen, newest first. Toasts hide
+ * themselves after a while; the notification center keeps them (not read here).
+ */
 export async function notifications(page: Page): Promise<string[]> {
-  return page.locator('.notifications-toasts .notification-toast .notification-list-item-message').allTextContents();
+  return (await page.locator(`${TOAST} .notification-list-item-message`).allTextContents()).map((m) => m.trim());
+}
+
+export interface NotificationInfo {
+  message: string;
+  severity: 'info' | 'warning' | 'error' | 'unknown';
+  /** "Source: <extension display name>", as VS Code shows it */
+  source: string;
+  buttons: string[];
+}
+
+/** The toasts on screen with severity, source and action buttons, newest first. */
+export async function notificationDetails(page: Page): Promise<NotificationInfo[]> {
+  return page.locator(TOAST).evaluateAll(
+    (els) =>
+      els.map((el: any) => {
+        const icon = String(el.querySelector('.notification-list-item-icon')?.className ?? '');
+        return {
+          message: String(el.querySelector('.notification-list-item-message')?.textContent ?? '').trim(),
+          severity: /codicon-error/.test(icon) ? 'error' : /codicon-warning/.test(icon) ? 'warning' : /codicon-info/.test(icon) ? 'info' : 'unknown',
+          source: String(el.querySelector('.notification-list-item-source')?.textContent ?? '').trim(),
+          buttons: Array.from(el.querySelectorAll('.notification-list-item-buttons-container .monaco-button')).map((b: any) =>
+            String(b.textContent ?? '').trim(),
+          ),
+        };
+      }),
+    undefined,
+  ) as Promise<NotificationInfo[]>;
+}
+
+/** Clicks an action button (showInformationMessage(msg, ...items)) of the toast whose message contains `message`. */
+export async function clickNotificationButton(page: Page, message: string | RegExp, button: string): Promise<void> {
+  const toast = page.locator(TOAST).filter({ has: page.locator('.notification-list-item-message', { hasText: message }) });
+  await toast
+    .first()
+    .locator('.notification-list-item-buttons-container .monaco-button', { hasText: button })
+    .first()
+    .click({ timeout: 10_000 });
 }
 
 /** Waits for a toast whose message contains `text` (or matches it) and returns its message. */
 export async function waitForNotification(page: Page, text: string | RegExp, timeout = 15_000): Promise<string> {
-  let match = '';
-  await waitUntil(async () => {
-    const found = (await notifications(page)).find((m) => (typeof text === 'string' ? m.includes(text) : text.test(m)));
-    match = found ?? '';
-    return found !== undefined;
-  }, timeout, `a notification ${text}`);
-  return match;
+  let match: string | undefined;
+  let seen: string[] = [];
+  const found = await waitUntil(async () => {
+    seen = await notifications(page);
+    match = seen.find((m) => (typeof text === 'string' ? m.includes(text) : text.test(m)));
+    return match !== undefined;
+  }, timeout, '', false);
+  if (!found) {
+    const modal = await dialog(page);
+    throw new Error(
+      `no notification ${text} within ${timeout} ms; on screen: ${JSON.stringify(seen)}` +
+        (modal ? `; modal dialog: ${modal.message} ${modal.detail}` : ''),
+    );
+  }
+  return match!;
 }
 
-/** Dismisses every notification toast. */
+/** Dismisses every notification toast (its clear button shows on hover). */
 export async function clearNotifications(page: Page): Promise<void> {
-  const close = page.locator('.notifications-toasts .notification-toast .codicon-notifications-clear');
-  for (let i = 0; i < 20 && (await close.count()); i++) {
-    await close.first().click({ timeout: 2_000 }).catch(() => undefined);
+  const toasts = page.locator(TOAST);
+  for (let i = 0; i < 20 && (await toasts.count()); i++) {
+    const toast = toasts.first();
+    try {
+      await toast.hover({ timeout: 2_000 });
+      await toast.locator('.codicon-notifications-clear').click({ timeout: 2_000 });
+    } catch {
+      await runCommand(page, 'Notifications: Clear All Notifications');
+      return;
+    }
   }
 }
 
@@ -462,32 +579,67 @@ export interface TreeRow {
   level: number;
 }
 
-/** The tree (list) of a view, found by the view's title as shown in its header or in the side bar title. */
+/**
+ * The tree of a view, by the view's name. VS Code labels a tree view's list
+ * (role=tree) with the view's name, also when the view is alone in its
+ * container and its own header is hidden.
+ */
 export function viewTree(page: Page, viewTitle: string): Locator {
-  const exact = new RegExp(`^\\s*${escapeRegExp(viewTitle)}\\s*$`, 'i');
-  const pane = page.locator('.pane').filter({ has: page.locator('.pane-header .title', { hasText: exact }) });
-  return pane.locator('.pane-body .monaco-list').first();
+  return page.locator(`.monaco-list[role="tree"][aria-label=${JSON.stringify(viewTitle)}]`).first();
 }
 
-/** Rows of a view's tree as rendered now (only rows scrolled into view exist in the DOM). */
+/**
+ * The pane of a view in the side bar or panel, by the view's name. Its header
+ * is labelled "<name> Section" (hidden, but there, when the view is alone).
+ */
+export function viewPane(page: Page, viewTitle: string): Locator {
+  return page
+    .locator('.pane')
+    .filter({ has: page.locator(`.pane-header[aria-label=${JSON.stringify(`${viewTitle} Section`)}]`) })
+    .first();
+}
+
+/** The welcome content (viewsWelcome) a view shows instead of an empty tree, if it shows one. */
+export async function viewWelcome(page: Page, viewTitle: string): Promise<{ text: string; buttons: string[] } | undefined> {
+  const content = viewPane(page, viewTitle).locator('.pane-body.welcome .welcome-view-content');
+  if (!(await content.count()) || !(await content.first().isVisible())) return undefined;
+  return {
+    text: ((await content.first().locator('p').allTextContents()).map((t) => t.trim())).join('\n'),
+    buttons: (await content.first().locator('.monaco-button').allTextContents()).map((b) => b.trim()),
+  };
+}
+
+/**
+ * Rows of a view's tree as rendered now (only rows scrolled into view exist
+ * in the DOM); [] when the view shows its welcome content instead. The view
+ * must have been opened (e.g. runCommand(page, 'View: Show <Container>')).
+ */
 export async function treeRows(page: Page, viewTitle: string, timeout = 15_000): Promise<TreeRow[]> {
   const tree = viewTree(page, viewTitle);
-  await tree.waitFor({ state: 'visible', timeout });
-  return tree.locator('.monaco-list-row').evaluateAll(
+  const welcome = viewPane(page, viewTitle).locator('.pane-body.welcome .welcome-view-content');
+  let showsWelcome = false;
+  await waitUntil(async () => {
+    showsWelcome = await welcome.first().isVisible();
+    return showsWelcome || (await tree.isVisible());
+  }, timeout, `the view '${viewTitle}' to show (open its container first)`);
+  if (showsWelcome) return [];
+  // Runs in the page: no named inner functions (tsx would wrap them in a __name helper the page lacks).
+  const rows: TreeRow[] = await tree.locator('.monaco-list-row').evaluateAll(
     (els) =>
-      els.map((el: any) => {
-        const text = (sel: string) => (el.querySelector(sel)?.textContent ?? '').trim();
-        const expanded = el.getAttribute('aria-expanded');
-        return {
-          label: text('.label-name'),
-          description: text('.label-description'),
-          ariaLabel: el.getAttribute('aria-label') ?? '',
-          expanded: expanded === null ? undefined : expanded === 'true',
-          level: Number(el.getAttribute('aria-level') ?? '1'),
-        };
-      }),
+      els.map((el: any) => ({
+        label: String(el.querySelector('.label-name')?.textContent ?? '').trim(),
+        description: String(el.querySelector('.label-description')?.textContent ?? '').trim(),
+        ariaLabel: String(el.getAttribute('aria-label') ?? ''),
+        expanded: el.hasAttribute('aria-expanded') ? el.getAttribute('aria-expanded') === 'true' : undefined,
+        level: Number(el.getAttribute('aria-level') ?? '1'),
+        top: parseFloat(el.style.top || '0'),
+      })),
     undefined,
   );
+  // The list recycles row elements: DOM order is not screen order.
+  return (rows as (TreeRow & { top: number })[])
+    .sort((a, b) => a.top - b.top)
+    .map(({ top: _top, ...row }) => row);
 }
 
 /** "label description" of every rendered row of a view's tree, indented two spaces per level. */
@@ -516,11 +668,38 @@ export async function expandTreeRow(page: Page, viewTitle: string, label: string
   await waitUntil(async () => (await row.getAttribute('aria-expanded')) === 'true', 10_000, `'${label}' to expand`);
 }
 
-/** Clicks an inline action (the icon buttons shown on hover) of a row, by the action's title. */
+/** Clicks an inline action (the icon buttons shown on hover or selection) of a row, by the action's title. */
 export async function clickTreeInlineAction(page: Page, viewTitle: string, label: string, actionTitle: string): Promise<void> {
   const row = treeRow(page, viewTitle, label);
   await row.hover();
   await row.locator(`.actions .action-label[aria-label=${JSON.stringify(actionTitle)}]`).first().click();
+}
+
+// ---------------------------------------------------------------------------
+// Status bar
+// ---------------------------------------------------------------------------
+
+export interface StatusBarItem {
+  /** Element id: "<extension id>.<item id>" for window.createStatusBarItem(id, ...), "status.*" for VS Code's own */
+  id: string;
+  text: string;
+  ariaLabel: string;
+}
+
+/**
+ * Items of the status bar. With `trust: false` VS Code shows
+ * `status.workspaceTrust` ("Restricted Mode: ...").
+ */
+export async function statusBarItems(page: Page): Promise<StatusBarItem[]> {
+  return page.locator('.part.statusbar .statusbar-item').evaluateAll(
+    (els) =>
+      els.map((el: any) => ({
+        id: String(el.id ?? ''),
+        text: String(el.textContent ?? '').trim(),
+        ariaLabel: String(el.getAttribute('aria-label') ?? ''),
+      })),
+    undefined,
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -531,7 +710,13 @@ export async function clickTreeInlineAction(page: Page, viewTitle: string, label
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const file = path.join(RESULTS_DIR, `${safeName(name)}.png`);
-  await page.screenshot({ path: file });
+  // Let a toast that is fading in finish, so it is legible in the picture.
+  await page
+    .locator('.notification-toast:not(.notification-fade-in-done)')
+    .first()
+    .waitFor({ state: 'detached', timeout: 1_000 })
+    .catch(() => undefined);
+  await page.screenshot({ path: file, animations: 'disabled' });
   return file;
 }
 
@@ -695,13 +880,23 @@ export async function packVsix(dir: string, outFile: string): Promise<string> {
   const vsce = require('@vscode/vsce') as {
     createVSIX(options: Record<string, unknown>): Promise<unknown>;
   };
-  await vsce.createVSIX({
-    cwd: dir,
-    packagePath: outFile,
-    dependencies: false,
-    allowMissingRepository: true,
-    skipLicense: true,
-  });
+  // vsce reports on the console; keep that out of the test output unless packing fails.
+  const chatter: string[] = [];
+  const saved = { log: console.log, info: console.info, warn: console.warn };
+  console.log = console.info = console.warn = (...args: unknown[]) => void chatter.push(args.join(' '));
+  try {
+    await vsce.createVSIX({
+      cwd: dir,
+      packagePath: outFile,
+      dependencies: false,
+      allowMissingRepository: true,
+      skipLicense: true,
+    });
+  } catch (err) {
+    throw new Error(`vsce could not pack ${dir}: ${(err as Error).message}\n${chatter.join('\n')}`);
+  } finally {
+    Object.assign(console, saved);
+  }
   return outFile;
 }
 

@@ -8,19 +8,26 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
+  answerDialog,
   clearNotifications,
+  clickNotificationButton,
   clickTreeInlineAction,
   expandTreeRow,
   extensionHostLogErrors,
   openWorkbench,
   outputChannelText,
+  notificationDetails,
   packTestExtension,
   processesMatching,
   quickPick,
   runCommand,
   screenshot,
   startCodeServer,
+  statusBarItems,
+  treeRows,
   treeRowText,
+  viewWelcome,
+  waitForDialog,
   waitForNotification,
   type CodeServer,
   type Workbench,
@@ -46,7 +53,13 @@ const manifest = {
       { command: 'e2eSmoke.poke', title: 'Poke', icon: '$(play)' },
     ],
     viewsContainers: { activitybar: [{ id: 'e2eSmoke', title: 'E2E Smoke', icon: 'media/icon.svg' }] },
-    views: { e2eSmoke: [{ id: 'e2eSmoke.items', name: 'Smoke Items' }] },
+    views: {
+      e2eSmoke: [
+        { id: 'e2eSmoke.items', name: 'Smoke Items' },
+        { id: 'e2eSmoke.empty', name: 'Smoke Empty' },
+      ],
+    },
+    viewsWelcome: [{ view: 'e2eSmoke.empty', contents: 'Nothing here yet.\n[Say Hello](command:e2eSmoke.hello)' }],
     menus: {
       'view/item/context': [{ command: 'e2eSmoke.poke', when: 'view == e2eSmoke.items', group: 'inline' }],
       commandPalette: [{ command: 'e2eSmoke.poke', when: 'false' }],
@@ -77,9 +90,12 @@ exports.activate = (context) => {
   context.subscriptions.push(
     out,
     vscode.window.registerTreeDataProvider('e2eSmoke.items', tree),
+    vscode.window.registerTreeDataProvider('e2eSmoke.empty', { getChildren: () => [], getTreeItem: (i) => i }),
     vscode.commands.registerCommand('e2eSmoke.hello', () => {
       out.appendLine('hello was run');
-      vscode.window.showInformationMessage('Hello from the E2E smoke extension');
+      vscode.window.showInformationMessage('Hello from the E2E smoke extension', 'Again').then((choice) => {
+        if (choice === 'Again') vscode.window.showWarningMessage('Hello again');
+      });
     }),
     vscode.commands.registerCommand('e2eSmoke.ask', async () => {
       const secret = await vscode.window.showInputBox({ prompt: 'Smoke secret', password: true });
@@ -140,10 +156,22 @@ describe('real editor harness (code-server + Chromium)', function () {
     const message = await waitForNotification(page, 'Hello from the E2E smoke extension');
     timings.commandToNotification = Date.now() - t0;
     assert.equal(message, 'Hello from the E2E smoke extension');
+    assert.deepEqual((await notificationDetails(page))[0], {
+      message: 'Hello from the E2E smoke extension',
+      severity: 'info',
+      source: 'Source: E2E Smoke',
+      buttons: ['Again'],
+    });
     const file = await screenshot(page, 'smoke-hello');
     assert.ok(fs.statSync(file).size > 10_000, 'the screenshot has content');
     assert.match(outputChannelText(server!, 'E2E Smoke'), /hello was run/);
     assert.deepEqual(extensionHostLogErrors(server!, EXTENSION_ID), []);
+    assert.ok(!(await statusBarItems(page)).some((i) => i.id === 'status.workspaceTrust'), 'trust is off by default');
+
+    await clickNotificationButton(page, 'Hello from the E2E smoke extension', 'Again');
+    await waitForNotification(page, 'Hello again');
+    const again = (await notificationDetails(page)).find((n) => n.message === 'Hello again');
+    assert.equal(again?.severity, 'warning');
   });
 
   it('answers a password input box and a quick pick', async function () {
@@ -166,6 +194,8 @@ describe('real editor harness (code-server + Chromium)', function () {
     assert.deepEqual(await waitForRows(page, 'Smoke Items', 2), ['alpha first', 'beta second']);
     await expandTreeRow(page, 'Smoke Items', 'alpha');
     assert.deepEqual(await waitForRows(page, 'Smoke Items', 3), ['alpha first', '  alpha-1 child', 'beta second']);
+    assert.deepEqual(await treeRows(page, 'Smoke Empty'), []);
+    assert.deepEqual(await viewWelcome(page, 'Smoke Empty'), { text: 'Nothing here yet.', buttons: ['Say Hello'] });
     await clickTreeInlineAction(page, 'Smoke Items', 'beta', 'Poke');
     await waitForNotification(page, 'Poked beta');
     await screenshot(page, 'smoke-tree');
@@ -178,7 +208,10 @@ describe('real editor harness (code-server + Chromium)', function () {
     assert.equal(processesMatching('e2e-smoke-sleeper').length, 1);
 
     await runCommand(page, 'E2E Smoke: Fail');
-    await waitForNotification(page, /e2e smoke failure on purpose/);
+    const shown = await waitForDialog(page);
+    assert.equal(shown.message, "Command 'E2E Smoke: Fail' resulted in an error");
+    assert.equal(shown.detail, 'e2e smoke failure on purpose');
+    await answerDialog(page, 'OK');
     const errors = await waitForValue(() => extensionHostLogErrors(server!, EXTENSION_ID), (e) => e.length > 0);
     assert.match(errors.join('\n'), /e2e smoke failure on purpose/);
 
@@ -186,6 +219,27 @@ describe('real editor harness (code-server + Chromium)', function () {
     await server!.stop();
     assert.deepEqual(processesMatching('e2e-smoke-sleeper'), [], 'stop() leaves no process behind');
     assert.equal(processesMatching(server!.userDataDir).length, 0);
+  });
+});
+
+describe('real editor harness, untrusted folder', function () {
+  this.timeout(180_000);
+
+  it('opens the folder in Restricted Mode when trust is false', async function () {
+    const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-smoke-untrusted-'));
+    const server = await startCodeServer({ workspace, trust: false, name: 'smoke-untrusted' });
+    try {
+      const workbench = await openWorkbench(server);
+      try {
+        const trust = (await statusBarItems(workbench.page)).find((i) => i.id === 'status.workspaceTrust');
+        assert.match(trust?.ariaLabel ?? '', /^Restricted Mode/);
+        await screenshot(workbench.page, 'smoke-untrusted');
+      } finally {
+        await workbench.close();
+      }
+    } finally {
+      await server.stop();
+    }
   });
 });
 

@@ -1,0 +1,254 @@
+/**
+ * MCP Tunnel in a real VS Code (code-server 4.100.3): the packaged .vsix is
+ * installed, a workspace profile points at a relay started by the test and at
+ * server-everything over stdio, and everything is driven as a user would.
+ */
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startCli, type CliProcess } from '../helpers/cli';
+import { EVERYTHING } from '../helpers/everything';
+import {
+  clearNotifications,
+  descendantsOf,
+  extensionHostLogErrors,
+  openWorkbench,
+  processesMatching,
+  quickPick,
+  REPO_ROOT,
+  runCommand,
+  screenshot,
+  startCodeServer,
+  treeRowText,
+  waitForNotification,
+  waitUntil,
+  type CodeServer,
+  type Workbench,
+} from './harness';
+
+const EXTENSION_ID = 'mcp-tunnel.mcp-tunnel';
+const VIEW = 'Tunnels';
+const VSIX = path.join(REPO_ROOT, 'mcp-tunnel.vsix');
+/** The worker of the installed extension (not the repository's dist/). */
+const WORKER = path.join('mcp-tunnel.mcp-tunnel-0.1.0', 'dist', 'worker.js');
+const RELAY_KEY = `relay-e2e-${Date.now().toString(36)}-secret`;
+
+/** Gone, or a zombie waiting for a reaper that this container does not have. */
+function gone(pid: number): boolean {
+  try {
+    return /\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+function packageVsix(): void {
+  if (process.env.MCP_TUNNEL_E2E_SKIP_PACKAGE && fs.existsSync(VSIX)) return;
+  execFileSync('npm', ['run', 'package', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
+}
+
+function workspaceDir(name: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mcp-tunnel-e2e-${name}-`));
+  fs.mkdirSync(path.join(dir, '.vscode'), { recursive: true });
+  return dir;
+}
+
+function everythingProfile(relay: Record<string, string>) {
+  return {
+    name: 'everything',
+    controlPlane: { baseUrl: relay.control_plane_base_url, tunnelId: relay.tunnel_id, apiKey: 'env:E2E_RELAY_KEY' },
+    mcp: { servers: [{ command: process.execPath, args: [EVERYTHING, 'stdio'] }] },
+  };
+}
+
+let lastRows = '';
+async function rows(page: Workbench['page']): Promise<string> {
+  lastRows = (await treeRowText(page, VIEW, 2_000).catch(() => [] as string[])).join('\n');
+  return lastRows;
+}
+
+/** On failure: a screenshot and the last tree seen, so a person can tell what the editor showed. */
+async function recordFailure(ctx: Mocha.Context, wb: Workbench | undefined): Promise<void> {
+  if (ctx.currentTest?.state !== 'failed' || !wb) return;
+  const name = `failed-${ctx.currentTest.title.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`;
+  await screenshot(wb.page, name).catch(() => undefined);
+  console.log(`last tree rows:\n${lastRows}`);
+}
+
+function assertNoExtensionErrors(server: CodeServer): void {
+  const errors = extensionHostLogErrors(server, EXTENSION_ID, ['mcp-tunnel']);
+  assert.deepEqual(errors, [], `extension host errors:\n${errors.join('\n')}`);
+}
+
+describe('MCP Tunnel extension in VS Code', function () {
+  this.timeout(240_000);
+  let relay: CliProcess;
+  let relayInfo: Record<string, string>;
+
+  before(async () => {
+    packageVsix();
+    relay = startCli(['relay', '--print-json', '--api-key', 'env:E2E_RELAY_KEY'], { E2E_RELAY_KEY: RELAY_KEY });
+    relayInfo = await relay.json();
+  });
+
+  after(() => {
+    relay?.child.kill('SIGTERM');
+  });
+
+  describe('a trusted workspace with a stdio profile', () => {
+    let server: CodeServer;
+    let wb: Workbench;
+    let workspace: string;
+
+    before(async () => {
+      workspace = workspaceDir('trusted');
+      fs.writeFileSync(
+        path.join(workspace, '.vscode', 'mcp.json'),
+        `{
+  // A server VS Code knows; Add Profile can reference it.
+  "servers": {
+    "fixture-server": { "type": "stdio", "command": "${process.execPath}", "args": ["${EVERYTHING}", "stdio"], },
+  },
+  "inputs": [],
+}
+`,
+      );
+      server = await startCodeServer({
+        name: 'extension-trusted',
+        workspace,
+        vsixPath: VSIX,
+        env: { E2E_RELAY_KEY: RELAY_KEY },
+        workspaceSettings: { 'mcpTunnel.profiles': [everythingProfile(relayInfo)] },
+      });
+      wb = await openWorkbench(server);
+      await runCommand(wb.page, 'View: Show MCP Tunnels');
+    });
+
+    afterEach(async function () {
+      await recordFailure(this, wb);
+    });
+
+    after(async () => {
+      await wb?.close();
+      await server?.stop();
+    });
+
+    it('shows the profile as stopped in the Tunnels view', async () => {
+      await waitUntil(async () => /everything\s+stopped/.test(await rows(wb.page)), 30_000, 'profile row');
+      await screenshot(wb.page, 'tree-stopped');
+    });
+
+    it('starts from the palette, turns ready, serves MCP calls through the relay, counts them, and stops with its processes gone', async () => {
+      await runCommand(wb.page, 'MCP Tunnel: Start Tunnel');
+      await waitUntil(async () => /everything\s+ready/.test(await rows(wb.page)), 60_000, 'ready in the tree');
+      const workers = processesMatching(WORKER);
+      assert.equal(workers.length, 1, 'one worker process runs');
+      const servers = descendantsOf(workers[0]!);
+      assert.ok(servers.length >= 1, 'the MCP server runs under the worker');
+
+      const client = new Client({ name: 'e2e', version: '1.0.0' });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(relayInfo.mcp_url!), { requestInit: { headers: { Authorization: `Bearer ${relayInfo.front_door_token}` } } }),
+      );
+      const tools = await client.listTools();
+      assert.ok(tools.tools.some((t) => t.name === 'echo'));
+      const echo = await client.callTool({ name: 'echo', arguments: { message: 'through VS Code' } });
+      assert.match(JSON.stringify(echo), /Echo: through VS Code/);
+      await client.close();
+
+      // initialize, initialized, tools/list, tools/call (+ session close) all counted as ok.
+      await waitUntil(async () => /Calls\s+[3-9] ok · 0 failed/.test(await rows(wb.page)), 15_000, 'counters in the tree');
+      const tree = await rows(wb.page);
+      assert.match(tree, /Control plane\s+http:\/\/127\.0\.0\.1:\d+/);
+      assert.match(tree, /MCP server\s+stdio · pid \d+/);
+      assert.match(tree, /p50 [\d.]+ ms/);
+      await screenshot(wb.page, 'tree-ready');
+
+      await runCommand(wb.page, 'MCP Tunnel: Stop Tunnel');
+      await waitUntil(async () => /everything\s+stopped/.test(await rows(wb.page)), 15_000, 'stopped in the tree');
+      await waitUntil(async () => workers.concat(servers).every(gone), 10_000, 'worker and MCP server gone');
+      assert.deepEqual(processesMatching(WORKER), []);
+    });
+
+    it('keeps an API key set from the palette out of every settings file', async () => {
+      const key = `sk-e2e-${Date.now().toString(36)}-never-in-settings`;
+      await runCommand(wb.page, 'MCP Tunnel: Set API Key…');
+      await quickPick(wb.page).fill(key, { password: true });
+      await waitForNotification(wb.page, /API key for "everything" saved/);
+      const files = [path.join(server.userDataDir, 'User', 'settings.json'), path.join(workspace, '.vscode', 'settings.json')];
+      for (const file of files) {
+        if (fs.existsSync(file)) assert.ok(!fs.readFileSync(file, 'utf8').includes(key), `${file} must not hold the key`);
+      }
+      const logs = fs.readdirSync(server.logsDir, { recursive: true }).map(String);
+      for (const rel of logs) {
+        const file = path.join(server.logsDir, rel);
+        if (fs.statSync(file).isFile()) assert.ok(!fs.readFileSync(file, 'utf8').includes(key), `${rel} must not hold the key`);
+      }
+      await clearNotifications(wb.page);
+    });
+
+    it('adds a profile that references a server of .vscode/mcp.json', async () => {
+      await runCommand(wb.page, 'MCP Tunnel: Add Profile…');
+      const qp = quickPick(wb.page);
+      await qp.pick('From .vscode/mcp.json');
+      await qp.pick('fixture-server');
+      await qp.fill('fixture');
+      await qp.fill(relayInfo.tunnel_id!);
+      await qp.pick('A relay on this machine');
+      await qp.fill(relayInfo.control_plane_base_url!);
+      await qp.fill('');
+      await qp.pick('Workspace settings');
+      await waitForNotification(wb.page, /Profile "fixture" added to workspace settings/);
+      const settings = fs.readFileSync(path.join(workspace, '.vscode', 'settings.json'), 'utf8');
+      assert.match(settings, /"mcpServer": "fixture-server"/);
+      await waitUntil(async () => /fixture\s+stopped/.test(await rows(wb.page)), 15_000, 'new profile in the tree');
+      await screenshot(wb.page, 'tree-added-profile');
+      await clearNotifications(wb.page);
+    });
+
+    it('logged no error from the extension in the extension host', () => {
+      assertNoExtensionErrors(server);
+    });
+  });
+
+  describe('an untrusted workspace', () => {
+    let server: CodeServer;
+    let wb: Workbench;
+
+    before(async () => {
+      const workspace = workspaceDir('untrusted');
+      server = await startCodeServer({
+        name: 'extension-untrusted',
+        workspace,
+        vsixPath: VSIX,
+        trust: false,
+        env: { E2E_RELAY_KEY: RELAY_KEY },
+        workspaceSettings: { 'mcpTunnel.profiles': [everythingProfile(relayInfo)] },
+      });
+      wb = await openWorkbench(server);
+      await runCommand(wb.page, 'View: Show MCP Tunnels');
+    });
+
+    afterEach(async function () {
+      await recordFailure(this, wb);
+    });
+
+    after(async () => {
+      await wb?.close();
+      await server?.stop();
+    });
+
+    it('does not start a workspace profile that runs a command, and says why', async () => {
+      await waitUntil(async () => /everything\s+blocked \(Restricted Mode\)/.test(await rows(wb.page)), 30_000, 'blocked profile');
+      await runCommand(wb.page, 'MCP Tunnel: Start Tunnel');
+      await waitForNotification(wb.page, /Restricted Mode/);
+      assert.deepEqual(processesMatching(WORKER), [], 'no tunnel worker was started');
+      await screenshot(wb.page, 'tree-untrusted');
+      assertNoExtensionErrors(server);
+    });
+  });
+});
