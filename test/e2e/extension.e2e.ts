@@ -167,6 +167,8 @@ describe('MCP Tunnel extension in VS Code', function () {
       assert.match(tree, /MCP server\s+stdio · pid \d+/);
       assert.match(tree, /p50 [\d.]+ ms/);
       await screenshot(wb.page, 'tree-ready');
+      // The README's picture: the view and the status bar item.
+      await wb.page.screenshot({ path: path.join(REPO_ROOT, 'test-results', 'e2e', 'tunnels-view.png'), clip: { x: 0, y: 0, width: 760, height: 220 } });
 
       await runCommand(wb.page, 'MCP Tunnel: Stop Tunnel');
       await waitUntil(async () => /everything\s+stopped/.test(await rows(wb.page)), 15_000, 'stopped in the tree');

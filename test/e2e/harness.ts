@@ -25,6 +25,24 @@ export const RESULTS_DIR = path.join(REPO_ROOT, 'test-results', 'e2e');
 /** Every process started for one code-server run carries this variable, so stragglers can be found. */
 const RUN_MARKER = 'MCP_TUNNEL_E2E_RUN';
 
+/**
+ * Runs not stopped yet. code-server is started in its own process group and
+ * would outlive a test process that crashes or exits (mocha --exit) before
+ * stop(): on exit, kill what is left, synchronously.
+ */
+const liveRuns = new Map<string, number>();
+process.on('exit', () => {
+  for (const [runId, root] of liveRuns) {
+    for (const pid of new Set([root, ...descendantsOf(root), ...pidsWithEnv(`${RUN_MARKER}=${runId}`)])) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+});
+
 // ---------------------------------------------------------------------------
 // code-server
 // ---------------------------------------------------------------------------
@@ -137,6 +155,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   const out = fs.openSync(serverLog, 'a');
   const child = spawn(CODE_SERVER_BIN, args, { env, stdio: ['ignore', out, out], detached: true });
   fs.closeSync(out);
+  if (child.pid) liveRuns.set(runId, child.pid);
   let exited: string | undefined;
   child.once('exit', (code, signal) => (exited = `code-server exited (${signal ?? code})`));
 
@@ -227,6 +246,7 @@ async function stopServer(server: CodeServer, runId: string, name: string | unde
   }
   await waitUntil(async () => alive().length === 0, 5_000, '', false);
   const left = alive();
+  liveRuns.delete(runId);
 
   if (name) {
     const dest = path.join(RESULTS_DIR, `${safeName(name)}-logs`);

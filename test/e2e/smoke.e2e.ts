@@ -125,6 +125,7 @@ describe('real editor harness (code-server + Chromium)', function () {
   let server: CodeServer | undefined;
   let workbench: Workbench | undefined;
   const timings: Record<string, number> = {};
+  const scratch: string[] = [];
 
   before(async function () {
     const t0 = Date.now();
@@ -135,6 +136,7 @@ describe('real editor harness (code-server + Chromium)', function () {
     });
     timings.pack = Date.now() - t0;
     const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-smoke-workspace-'));
+    scratch.push(path.dirname(vsix), workspace);
     const t1 = Date.now();
     server = await startCodeServer({ workspace, vsixPath: vsix, name: 'smoke' });
     timings.codeServerStart = Date.now() - t1;
@@ -146,6 +148,7 @@ describe('real editor harness (code-server + Chromium)', function () {
   after(async function () {
     await workbench?.close();
     await server?.stop();
+    for (const dir of scratch) fs.rmSync(dir, { recursive: true, force: true });
     console.log(`      timings (ms): ${JSON.stringify(timings)}`);
   });
 
@@ -239,6 +242,7 @@ describe('real editor harness, untrusted folder', function () {
       }
     } finally {
       await server.stop();
+      fs.rmSync(workspace, { recursive: true, force: true });
     }
   });
 });
