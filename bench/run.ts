@@ -48,7 +48,7 @@ function parseSettings(argv: string[]): Settings {
   const quick = argv.includes('--quick');
   const json = argv.includes('--json');
   const roundsAt = argv.indexOf('--rounds');
-  const rounds = roundsAt >= 0 ? Math.max(1, Number(argv[roundsAt + 1]) || 1) : quick ? 1 : 3;
+  const rounds = roundsAt >= 0 ? Math.max(1, Number(argv[roundsAt + 1]) || 1) : quick ? 1 : 5;
   for (const a of argv) {
     if (a.startsWith('--') && !['--quick', '--json', '--rounds'].includes(a)) throw new Error(`unknown option ${a} (use --quick, --json, --rounds N)`);
   }

@@ -12,6 +12,7 @@ DEST="$ROOT/.vscode-test/code-server"
 BIN="$DEST/node_modules/.bin/code-server"
 VSCODE="$DEST/node_modules/code-server/lib/vscode"
 STAMP="$DEST/.installed-$CODE_SERVER_VERSION"
+LOG="$DEST/install.log"
 APT_PACKAGES=(chromium libkrb5-dev ripgrep)
 # code-server writes a config file and logs under XDG folders even for
 # --version; keep them in the cache instead of the user's home.
@@ -43,53 +44,75 @@ if [ -f "$STAMP" ] && [ -x "$BIN" ] && installed_version | grep -q "^$CODE_SERVE
   exit 0
 fi
 
-log "installing code-server $CODE_SERVER_VERSION into ${DEST#"$ROOT"/}"
+log "installing code-server $CODE_SERVER_VERSION into ${DEST#"$ROOT"/} (npm output: ${LOG#"$ROOT"/})"
 mkdir -p "$DEST"
+: >"$LOG"
+# Runs a step with its output in $LOG; on failure shows the end of it.
+step() {
+  if ! "$@" >>"$LOG" 2>&1; then
+    tail -n 40 "$LOG" >&2
+    log "failed: $* (full output in $LOG)"
+    exit 1
+  fi
+}
 # npm 11 has an install-script policy (package.json "allowScripts"): 11.19 only
 # warns about unreviewed scripts and still runs them, a stricter npm skips
 # them. These are a pinned release of VS Code whose native modules must be
-# compiled, so the commands below (and only they) allow them all; the .node
-# check at the end catches a build that was skipped anyway.
+# compiled, so the commands below (and only they) allow them all; the checks
+# at the end catch a build that was skipped anyway.
 export npm_config_dangerously_allow_all_scripts=true
 export npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
+# npm_config_yes lets node-pty's install script run `npx node-gyp` unattended.
+export npm_config_yes=true
 # A package.json of its own keeps npm from walking up into the project.
 if [ ! -f "$DEST/package.json" ]; then
   printf '{ "name": "vscode-test-code-server", "private": true }\n' >"$DEST/package.json"
 fi
 
-(cd "$DEST" && npm install --ignore-scripts --loglevel=error "code-server@$CODE_SERVER_VERSION")
+cd "$DEST"
+step npm install --ignore-scripts "code-server@$CODE_SERVER_VERSION"
+cd "$VSCODE"
+log "installing VS Code's own dependencies ($(elapsed))"
+step npm install --omit=dev --ignore-scripts
+# @vscode/ripgrep's install script skips its download when the binary is there.
+mkdir -p node_modules/@vscode/ripgrep/bin
+cp "$(command -v rg)" node_modules/@vscode/ripgrep/bin/rg
+log "compiling native modules ($(elapsed))"
+step npm rebuild --foreground-scripts
+ln -sfn node_modules node_modules.asar
+(cd bin/remote-cli && ln -sfn code-linux.sh code-server)
+(cd bin/helpers && ln -sfn browser-linux.sh browser.sh)
+log "installing built-in extensions' dependencies ($(elapsed))"
+(cd extensions && step npm install --omit=dev)
+cd "$DEST"
+step npm rebuild --foreground-scripts argon2
 
-(
-  cd "$VSCODE"
-  log "installing VS Code's own dependencies ($(elapsed))"
-  npm install --omit=dev --ignore-scripts --loglevel=error
-  # @vscode/ripgrep's install script skips its download when the binary is there.
-  mkdir -p node_modules/@vscode/ripgrep/bin
-  cp "$(command -v rg)" node_modules/@vscode/ripgrep/bin/rg
-  log "compiling native modules ($(elapsed))"
-  # npm_config_yes lets node-pty's script run `npx node-gyp` unattended.
-  npm_config_yes=true npm rebuild --foreground-scripts --loglevel=error >"$DEST/rebuild.log" 2>&1 ||
-    { tail -n 40 "$DEST/rebuild.log" >&2; exit 1; }
-  ln -sfn node_modules node_modules.asar
-  (cd bin/remote-cli && ln -sfn code-linux.sh code-server)
-  (cd bin/helpers && ln -sfn browser-linux.sh browser.sh)
-  log "installing built-in extensions' dependencies ($(elapsed))"
-  (cd extensions && npm install --omit=dev --loglevel=error)
-)
-(cd "$DEST" && npm rebuild --foreground-scripts --loglevel=error argon2 >>"$DEST/rebuild.log" 2>&1) ||
-  { tail -n 40 "$DEST/rebuild.log" >&2; exit 1; }
+log "checking native modules and the workbench ($(elapsed))"
+# npm can skip a build without failing: load every native module VS Code's server needs.
+(cd "$VSCODE" && step node -e 'for (const m of ["node-pty", "@vscode/spdlog", "kerberos", "native-watchdog", "@parcel/watcher"]) require(m)')
+(cd "$DEST/node_modules/code-server" && step node -e 'require("argon2")')
 
-# npm can skip a build without failing; make sure every native module exists.
-native=(
-  "$VSCODE/node_modules/node-pty/build/Release/pty.node"
-  "$VSCODE/node_modules/@vscode/spdlog/build/Release/spdlog.node"
-  "$VSCODE/node_modules/kerberos/build/Release/kerberos.node"
-)
-for f in "${native[@]}"; do
-  [ -f "$f" ] || { log "native module was not built: ${f#"$DEST"/}"; exit 1; }
+# Serve the workbench once, on a unix socket so no port can clash.
+SOCK="$DEST/.install-check.sock"
+CHECK_DIR="$(mktemp -d)"
+rm -f "$SOCK"
+setsid "$BIN" --auth none --socket "$SOCK" --disable-telemetry --disable-update-check \
+  --user-data-dir "$CHECK_DIR/user" --extensions-dir "$CHECK_DIR/ext" "$CHECK_DIR" >>"$LOG" 2>&1 &
+server_pid=$!
+served=""
+for _ in $(seq 1 100); do
+  if [ -S "$SOCK" ] && curl -sf --unix-socket "$SOCK" "http://localhost/?folder=$CHECK_DIR" | grep -q 'workbench'; then
+    served=yes
+    break
+  fi
+  sleep 0.2
 done
-if ! (cd "$DEST/node_modules/code-server" && node -e 'require("argon2")' 2>/dev/null); then
-  log "argon2 does not load; see $DEST/rebuild.log"
+kill -- -"$server_pid" 2>/dev/null || true
+wait "$server_pid" 2>/dev/null || true
+rm -rf "$SOCK" "$CHECK_DIR"
+if [ -z "$served" ]; then
+  tail -n 40 "$LOG" >&2
+  log "code-server did not serve the workbench"
   exit 1
 fi
 

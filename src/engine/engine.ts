@@ -4,20 +4,24 @@
  * reports everything through typed events. It knows nothing about VS Code.
  */
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { hasValidError, isRequest, type JsonRpcMessage } from '../protocol/jsonrpc';
+import { headerValue, type Headers } from '../protocol/wire';
 import type { EngineConfig, McpTarget } from './config';
 import { ControlPlaneClient, ControlPlaneError, serverInfoHeader, type FailureKind } from './controlPlane';
 import { Dispatcher } from './dispatcher';
+import { DeadlineExceededError, TunnelFailureError, synthesizeFailure } from './failure';
 import type { ChannelStatusEntry, EngineEvents, EngineState, EngineStatus, MetricsSnapshot } from './events';
 import { HealthServer, type Readiness } from './health';
 import { LatencyWindow } from './latency';
 import { Logger, type LogLevel } from './log';
-import type { McpChannel } from './mcp/channel';
+import type { McpChannel, McpOutcome } from './mcp/channel';
 import { HttpChannel } from './mcp/http';
 import { StdioChannel } from './mcp/stdio';
 import { EngineMetrics } from './metrics';
 import { Poller, type PollerOptions } from './poller';
 import { ResponsePoster, type PosterOptions } from './responsePoster';
-import { TraceBuffer, type TraceEntry } from './trace';
+import { TraceBuffer, type TraceEntry, type TraceOutcome } from './trace';
 
 export interface EngineOptions {
   logger?: Logger;
@@ -29,6 +33,16 @@ export interface EngineOptions {
   metricsIntervalMs?: number;
   /** Total time a stop may take before children are killed (default 5000). */
   stopTimeoutMs?: number;
+}
+
+/** How long a call made by hand from the dashboard may take. */
+export const LOCAL_CALL_TIMEOUT_MS = 60_000;
+
+export interface LocalCallResult {
+  /** A tunnel failure arrives as the JSON-RPC error the control plane would have been sent. */
+  outcome: McpOutcome;
+  /** The trace entry that recorded the call. */
+  traceSeq: number;
 }
 
 export function defaultChannelFactory(target: McpTarget, logger: Logger): McpChannel {
@@ -187,6 +201,86 @@ export class TunnelEngine extends EventEmitter {
 
   setCapturePayloads(on: boolean): void {
     this.trace.capturePayloads = on;
+  }
+
+  /**
+   * Runs one JSON-RPC message on an MCP channel directly, for a person calling
+   * tools by hand (the dashboard): no control plane, no dispatcher queue. The
+   * call is traced with origin 'local' but left out of the command metrics,
+   * which describe what remote agents get. Rejects only when there is no
+   * answer at all (no channel, timeout, stop).
+   */
+  async callLocal(message: JsonRpcMessage, headers: Headers = {}, timeoutMs = LOCAL_CALL_TIMEOUT_MS): Promise<LocalCallResult> {
+    const channel = this.channels.get('main') ?? this.channels.values().next().value;
+    if (!channel) throw new Error('this tunnel has no MCP server');
+    if (!this.started || this.stopped) throw new Error('the tunnel is not running');
+    const signal = AbortSignal.any([this.pollAbort.signal, AbortSignal.timeout(timeoutMs)]);
+    const capture = this.trace.capturePayloads;
+    const notifications: unknown[] = [];
+    let count = 0;
+    const receivedAt = Date.now();
+    const began = performance.now();
+    let outcome: McpOutcome | undefined;
+    let result: TraceOutcome;
+    let problem: Error | undefined;
+    try {
+      outcome = await channel.call({
+        message,
+        headers,
+        signal,
+        onNotify: (m) => {
+          count++;
+          if (capture) notifications.push(m);
+        },
+      });
+      result = outcome.kind === 'response' && hasValidError(outcome.json) ? 'error' : 'ok';
+    } catch (err) {
+      if (signal.aborted || err instanceof DeadlineExceededError) {
+        const stopped = this.pollAbort.signal.aborted;
+        result = stopped ? 'cancelled' : 'expired';
+        problem = new Error(stopped ? 'the tunnel stopped before the MCP server answered' : `the MCP server did not answer within ${Math.round(timeoutMs / 1000)} s`);
+      } else {
+        const failure = err instanceof TunnelFailureError ? err : new TunnelFailureError('client_internal', { kind: 'unknown' });
+        const { resp_json, resp_code } = synthesizeFailure(isRequest(message) ? message.id : null, failure.failure);
+        outcome = { kind: 'response', json: resp_json, status: resp_code, headers: {} };
+        result = 'failure';
+      }
+    }
+    const mcpMs = performance.now() - began;
+    const params = 'params' in message ? (message.params as Record<string, unknown> | undefined) : undefined;
+    const method = 'method' in message ? message.method : undefined;
+    const json = outcome?.kind === 'response' ? (outcome.json as { error?: { code?: number; data?: { tunnel_failure?: TraceEntry['failure'] } } }) : undefined;
+    const seq = this.trace.nextSeq();
+    const entry: TraceEntry = {
+      seq,
+      origin: 'local',
+      requestId: `local-${seq}`,
+      channel: channel.name,
+      commandType: 'jsonrpc',
+      receivedAt,
+      method,
+      toolName: method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined,
+      jsonrpcId: 'id' in message ? message.id : undefined,
+      sessionId: headerValue(headers, 'Mcp-Session-Id'),
+      phases: { queuedMs: 0, mcpMs, postMs: 0 },
+      durationMs: mcpMs,
+      outcome: result,
+      respCode: outcome?.status,
+      bytesIn: 0,
+      bytesOut: 0,
+      notifications: count,
+      failure: json?.error?.data?.tunnel_failure,
+      errorCode: json?.error?.code,
+      respHeaders: outcome?.headers,
+    };
+    if (capture) {
+      entry.request = message;
+      entry.response = json;
+      entry.notificationPayloads = notifications;
+    }
+    this.emit('trace', this.trace.add(entry));
+    if (problem || !outcome) throw problem ?? new Error('no answer');
+    return { outcome, traceSeq: seq };
   }
 
   /**

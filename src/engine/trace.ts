@@ -24,6 +24,8 @@ export type TraceOutcome =
 
 export interface TraceEntry {
   seq: number;
+  /** 'local': run from the dashboard straight on the MCP server, not polled from the control plane. */
+  origin?: 'local';
   requestId: string;
   channel: string;
   commandType: 'jsonrpc' | 'session_termination';

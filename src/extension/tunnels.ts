@@ -8,6 +8,9 @@ import type { EngineStatus, MetricsSnapshot } from '../engine/events';
 import type { LogLevel, LogRecord } from '../engine/log';
 import type { TraceEntry } from '../engine/trace';
 import type { EngineConfig } from '../engine/config';
+import type { McpOutcome } from '../engine/mcp/channel';
+import type { JsonRpcMessage } from '../protocol/jsonrpc';
+import type { Headers } from '../protocol/wire';
 import { WorkerHost } from './workerHost';
 
 export type TunnelPhase = 'starting' | 'running' | 'restarting' | 'stopped' | 'crashed';
@@ -25,7 +28,14 @@ export interface TunnelView {
 
 export type TunnelChange = { name: string; kind: 'lifecycle' | 'state' | 'metrics' };
 
-const TRACE_KEEP = 1000;
+/** Lines of MCP server stderr kept per profile for the dashboard, also after the tunnel stops. */
+const STDERR_KEEP = 200;
+
+export interface StderrTail {
+  lines: string[];
+  /** Lines seen since the tunnel last started; tells a reader what is new. */
+  total: number;
+}
 
 class Tunnel {
   readonly traces: TraceEntry[] = [];
@@ -48,6 +58,9 @@ export class TunnelManager implements vscode.Disposable {
   readonly onDidTrace = this.traceEvents.event;
   private readonly serverOutputs = new Map<string, vscode.OutputChannel>();
   private readonly logs: (LogRecord & { profile: string })[] = [];
+  private readonly logEvents = new vscode.EventEmitter<LogRecord & { profile: string }>();
+  readonly onDidLog = this.logEvents.event;
+  private readonly stderrTails = new Map<string, StderrTail>();
 
   constructor(
     private readonly workerPath: string,
@@ -61,6 +74,18 @@ export class TunnelManager implements vscode.Disposable {
 
   traces(name: string): readonly TraceEntry[] {
     return this.tunnels.get(name)?.traces ?? [];
+  }
+
+  /** The last lines the profile's MCP server wrote to stderr. */
+  stderrTail(name: string): StderrTail {
+    return this.stderrTails.get(name) ?? { lines: [], total: 0 };
+  }
+
+  /** Runs a JSON-RPC message on the profile's MCP server directly (the dashboard's tool runner); traced with origin 'local'. */
+  call(name: string, message: JsonRpcMessage, headers: Headers = {}): Promise<{ outcome: McpOutcome; traceSeq: number }> {
+    const tunnel = this.tunnels.get(name);
+    if (!tunnel) return Promise.reject(new Error(`tunnel "${name}" is not running: start it first`));
+    return tunnel.host.call(message, headers);
   }
 
   isRunning(name: string): boolean {
@@ -86,6 +111,7 @@ export class TunnelManager implements vscode.Disposable {
     const host = new WorkerHost({ workerPath: this.workerPath, config, metricsIntervalMs: 1000 });
     const tunnel = new Tunnel(name, host, config);
     this.tunnels.set(name, tunnel);
+    this.stderrTails.set(name, { lines: [], total: 0 });
     this.wire(tunnel);
     this.changes.fire({ name, kind: 'lifecycle' });
     const cancelled = token?.onCancellationRequested(() => void this.stop(name));
@@ -135,11 +161,20 @@ export class TunnelManager implements vscode.Disposable {
     });
     host.on('trace', (entry: TraceEntry) => {
       tunnel.traces.push(entry);
-      if (tunnel.traces.length > TRACE_KEEP) tunnel.traces.splice(0, tunnel.traces.length - TRACE_KEEP);
+      const keep = tunnel.config.trace.maxEntries;
+      if (tunnel.traces.length > keep) tunnel.traces.splice(0, tunnel.traces.length - keep);
       this.traceEvents.fire({ name, entry });
     });
     host.on('log', (record: LogRecord) => this.writeLog(name, record));
-    host.on('mcpStderr', (channel: string, line: string) => this.serverOutput(name).appendLine(channel === 'main' ? line : `[${channel}] ${line}`));
+    host.on('mcpStderr', (channel: string, line: string) => {
+      const text = channel === 'main' ? line : `[${channel}] ${line}`;
+      this.serverOutput(name).appendLine(text);
+      const tail = this.stderrTails.get(name) ?? { lines: [], total: 0 };
+      tail.lines.push(text);
+      tail.total++;
+      if (tail.lines.length > STDERR_KEEP) tail.lines.splice(0, tail.lines.length - STDERR_KEEP);
+      this.stderrTails.set(name, tail);
+    });
     host.on('workerStderr', (line: string) => this.log.warn(`[${name}] worker: ${line}`));
     host.on('restarting', (info: { attempt: number; delayMs: number; reason: string }) => {
       view.phase = 'restarting';
@@ -165,8 +200,10 @@ export class TunnelManager implements vscode.Disposable {
   }
 
   private writeLog(name: string, record: LogRecord): void {
-    this.logs.push({ ...record, profile: name });
+    const entry = { ...record, profile: name };
+    this.logs.push(entry);
     if (this.logs.length > 500) this.logs.splice(0, this.logs.length - 500);
+    this.logEvents.fire(entry);
     const fields = record.fields ? ' ' + Object.entries(record.fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') : '';
     const line = `[${name}] [${record.scope}] ${record.msg}${fields}`;
     switch (record.level) {
@@ -190,5 +227,6 @@ export class TunnelManager implements vscode.Disposable {
     for (const c of this.serverOutputs.values()) c.dispose();
     this.changes.dispose();
     this.traceEvents.dispose();
+    this.logEvents.dispose();
   }
 }

@@ -16,6 +16,9 @@ import type { EngineStatus, MetricsSnapshot } from '../engine/events';
 import type { LogLevel, LogRecord } from '../engine/log';
 import { isSecretKey, redactText } from '../engine/redact';
 import type { TraceEntry } from '../engine/trace';
+import type { McpOutcome } from '../engine/mcp/channel';
+import type { JsonRpcMessage } from '../protocol/jsonrpc';
+import type { Headers } from '../protocol/wire';
 import { IPC_VERSION, type HostMessage, type WorkerMessage } from '../worker/ipc';
 import { killGroupIfOurs, killProcessTree, processStartTime } from './processTree';
 
@@ -141,7 +144,7 @@ function configSecrets(config: EngineConfig): string[] {
   return out.filter((s) => typeof s === 'string' && s.length > 0);
 }
 
-const WORKER_MESSAGE_TYPES: ReadonlySet<string> = new Set(['started', 'state', 'trace', 'metrics', 'log', 'mcpStderr', 'stopped', 'fatal']);
+const WORKER_MESSAGE_TYPES: ReadonlySet<string> = new Set(['started', 'state', 'trace', 'metrics', 'log', 'mcpStderr', 'callResult', 'stopped', 'fatal']);
 
 function isWorkerMessage(value: unknown): value is WorkerMessage {
   const type = (value as { type?: unknown } | null)?.type;
@@ -192,6 +195,12 @@ interface Run {
   markDone: () => void;
 }
 
+interface PendingCall {
+  resolve: (result: { outcome: McpOutcome; traceSeq: number }) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
 interface StartWaiter {
   resolve: () => void;
   reject: (err: Error) => void;
@@ -218,6 +227,8 @@ export class WorkerHost extends EventEmitter {
   private status: EngineStatus | undefined;
   private metrics: MetricsSnapshot | undefined;
   private health: string | undefined;
+  private readonly calls = new Map<number, PendingCall>();
+  private nextCallId = 0;
 
   constructor(private readonly options: WorkerHostOptions) {
     super();
@@ -300,6 +311,31 @@ export class WorkerHost extends EventEmitter {
   setCapturePayloads(on: boolean): void {
     this.config = { ...this.config, trace: { ...this.config.trace, capturePayloads: on } };
     this.post({ type: 'setCapturePayloads', on });
+  }
+
+  /**
+   * Runs a JSON-RPC message on the worker's MCP server directly (not through
+   * the control plane): the dashboard's tool runner. Rejects when no worker
+   * runs, when it exits first, or after `timeoutMs` (a little over the
+   * engine's own limit, so the engine's answer normally comes first).
+   */
+  call(message: JsonRpcMessage, headers: Headers = {}, timeoutMs = 65_000): Promise<{ outcome: McpOutcome; traceSeq: number }> {
+    const id = ++this.nextCallId;
+    return new Promise((resolve, reject) => {
+      if (this.supervisor !== 'running') return reject(new Error('the tunnel is not running'));
+      const timer = setTimeout(() => this.settleCall(id, new Error('the tunnel worker did not answer')), timeoutMs);
+      this.calls.set(id, { resolve, reject, timer });
+      if (!this.post({ type: 'call', id, message, headers })) this.settleCall(id, new Error('the tunnel worker is not reachable'));
+    });
+  }
+
+  private settleCall(id: number, error?: Error, result?: { outcome: McpOutcome; traceSeq: number }): void {
+    const pending = this.calls.get(id);
+    if (!pending) return;
+    this.calls.delete(id);
+    clearTimeout(pending.timer);
+    if (result) pending.resolve(result);
+    else pending.reject(error ?? new Error('no answer'));
   }
 
   private async stopNow(timeoutMs: number): Promise<void> {
@@ -419,6 +455,10 @@ export class WorkerHost extends EventEmitter {
       case 'mcpStderr':
         this.emit('mcpStderr', message.channel, this.redact(message.line));
         return;
+      case 'callResult':
+        if ('error' in message) this.settleCall(message.id, new Error(message.error));
+        else this.settleCall(message.id, undefined, { outcome: message.outcome, traceSeq: message.traceSeq });
+        return;
       case 'fatal':
         run.fatal = `the tunnel worker could not start: ${this.redact(message.message)}`;
         return;
@@ -435,6 +475,7 @@ export class WorkerHost extends EventEmitter {
     await within(run.streamsClosed, STDERR_DRAIN_MS);
     if (this.run === run) this.run = undefined;
     this.health = undefined;
+    for (const id of [...this.calls.keys()]) this.settleCall(id, new Error('the tunnel worker exited before it answered'));
     const reason = run.fatal ?? run.spawnError ?? describeExit(code, signal);
     this.emit('exit', { pid: run.pid, code, signal, expected, reason });
     // A worker that died without cleaning up leaves its MCP servers behind, in their own groups.

@@ -52,6 +52,19 @@ async function handle(message: HostMessage): Promise<void> {
     case 'setCapturePayloads':
       engine?.setCapturePayloads(message.on);
       return;
+    case 'call': {
+      if (!engine) {
+        send({ type: 'callResult', id: message.id, error: 'the tunnel is not running' });
+        return;
+      }
+      try {
+        const { outcome, traceSeq } = await engine.callLocal(message.message, message.headers);
+        send({ type: 'callResult', id: message.id, outcome, traceSeq });
+      } catch (err) {
+        send({ type: 'callResult', id: message.id, error: (err as Error).message });
+      }
+      return;
+    }
   }
 }
 

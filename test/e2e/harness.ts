@@ -13,7 +13,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
 
 const execFileAsync = promisify(execFile);
 
@@ -126,7 +126,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     ...options.env,
     [RUN_MARKER]: runId,
   };
-  // Settings from the test run must not leak in through the parent's environment.
+  // Set when the tests run in a VS Code terminal: they would send the CLI to that editor.
   delete env.VSCODE_IPC_HOOK_CLI;
   delete env.ELECTRON_RUN_AS_NODE;
 
@@ -351,22 +351,33 @@ export async function runCommand(page: Page, title: string, options: { timeout?:
   const timeout = options.timeout ?? 20_000;
   const deadline = Date.now() + timeout;
   let lastError: unknown;
+  const query = `>${title}`;
+  let input: Locator | undefined;
   do {
     const blocking = await dialog(page);
     if (blocking) throw new Error(`runCommand('${title}'): a modal dialog is open: ${blocking.message} ${blocking.detail}`);
     try {
-      const input = await openQuickInput(page, 'F1', 5_000);
-      await input.fill(`>${title}`);
+      input = await openQuickInput(page, 'F1', 5_000);
+      await input.fill(query);
       const row = await waitForQuickPickRow(page, title, 3_000);
       await row.click();
-      await page.locator(QUICK_INPUT).waitFor({ state: 'hidden', timeout: 5_000 });
-      return;
+      break;
     } catch (err) {
       lastError = err;
+      input = undefined;
       if (await page.locator(QUICK_INPUT).isVisible()) await page.keyboard.press('Escape');
     }
   } while (Date.now() < deadline);
-  throw new Error(`runCommand('${title}') failed: ${(lastError as Error)?.message}`);
+  if (!input) throw new Error(`runCommand('${title}') failed: ${(lastError as Error)?.message}`);
+  // The palette closes, or gives way to the command's own quick pick or input
+  // box. Never retried from here on: the command may already be running.
+  const done = await waitUntil(
+    async () => !(await page.locator(QUICK_INPUT).isVisible()) || (await input!.inputValue().catch(() => '')) !== query,
+    5_000,
+    '',
+    false,
+  );
+  if (!done) throw new Error(`runCommand('${title}'): the palette stayed open after choosing the command`);
 }
 
 async function openQuickInput(page: Page, key: string, timeout: number): Promise<Locator> {
@@ -412,8 +423,15 @@ export interface QuickPickDriver {
   pick(label: string, timeout?: number): Promise<void>;
   /** Types `value` into the input box and accepts it; `password: true` asserts the box masks input. */
   fill(value: string, options?: { password?: boolean; accept?: boolean }): Promise<void>;
-  /** Title, prompt and validation message currently shown. */
+  /** Presses Enter: accepts the input, or the checked items of a canPickMany pick. */
+  accept(): Promise<void>;
+  /** Title, placeholder, and prompt or validation message currently shown. */
   texts(): Promise<{ title: string; placeholder: string; message: string }>;
+  /**
+   * Waits until the title, placeholder or message shows `text`: the way to
+   * know that the next quick input of a flow has replaced the previous one.
+   */
+  waitFor(text: string | RegExp, timeout?: number): Promise<void>;
   cancel(): Promise<void>;
 }
 
@@ -445,6 +463,9 @@ export function quickPick(page: Page): QuickPickDriver {
       await input.fill(value);
       if (opts.accept !== false) await input.press('Enter');
     },
+    async accept() {
+      await input.press('Enter');
+    },
     async texts() {
       const text = async (selector: string) => {
         const l = widget.locator(selector).first();
@@ -455,6 +476,16 @@ export function quickPick(page: Page): QuickPickDriver {
         placeholder: (await input.getAttribute('placeholder')) ?? '',
         message: await text('.quick-input-message'),
       };
+    },
+    async waitFor(text, timeout = 15_000) {
+      let seen = { title: '', placeholder: '', message: '' };
+      const shows = (t: string) => (typeof text === 'string' ? t.includes(text) : text.test(t));
+      const found = await waitUntil(async () => {
+        if (!(await input.isVisible())) return false;
+        seen = await driver.texts();
+        return [seen.title, seen.placeholder, seen.message].some(shows);
+      }, timeout, '', false);
+      if (!found) throw new Error(`the quick input never showed ${text}; last seen: ${JSON.stringify(seen)}`);
     },
     async cancel() {
       await page.keyboard.press('Escape');
@@ -693,6 +724,25 @@ export async function clickTreeInlineAction(page: Page, viewTitle: string, label
   const row = treeRow(page, viewTitle, label);
   await row.hover();
   await row.locator(`.actions .action-label[aria-label=${JSON.stringify(actionTitle)}]`).first().click();
+}
+
+// ---------------------------------------------------------------------------
+// Webviews
+// ---------------------------------------------------------------------------
+
+/**
+ * The content of the webview on screen (the newest, if several are visible):
+ * VS Code nests it as iframe.webview.ready > #active-frame. Locate elements
+ * inside with the returned FrameLocator, e.g. `.locator('h1')`.
+ */
+export function webview(page: Page): FrameLocator {
+  return page
+    .locator('iframe.webview.ready')
+    .filter({ visible: true })
+    .last()
+    .contentFrame()
+    .locator('#active-frame')
+    .contentFrame();
 }
 
 // ---------------------------------------------------------------------------

@@ -27,6 +27,7 @@ import {
   treeRows,
   treeRowText,
   viewWelcome,
+  webview,
   waitForDialog,
   waitForNotification,
   type CodeServer,
@@ -50,6 +51,7 @@ const manifest = {
       { command: 'e2eSmoke.ask', title: 'Ask', category: 'E2E Smoke' },
       { command: 'e2eSmoke.spawn', title: 'Spawn Sleeper', category: 'E2E Smoke' },
       { command: 'e2eSmoke.fail', title: 'Fail', category: 'E2E Smoke' },
+      { command: 'e2eSmoke.panel', title: 'Open Panel', category: 'E2E Smoke' },
       { command: 'e2eSmoke.poke', title: 'Poke', icon: '$(play)' },
     ],
     viewsContainers: { activitybar: [{ id: 'e2eSmoke', title: 'E2E Smoke', icon: 'media/icon.svg' }] },
@@ -108,6 +110,14 @@ exports.activate = (context) => {
     }),
     vscode.commands.registerCommand('e2eSmoke.fail', () => {
       throw new Error('e2e smoke failure on purpose');
+    }),
+    vscode.commands.registerCommand('e2eSmoke.panel', () => {
+      const panel = vscode.window.createWebviewPanel('e2eSmoke.panel', 'Smoke Panel', vscode.ViewColumn.One, {
+        enableScripts: true,
+      });
+      panel.webview.onDidReceiveMessage((m) => vscode.window.showInformationMessage('Panel says ' + m.text));
+      panel.webview.html = '<!DOCTYPE html><html><body><h1>Smoke panel</h1>' +
+        '<button id="send" onclick="acquireVsCodeApi().postMessage({ text: \\'hi\\' })">Send</button></body></html>';
     }),
     vscode.commands.registerCommand('e2eSmoke.poke', (item) => {
       vscode.window.showInformationMessage('Poked ' + (item ? item.label : 'nothing'));
@@ -182,9 +192,9 @@ describe('real editor harness (code-server + Chromium)', function () {
     await clearNotifications(page);
     await runCommand(page, 'E2E Smoke: Ask');
     const qp = quickPick(page);
+    await qp.waitFor('Smoke secret');
     await qp.fill('s3cret-value', { password: true });
-    await qp.waitOpen();
-    assert.equal((await qp.texts()).placeholder, 'Pick a letter');
+    await qp.waitFor('Pick a letter');
     assert.deepEqual(await qp.items(), ['alpha', 'beta', 'gamma']);
     await qp.pick('beta');
     await waitForNotification(page, 'Got a 12-character secret and beta');
@@ -202,6 +212,17 @@ describe('real editor harness (code-server + Chromium)', function () {
     await clickTreeInlineAction(page, 'Smoke Items', 'beta', 'Poke');
     await waitForNotification(page, 'Poked beta');
     await screenshot(page, 'smoke-tree');
+  });
+
+  it('reads and clicks inside a webview panel', async function () {
+    const { page } = workbench!;
+    await clearNotifications(page);
+    await runCommand(page, 'E2E Smoke: Open Panel');
+    const view = webview(page);
+    assert.equal(await view.locator('h1').textContent(), 'Smoke panel');
+    await view.locator('#send').click();
+    await waitForNotification(page, 'Panel says hi');
+    await screenshot(page, 'smoke-webview');
   });
 
   it('finds extension host errors and child processes of the extension', async function () {
