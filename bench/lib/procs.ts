@@ -13,8 +13,15 @@ const descendantsSeen = new Set<number>();
 
 /** Remember a pid the benchmark started by other means (e.g. StdioClientTransport). */
 export function track(pid: number | undefined): void {
-  if (pid !== undefined) tracked.add(pid);
+  if (pid === undefined) return;
+  // Even a script that installed no signal handlers kills what it started when it exits.
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', killAllSync);
+  }
+  tracked.add(pid);
 }
+let exitHookInstalled = false;
 
 export function untrack(pid: number | undefined): void {
   if (pid !== undefined) tracked.delete(pid);
@@ -156,7 +163,10 @@ export function installCleanupHandlers(): void {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  process.once('exit', killAllSync);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', killAllSync);
+  }
 }
 
 export interface Proc {

@@ -65,8 +65,8 @@ export async function startLoopback(options: LoopbackOptions): Promise<Loopback>
     mcp: { targets: [target], maxConcurrentRequests: options.maxConcurrentRequests ?? 64 },
     health: { listenAddr: options.healthListen, urlFile: options.healthUrlFile },
     log: { level: options.logger.level },
-    // Loopback traffic stays on this machine, so payloads are captured for debugging.
-    trace: { capturePayloads: options.capturePayloads ?? true, maxEntries: DEFAULTS.traceMaxEntries },
+    // The CLI has no trace viewer: keeping payloads would only cost copies and memory.
+    trace: { capturePayloads: options.capturePayloads ?? false, maxEntries: DEFAULTS.traceMaxEntries },
   };
   const engine = new TunnelEngine(config, { logger: options.logger.child('engine') });
   try {

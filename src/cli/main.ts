@@ -5,11 +5,16 @@
 import { parseArgs } from 'node:util';
 import { isLogLevel, type LogLevel } from '../engine/log';
 import { CLIENT_VERSION } from '../version';
-import { runDemo } from './demo';
-import { startLoopback } from './loopback';
 import { createCliLogger, EXIT_CONFIG, EXIT_RUNTIME, onShutdownSignal, UsageError } from './output';
-import { runRelayCommand } from './relayCommand';
-import { runRunCommand, runDoctorCommand, runInitCommand } from './profileCommands';
+
+// Each command loads only what it uses: the bundle evaluates a required module on
+// first use, so `loopback` never pays for profile loaders, YAML or the MCP client.
+const commands = {
+  demo: () => require('./demo') as typeof import('./demo'),
+  loopback: () => require('./loopback') as typeof import('./loopback'),
+  relay: () => require('./relayCommand') as typeof import('./relayCommand'),
+  profile: () => require('./profileCommands') as typeof import('./profileCommands'),
+};
 
 const HELP = `mcp-tunnel ${CLIENT_VERSION}: connect a private MCP server to hosted agents through the Secure MCP Tunnel
 
@@ -95,16 +100,16 @@ async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'run':
-      return runRunCommand(values);
+      return commands.profile().runRunCommand(values);
     case 'doctor':
-      return runDoctorCommand(values);
+      return commands.profile().runDoctorCommand(values);
     case 'init':
-      return runInitCommand(values);
+      return commands.profile().runInitCommand(values);
     case 'relay':
-      return runRelayCommand(values, createCliLogger(logLevelOf(values), format), frontDoorAuthOf(values));
+      return commands.relay().runRelayCommand(values, createCliLogger(logLevelOf(values), format), frontDoorAuthOf(values));
     case 'loopback': {
       const logger = createCliLogger(logLevelOf(values), format);
-      const loopback = await startLoopback({
+      const loopback = await commands.loopback().startLoopback({
         mcpCommand: values['mcp-command'],
         mcpServerUrl: values['mcp-server-url'],
         listen: values.listen ?? '127.0.0.1:0',
@@ -121,7 +126,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'demo': {
       const logger = createCliLogger(logLevelOf(values, 'warn'), format);
-      const loopback = await runDemo({ once: values.once ?? false, logger, listen: values.listen ?? '127.0.0.1:0', healthListen: values['health-listen'] ?? '127.0.0.1:0' });
+      const loopback = await commands.demo().runDemo({ once: values.once ?? false, logger, listen: values.listen ?? '127.0.0.1:0', healthListen: values['health-listen'] ?? '127.0.0.1:0' });
       if (values.once) {
         await loopback.stop();
         return 0;

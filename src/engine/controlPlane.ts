@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
+import { Agent, ProxyAgent, type Dispatcher } from 'undici';
 import { CLIENT_NAME, CLIENT_VERSION } from '../version';
 import {
   HEADER_AUTHORIZATION,
@@ -78,7 +78,10 @@ export class ControlPlaneClient {
   readonly instanceId = randomUUID();
   private readonly dispatcher: Dispatcher;
   private readonly headers: Record<string, string>;
+  private readonly origin: string;
+  /** Path of the tunnel's endpoints, below any prefix the base URL carries. */
   private readonly base: string;
+  private readonly postHeaders: Record<string, string>;
   private readonly pollTimeoutMs: number;
 
   constructor(config: EngineConfig['controlPlane'], serverInfo: string) {
@@ -93,7 +96,10 @@ export class ControlPlaneClient {
       [HEADER_INSTANCE_ID]: this.instanceId,
       [HEADER_SERVER_INFO]: serverInfo,
     };
-    this.base = `${config.baseUrl.replace(/\/+$/, '')}/v1/tunnels/${encodeURIComponent(config.tunnelId)}`;
+    const base = new URL(config.baseUrl);
+    this.origin = base.origin;
+    this.base = `${base.pathname.replace(/\/+$/, '')}/v1/tunnels/${encodeURIComponent(config.tunnelId)}`;
+    this.postHeaders = { ...this.headers, 'Content-Type': 'application/json' };
     this.pollTimeoutMs = config.pollTimeoutMs;
     // Room for the long poll plus concurrent response POSTs of a full worker pool.
     this.dispatcher = createDispatcher(config.tls, config.proxy, undefined);
@@ -137,8 +143,8 @@ export class ControlPlaneClient {
 
   /** POSTs one pre-serialized response body; resolves on 200, throws ControlPlaneError otherwise. */
   async postResponse(body: string, shardToken: string, signal: AbortSignal): Promise<void> {
-    const headers = { ...this.headers, [HEADER_SHARD_TOKEN]: shardToken, 'Content-Type': 'application/json' };
-    const res = await this.send('POST', `${this.base}/response`, body, signal, headers, 30_000);
+    // A fresh object per POST: a pool may queue the request and read its headers later.
+    const res = await this.send('POST', `${this.base}/response`, body, signal, { ...this.postHeaders, [HEADER_SHARD_TOKEN]: shardToken }, 30_000);
     if (res.statusCode >= 200 && res.statusCode < 300) {
       await res.body.dump();
       return;
@@ -152,14 +158,15 @@ export class ControlPlaneClient {
 
   private async send(
     method: 'GET' | 'POST',
-    url: string,
+    path: string,
     body: string | undefined,
     signal: AbortSignal,
     headers: Record<string, string>,
     headersTimeout: number,
   ): Promise<Dispatcher.ResponseData> {
     try {
-      return await request(url, { method, headers, body, signal, dispatcher: this.dispatcher, headersTimeout, bodyTimeout: headersTimeout });
+      // Straight to the pooled dispatcher: origin and path are known, so no URL is parsed per request.
+      return await this.dispatcher.request({ origin: this.origin, path, method, headers, body, signal, headersTimeout, bodyTimeout: headersTimeout });
     } catch (err) {
       if (signal.aborted) throw err;
       const code = errorCode(err);

@@ -289,8 +289,7 @@ export class Dispatcher {
     const method = message && 'method' in message ? message.method : undefined;
     const durationMs = now - job.receivedAt;
     const type = command.command_type;
-    this.o.metrics.commands.inc({ type, outcome: answer.outcome });
-    this.o.metrics.commandDuration.observe({ method: methodLabel(method ?? (type === 'session_termination' ? 'session_termination' : undefined)), outcome: answer.outcome }, durationMs / 1000);
+    this.o.metrics.recordCommand(type, methodLabel(method ?? (type === 'session_termination' ? 'session_termination' : undefined)), answer.outcome, durationMs / 1000);
     const payload = answer.payload;
     const respJson = payload?.resp_json as { error?: { code?: number; data?: { tunnel_failure?: TraceEntry['failure'] } } } | undefined;
     const params = message && 'params' in message ? (message.params as Record<string, unknown> | undefined) : undefined;

@@ -44,6 +44,20 @@ export class EngineMetrics {
     labelNames: ['hop', 'direction'] as const,
     registers: [this.registry],
   });
+  private readonly commandChildren = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
+
+  /** Counts one finished command; labelled children are cached, since this runs once per call. */
+  recordCommand(type: string, method: string, outcome: string, seconds: number): void {
+    const key = `${type}\u0000${method}\u0000${outcome}`;
+    let child = this.commandChildren.get(key);
+    if (!child) {
+      child = { count: this.commands.labels(type, outcome), duration: this.commandDuration.labels(method, outcome) };
+      this.commandChildren.set(key, child);
+    }
+    child.count.inc();
+    child.duration.observe(seconds);
+  }
+
   readonly up = new Gauge({ name: 'mcp_tunnel_ready', help: '1 when the tunnel is ready (control plane answering and MCP server usable).', registers: [this.registry] });
 }
 

@@ -955,6 +955,11 @@ export class StdioChannel implements McpChannel {
     if (child.finished || stdin.destroyed || !stdin.writable) {
       throw new TunnelFailureError('transport_closed', { kind: 'closed_pipe', message: 'MCP server stdin is closed' });
     }
+    // A poll batch arrives as many calls in one tick: cork so they leave in one writev.
+    if (stdin.writableCorked === 0) {
+      stdin.cork();
+      process.nextTick(() => stdin.uncork());
+    }
     // Done once queued: a failed write (EPIPE) means the child is going away,
     // and its exit fails every call in flight.
     if (!stdin.write(data)) child.needDrain = true;
