@@ -1,7 +1,7 @@
 // Bundles every entry point. Node entries are self-contained CommonJS files so
 // the worker can be forked and the CLI run without node_modules at runtime.
 import * as esbuild from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const watch = process.argv.includes('--watch');
@@ -22,7 +22,25 @@ const builds = [
   { ...nodeOptions, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { ...nodeOptions, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'] },
   { ...nodeOptions, entryPoints: { worker: 'src/worker/main.ts', 'sample-server': 'src/sample/server.ts' }, outdir: 'dist' },
+  // The dashboard runs in a webview: browser code, one self-contained script and stylesheet.
+  {
+    entryPoints: { dashboard: 'webview/dashboard/main.tsx' },
+    outdir: 'dist/webview',
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+  },
 ];
+
+// Codicons (font and stylesheet) load in the webview from their own folder, one of its localResourceRoots.
+mkdirSync('dist/codicons', { recursive: true });
+for (const file of ['codicon.css', 'codicon.ttf']) cpSync(`node_modules/@vscode/codicons/dist/${file}`, `dist/codicons/${file}`);
 
 if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();

@@ -14,6 +14,7 @@ import { redactValue } from '../engine/redact';
 import { TUNNEL_ID_PATTERN } from '../protocol/wire';
 import { formatDoctor, runDoctor } from '../cli/doctor';
 import { CLIENT_VERSION } from '../version';
+import { DashboardPanel, type DashboardDeps } from './dashboard/panel';
 import type { ReportDocuments } from './documents';
 import { pickProfile } from './pick';
 import { readProfiles, SECTION, type ProfileEntry } from './profiles';
@@ -33,6 +34,8 @@ interface Loopback {
 export class Controller implements vscode.Disposable {
   private entries: ProfileEntry[] = [];
   private readonly loopbacks = new Map<string, Loopback>();
+  /** What dashboard panels need from here; also handed to the panel serializer. */
+  readonly dashboards: DashboardDeps;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -41,6 +44,7 @@ export class Controller implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly docs: ReportDocuments,
   ) {
+    this.dashboards = { extensionUri: context.extensionUri, tunnels, profiles: () => this.entries, loopback: (name) => this.loopback(name), log };
     this.reload();
   }
 
@@ -298,29 +302,13 @@ export class Controller implements vscode.Disposable {
 
   async dashboard(arg: unknown): Promise<void> {
     const entry = await this.pick(arg, 'Open the dashboard of which tunnel?');
-    if (!entry) return;
-    const view = this.tunnels.get(entry.name);
-    const lines = [`# MCP Tunnel — ${entry.name}`, '', `State: **${presentState(entry, view).word}**${view?.status?.reason && view.status.state !== 'ready' ? ` — ${view.status.reason}` : ''}`];
-    if (entry.error) lines.push('', `Profile problem: ${entry.error}`);
-    if (view?.status) {
-      const s = view.status;
-      lines.push('', '## Control plane', `- URL: ${s.controlPlane}`, `- Tunnel: ${s.tunnelId}${s.tunnelName ? ` (${s.tunnelName})` : ''}`, `- Last successful poll: ${s.lastPollAt ? new Date(s.lastPollAt).toLocaleTimeString() : 'never'}`, `- Poll errors: ${JSON.stringify(s.pollErrors)}`);
-      if (s.healthUrl) lines.push(`- Health: ${s.healthUrl}/readyz · metrics: ${s.healthUrl}/metrics`);
-      lines.push('', '## MCP servers');
-      for (const c of s.channels) lines.push(`- ${c.channel}: ${c.kind} ${c.kind === 'stdio' ? `pid ${c.pid ?? '-'}` : (c.origin ?? '')}, ${c.state}, ${c.restarts} restarts, ${c.inFlight} in flight${c.reason ? ` — ${c.reason}` : ''}`);
-    }
-    const m = view?.metrics;
-    if (m) {
-      lines.push('', '## Calls', `- Outcomes: ${JSON.stringify(m.commands)}`, `- Latency: p50 ${m.latencyMs.p50.toFixed(1)} ms, p95 ${m.latencyMs.p95.toFixed(1)} ms, p99 ${m.latencyMs.p99.toFixed(1)} ms`, `- Queue: ${m.inFlight}/${m.queueCapacity}, workers ${m.running}/${m.workers}`);
-    }
-    const traces = this.tunnels.traces(entry.name).slice(-50).reverse();
-    if (traces.length) {
-      lines.push('', '## Recent exchanges', '', '| time | method | tool | outcome | ms |', '| --- | --- | --- | --- | --- |');
-      for (const t of traces) lines.push(`| ${new Date(t.receivedAt).toLocaleTimeString()} | ${t.method ?? t.commandType} | ${t.toolName ?? ''} | ${t.outcome} | ${t.durationMs.toFixed(1)} |`);
-    }
-    const loop = this.loopbacks.get(entry.name);
-    if (loop) lines.push('', '## Loopback', `- MCP URL: ${loop.mcpUrl}`, loop.token ? '- Front-door token: use "Copy Token" from the loopback notification' : '- No front-door authentication');
-    await this.docs.show(`/dashboard/${entry.name}.md`, lines.join('\n') + '\n');
+    if (entry) DashboardPanel.createOrShow(this.dashboards, entry.name);
+  }
+
+  /** The loopback front door of a profile started with Start Loopback. */
+  loopback(name: string): { mcpUrl: string; token?: string } | undefined {
+    const loop = this.loopbacks.get(name);
+    return loop && { mcpUrl: loop.mcpUrl, token: loop.token };
   }
 
   async exportDiagnostics(): Promise<void> {

@@ -5,7 +5,9 @@
 import * as vscode from 'vscode';
 import { addProfile, type ServerSource } from './addProfile';
 import { Controller, logLevelSetting } from './controller';
+import { DashboardPanel, DashboardSerializer } from './dashboard/panel';
 import { ReportDocuments, SCHEME } from './documents';
+import { DASHBOARD_VIEW_TYPE } from '../../webview/protocol';
 import { SECTION } from './profiles';
 import { ApiKeys } from './secrets';
 import { TunnelStatusBar } from './statusBar';
@@ -55,6 +57,8 @@ export function activate(context: vscode.ExtensionContext): void {
     statusBar,
     view,
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, docs),
+    vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, new DashboardSerializer(ctl.dashboards)),
+    { dispose: () => DashboardPanel.disposeAll() },
     command('start', (arg) => ctl.start(arg)),
     command('stop', (arg) => ctl.stop(arg)),
     command('restart', (arg) => ctl.restart(arg)),

@@ -76,6 +76,11 @@ export class TunnelManager implements vscode.Disposable {
     return this.tunnels.get(name)?.traces ?? [];
   }
 
+  /** Whether the running tunnel keeps JSON-RPC payloads in its trace. */
+  capturesPayloads(name: string): boolean {
+    return this.tunnels.get(name)?.config.trace.capturePayloads ?? false;
+  }
+
   /** The last lines the profile's MCP server wrote to stderr. */
   stderrTail(name: string): StderrTail {
     return this.stderrTails.get(name) ?? { lines: [], total: 0 };

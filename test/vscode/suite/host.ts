@@ -44,10 +44,19 @@ export async function setWorkspaceProfiles(...profiles: Record<string, unknown>[
  */
 export async function copiedTunnelId(profile: string): Promise<string | undefined> {
   const sentinel = `nothing copied ${Date.now()}`;
-  await vscode.env.clipboard.writeText(sentinel);
+  await clipboard(vscode.env.clipboard.writeText(sentinel));
   await vscode.commands.executeCommand('mcpTunnel.copyTunnelId', profile);
-  const text = await vscode.env.clipboard.readText();
+  const text = await clipboard(vscode.env.clipboard.readText());
   return text === sentinel ? undefined : text;
+}
+
+/** In a browser the clipboard waits for a permission nobody grants headless; fail fast and say so. */
+function clipboard<T>(op: Thenable<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('the clipboard did not answer within 5 s (in a browser: grant clipboard-read and clipboard-write to the workbench page)')), 5_000);
+  });
+  return Promise.race([Promise.resolve(op), timeout]).finally(() => clearTimeout(timer));
 }
 
 // ── messages ───────────────────────────────────────────────────────────────

@@ -1,0 +1,125 @@
+/** Health: the state and why, the control plane, the MCP server and its stderr. */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { ChannelStatusEntry } from '../../src/engine/events';
+import type { HealthView } from '../protocol';
+import { ago, clock, duration } from './format';
+
+/** Re-renders once a second, for countdowns and "ago" texts. */
+export function useNow(): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  return now;
+}
+
+const TONE_ICON: Record<HealthView['tone'], string> = { ok: 'pass-filled', warn: 'warning', error: 'error', idle: 'circle-outline', busy: 'sync' };
+
+export function StateBadge({ health }: { health: HealthView | undefined }) {
+  const tone = health?.tone ?? 'idle';
+  return (
+    <span class={`badge tone-${tone}`} role="status" aria-label={`Tunnel state: ${health?.state ?? 'loading'}`} data-state={health?.state ?? ''}>
+      <span class={`codicon codicon-${TONE_ICON[tone]}`} aria-hidden="true" />
+      {health?.state ?? '…'}
+    </span>
+  );
+}
+
+function Row({ label, children }: { label: string; children: preact.ComponentChildren }) {
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </>
+  );
+}
+
+function Channel({ c, now }: { c: ChannelStatusEntry; now: number }) {
+  return (
+    <dl class="facts">
+      <Row label="Channel">{c.channel}</Row>
+      <Row label="Transport">{c.kind === 'stdio' ? 'stdio (child process)' : 'Streamable HTTP'}</Row>
+      <Row label={c.kind === 'stdio' ? 'PID' : 'URL'}>{c.kind === 'stdio' ? (c.pid ?? '—') : (c.origin ?? '—')}</Row>
+      <Row label="State">
+        {c.state}
+        {c.reason ? ` — ${c.reason}` : ''}
+      </Row>
+      <Row label="Uptime">{c.startedAt && c.state === 'ready' ? duration(now - c.startedAt) : '—'}</Row>
+      <Row label="Restarts">{c.restarts}</Row>
+      <Row label="In flight">{c.inFlight}</Row>
+    </dl>
+  );
+}
+
+function Stderr({ lines }: { lines: string[] }) {
+  const ref = useRef<HTMLPreElement>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [lines.length, lines[lines.length - 1]]);
+  if (!lines.length) return <p class="muted">Nothing yet.</p>;
+  return (
+    <pre class="stderr" ref={ref} tabIndex={0} aria-label="The last lines of the MCP server's stderr">
+      {lines.join('\n')}
+    </pre>
+  );
+}
+
+export function Health({ health }: { health: HealthView | undefined }) {
+  const now = useNow();
+  if (!health) return <p class="muted">Loading…</p>;
+  const s = health.status;
+  const pollErrors = Object.entries(s?.pollErrors ?? {}).filter(([, n]) => (n ?? 0) > 0);
+  const backoff = s?.retryAt && s.retryAt > now ? Math.ceil((s.retryAt - now) / 1000) : undefined;
+  return (
+    <div class="cards">
+      <section class="card" aria-labelledby="h-state">
+        <h2 id="h-state">State</h2>
+        <div class="state-line">
+          <StateBadge health={health} />
+        </div>
+        {health.reason && <p class="reason">{health.reason}</p>}
+        {!health.running && <p class="muted">Start the tunnel from the Tunnels view or with "MCP Tunnel: Start Tunnel".</p>}
+        <dl class="facts">
+          {health.workerPid !== undefined && <Row label="Worker PID">{health.workerPid}</Row>}
+          <Row label="Payload capture">{health.capturePayloads ? 'on (redacted)' : 'off (metadata only)'}</Row>
+          {s?.healthUrl && <Row label="Health endpoint">{s.healthUrl}</Row>}
+        </dl>
+      </section>
+      <section class="card" aria-labelledby="h-cp">
+        <h2 id="h-cp">Control plane</h2>
+        {s ? (
+          <dl class="facts">
+            <Row label="URL">{s.controlPlane}</Row>
+            <Row label="Tunnel">
+              <code>{s.tunnelId}</code>
+              {s.tunnelName ? ` (${s.tunnelName})` : ''}
+            </Row>
+            <Row label="Last successful poll">{s.lastPollAt ? `${ago(s.lastPollAt, now)} (${clock(s.lastPollAt)})` : 'never'}</Row>
+            <Row label="Poll errors">{pollErrors.length ? pollErrors.map(([k, n]) => `${k} ${n}`).join(' · ') : 'none'}</Row>
+            {s.consecutivePollErrors > 0 && <Row label="Failing in a row">{s.consecutivePollErrors}</Row>}
+            {s.lastError && s.consecutivePollErrors > 0 && <Row label="Last error">{s.lastError}</Row>}
+            {backoff !== undefined && (
+              <Row label="Backing off">
+                <span class="countdown" role="timer">
+                  next poll in {backoff} s
+                </span>
+              </Row>
+            )}
+          </dl>
+        ) : (
+          <p class="muted">No report yet.</p>
+        )}
+      </section>
+      <section class="card" aria-labelledby="h-mcp">
+        <h2 id="h-mcp">MCP server</h2>
+        {s?.channels.length ? s.channels.map((c) => <Channel key={c.channel} c={c} now={now} />) : <p class="muted">Not running.</p>}
+      </section>
+      <section class="card wide" aria-labelledby="h-stderr">
+        <h2 id="h-stderr">Server stderr</h2>
+        <Stderr lines={health.stderr} />
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,249 @@
+/**
+ * The dashboard's one contract: every message between the extension host
+ * (src/extension/dashboard) and the webview app (webview/dashboard), each
+ * with a discriminant `type`. Both sides import this file; it imports only
+ * types from the engine, so the webview bundle stays free of Node code.
+ *
+ * Messages are checked on receipt (`parseHostMessage`, `parseWebviewMessage`):
+ * the validator tables are typed so that every message type, and every field
+ * of it, must have a check.
+ */
+import type { EngineStatus, MetricsSnapshot } from '../src/engine/events';
+import type { LogLevel, LogRecord } from '../src/engine/log';
+import type { TraceEntry } from '../src/engine/trace';
+
+export type { EngineStatus, LogLevel, LogRecord, MetricsSnapshot, TraceEntry };
+
+/** The panel's webview type: the serializer and the activation event name it. */
+export const DASHBOARD_VIEW_TYPE = 'mcpTunnel.dashboard';
+
+/** The part of the webview's saved state (getState/setState) the host reads when it restores a panel after a reload. */
+export interface PersistedDashboardState {
+  profile: string;
+}
+
+export function restoredProfile(state: unknown): string | undefined {
+  const profile = isObject(state) ? state.profile : undefined;
+  return typeof profile === 'string' && profile ? profile : undefined;
+}
+
+export const LOG_LEVEL_NAMES: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/** Colour family of the state badge. */
+export type HealthTone = 'ok' | 'warn' | 'error' | 'idle' | 'busy';
+
+/** What the Health section and the header badge show. */
+export interface HealthView {
+  /** The same word the Tunnels view shows: ready, starting, degraded, auth error, restarting, stopped, crashed, invalid, … */
+  state: string;
+  tone: HealthTone;
+  /** Why the state is not ready (or the profile's problem). */
+  reason?: string;
+  running: boolean;
+  /** Absent until the worker reported once. */
+  status?: EngineStatus;
+  workerPid?: number;
+  /** The last lines the MCP server wrote to stderr. */
+  stderr: string[];
+  /** Whether the trace keeps request and response payloads. */
+  capturePayloads: boolean;
+}
+
+/** A trace table row: the entry without its payloads, which come on demand ('traceDetail'). */
+export type TraceRow = Omit<TraceEntry, 'request' | 'response' | 'notificationPayloads'> & {
+  /** Unique within a panel, increasing in arrival order. */
+  key: number;
+  /** The request payload was captured: the row can be replayed and shown in full. */
+  captured: boolean;
+  /** The start of the request's params as JSON (captured rows only), for the text filter. */
+  preview?: string;
+};
+
+/** What the webview may ask of the MCP server. */
+export type McpRequest =
+  | { method: 'tools/list' }
+  | { method: 'tools/call'; name: string; arguments: Record<string, unknown> }
+  | { method: 'resources/list' }
+  | { method: 'resources/read'; uri: string }
+  | { method: 'prompts/list' }
+  | { method: 'prompts/get'; name: string; arguments: Record<string, string> }
+  /** Sends a captured request of the trace again. */
+  | { method: 'replay'; key: number };
+
+/** Host → webview. */
+export type HostMessage =
+  /** Everything, after the webview said 'ready' (it loads afresh whenever the panel is shown). */
+  | {
+      type: 'snapshot';
+      profile: string;
+      health: HealthView;
+      metrics: MetricsSnapshot[];
+      trace: TraceRow[];
+      logs: LogRecord[];
+      logLevel: LogLevel;
+      /** The loopback front door, when the profile runs in loopback ("Copy as curl"). The token stays in the host. */
+      loopbackUrl?: string;
+      /** How many trace entries the host keeps (mcpTunnel.trace.maxEntries). */
+      maxEntries: number;
+    }
+  /** What changed since the last message; sent at most about once a second. */
+  | { type: 'update'; health?: HealthView; metrics: MetricsSnapshot[]; trace: TraceRow[]; logs: LogRecord[]; loopbackUrl?: string }
+  /** The full entry of a row; `entry` is absent when it is no longer kept. */
+  | { type: 'traceDetail'; key: number; entry?: TraceEntry }
+  /** The answer to an 'mcp' request: a result, or an error message. */
+  | { type: 'mcpResult'; reqId: number; result?: unknown; error?: string; traceKey?: number }
+  | { type: 'logLevel'; level: LogLevel };
+
+/** Webview → host. */
+export type WebviewMessage =
+  | { type: 'ready' }
+  | { type: 'selectTrace'; key: number }
+  | { type: 'clearTrace' }
+  /** Saves the given rows (what the filters show) as JSON, through a save dialog. */
+  | { type: 'exportTrace'; keys: number[] }
+  | { type: 'copyCurl'; key: number }
+  | { type: 'mcp'; reqId: number; request: McpRequest }
+  | { type: 'setLogLevel'; level: LogLevel };
+
+// ── validation ─────────────────────────────────────────────────────────────
+
+type Check = (value: unknown) => boolean;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const str: Check = (v) => typeof v === 'string';
+const num: Check = (v) => typeof v === 'number' && Number.isFinite(v);
+const int: Check = (v) => Number.isSafeInteger(v);
+const bool: Check = (v) => typeof v === 'boolean';
+const anything: Check = () => true;
+const object: Check = isObject;
+const opt =
+  (check: Check): Check =>
+  (v) =>
+    v === undefined || check(v);
+const arrayOf =
+  (check: Check): Check =>
+  (v) =>
+    Array.isArray(v) && v.every(check);
+const oneOf =
+  (...values: readonly unknown[]): Check =>
+  (v) =>
+    values.includes(v);
+const shape =
+  (fields: Record<string, Check>): Check =>
+  (v) =>
+    isObject(v) && Object.keys(fields).every((k) => fields[k]!(v[k]));
+
+const logLevel = oneOf(...LOG_LEVEL_NAMES);
+const jsonRpcId: Check = (v) => v === null || typeof v === 'string' || num(v);
+
+const engineStatus = shape({ state: str, reason: str, tunnelId: str, controlPlane: str, consecutivePollErrors: num, pollErrors: object, channels: arrayOf(object) });
+
+const healthView = shape({
+  state: str,
+  tone: oneOf('ok', 'warn', 'error', 'idle', 'busy'),
+  reason: opt(str),
+  running: bool,
+  status: opt(engineStatus),
+  workerPid: opt(int),
+  stderr: arrayOf(str),
+  capturePayloads: bool,
+});
+
+const metricsSnapshot = shape({
+  time: num,
+  commands: object,
+  inFlight: num,
+  queued: num,
+  running: num,
+  queueCapacity: num,
+  workers: num,
+  latencyMs: shape({ p50: num, p95: num, p99: num, count: num }),
+});
+
+const traceCore = {
+  seq: int,
+  origin: opt(oneOf('local')),
+  requestId: str,
+  channel: str,
+  commandType: oneOf('jsonrpc', 'session_termination'),
+  receivedAt: num,
+  method: opt(str),
+  toolName: opt(str),
+  jsonrpcId: opt(jsonRpcId),
+  sessionId: opt(str),
+  phases: shape({ queuedMs: num, mcpMs: num, postMs: num }),
+  durationMs: num,
+  outcome: oneOf('ok', 'error', 'failure', 'expired', 'gone', 'post_failed', 'cancelled'),
+  bytesIn: num,
+  bytesOut: num,
+  notifications: num,
+};
+
+const traceRow = shape({ ...traceCore, key: int, captured: bool, preview: opt(str) });
+const traceEntry = shape(traceCore);
+const logRecord = shape({ time: str, level: logLevel, msg: str, scope: str, fields: opt(object) });
+const stringRecord: Check = (v) => isObject(v) && Object.values(v).every(str);
+
+const mcpRequest: Check = (v) => {
+  if (!isObject(v)) return false;
+  switch (v.method) {
+    case 'tools/list':
+    case 'resources/list':
+    case 'prompts/list':
+      return true;
+    case 'tools/call':
+      return str(v.name) && isObject(v.arguments);
+    case 'resources/read':
+      return str(v.uri);
+    case 'prompts/get':
+      return str(v.name) && stringRecord(v.arguments);
+    case 'replay':
+      return int(v.key);
+    default:
+      return false;
+  }
+};
+
+/** A check for every field of every message of union `M` (optional fields included). */
+type Validators<M extends { type: string }> = { [T in M['type']]: { [K in Exclude<keyof Extract<M, { type: T }>, 'type'>]-?: Check } };
+
+const HOST_MESSAGES: Validators<HostMessage> = {
+  snapshot: { profile: str, health: healthView, metrics: arrayOf(metricsSnapshot), trace: arrayOf(traceRow), logs: arrayOf(logRecord), logLevel, loopbackUrl: opt(str), maxEntries: int },
+  update: { health: opt(healthView), metrics: arrayOf(metricsSnapshot), trace: arrayOf(traceRow), logs: arrayOf(logRecord), loopbackUrl: opt(str) },
+  traceDetail: { key: int, entry: opt(traceEntry) },
+  mcpResult: { reqId: int, result: anything, error: opt(str), traceKey: opt(int) },
+  logLevel: { level: logLevel },
+};
+
+const WEBVIEW_MESSAGES: Validators<WebviewMessage> = {
+  ready: {},
+  selectTrace: { key: int },
+  clearTrace: {},
+  exportTrace: { keys: arrayOf(int) },
+  copyCurl: { key: int },
+  mcp: { reqId: int, request: mcpRequest },
+  setLogLevel: { level: logLevel },
+};
+
+function parse<M extends { type: string }>(table: Record<string, Record<string, Check>>, data: unknown): M | undefined {
+  if (!isObject(data) || typeof data.type !== 'string' || !Object.prototype.hasOwnProperty.call(table, data.type)) return undefined;
+  const fields = table[data.type]!;
+  return Object.keys(fields).every((k) => fields[k]!(data[k])) ? (data as M) : undefined;
+}
+
+/** The message, when `data` is a well-formed host message; otherwise undefined. */
+export function parseHostMessage(data: unknown): HostMessage | undefined {
+  return parse<HostMessage>(HOST_MESSAGES, data);
+}
+
+/** The message, when `data` is a well-formed webview message; otherwise undefined. */
+export function parseWebviewMessage(data: unknown): WebviewMessage | undefined {
+  return parse<WebviewMessage>(WEBVIEW_MESSAGES, data);
+}
+
+/** Every message type, for tests and exhaustiveness. */
+export const HOST_MESSAGE_TYPES = Object.keys(HOST_MESSAGES) as HostMessage['type'][];
+export const WEBVIEW_MESSAGE_TYPES = Object.keys(WEBVIEW_MESSAGES) as WebviewMessage['type'][];
