@@ -50,7 +50,7 @@ export function targetFromFlags(mcpCommand: string | undefined, mcpServerUrl: st
 
 export async function startLoopback(options: LoopbackOptions): Promise<Loopback> {
   const target = targetFromFlags(options.mcpCommand, options.mcpServerUrl);
-  const relay = new Relay({ listen: options.listen, frontDoorAuth: options.frontDoorAuth, logger: options.logger.child('relay') });
+  const relay = new Relay({ listen: options.listen, frontDoorAuth: options.frontDoorAuth, keepResponseBodies: false, logger: options.logger.child('relay') });
   const started = await relay.start();
   const config: EngineConfig = {
     controlPlane: {

@@ -9,7 +9,7 @@ import { onShutdownSignal } from './output';
 export async function runRelayCommand(values: CliValues, logger: Logger, frontDoorAuth: 'bearer' | 'none'): Promise<number> {
   // The key engines must present; a reference (env:NAME or file:PATH) so it never sits in argv.
   const apiKey = values['api-key'] ? await resolveSecret(values['api-key'], { env: process.env, readFile: (p: string) => readFile(p, 'utf8') }) : undefined;
-  const relay = new Relay({ listen: values.listen ?? '127.0.0.1:0', tunnelId: values['tunnel-id'], apiKey, frontDoorAuth, logger: logger.child('relay') });
+  const relay = new Relay({ listen: values.listen ?? '127.0.0.1:0', tunnelId: values['tunnel-id'], apiKey, frontDoorAuth, keepResponseBodies: false, logger: logger.child('relay') });
   const info = await relay.start();
   onShutdownSignal(() => relay.close());
   const out: Record<string, string> = {

@@ -60,6 +60,12 @@ export interface RelayOptions {
   maxBodyBytes?: number;
   /** Extra `host:port` values the front door accepts in the Host header. */
   allowedHosts?: string[];
+  /**
+   * Keep each response POST's raw body in `responseLog()` (default true, for
+   * tests and debugging). A long-running relay turns it off so large answers
+   * are not held in memory.
+   */
+  keepResponseBodies?: boolean;
 }
 
 export interface RelayStartInfo {
@@ -524,7 +530,7 @@ export class Relay {
       else res.destroy();
       return;
     }
-    entry.body = raw;
+    if (this.options.keepResponseBodies !== false) entry.body = raw;
     entry.bytes = raw.length;
     let body: unknown;
     let parsed = true;
