@@ -15,6 +15,8 @@ import type { JsonRpcMessage } from '../../src/protocol/jsonrpc';
 import type { Headers } from '../../src/protocol/wire';
 
 const SERVER_EVERYTHING = path.resolve(__dirname, '../../node_modules/@modelcontextprotocol/server-everything/dist/index.js');
+import { makeTestPki, type TestPki } from '../helpers/certs';
+
 const PROTOCOL_VERSION = '2025-11-25';
 
 async function freePort(): Promise<number> {
@@ -647,28 +649,14 @@ describe('HttpChannel against a faulty server', () => {
 
 describe('HttpChannel with mutual TLS', function () {
   this.timeout(30_000);
-  let dir: string;
+  let pki: TestPki;
   let server: https.Server;
   let url: string;
-  const pem: Record<string, string> = {};
-
-  function openssl(...args: string[]): void {
-    execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  }
+  let pem: Record<string, string>;
 
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'mcp-tunnel-mtls-'));
-    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-    openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=MCP Tunnel Test CA',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
-    writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-    writeFileSync(path.join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-    for (const name of ['server', 'client']) {
-      openssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name === 'server' ? 'localhost' : 'mcp-tunnel-client'}`);
-      openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1',
-        '-extfile', `${name}.ext`);
-    }
-    for (const name of ['ca.crt', 'server.crt', 'server.key', 'client.crt', 'client.key']) pem[name] = readFileSync(path.join(dir, name), 'utf8');
+    pki = makeTestPki();
+    pem = pki.pem;
     server = https.createServer(
       { cert: pem['server.crt'], key: pem['server.key'], ca: pem['ca.crt'], requestCert: true, rejectUnauthorized: true },
       (req, res) => {
@@ -687,7 +675,7 @@ describe('HttpChannel with mutual TLS', function () {
   after(async () => {
     server?.closeAllConnections();
     await new Promise((r) => server?.close(r));
-    rmSync(dir, { recursive: true, force: true });
+    pki.remove();
   });
 
   const request = { jsonrpc: '2.0', id: 1, method: 'ping' };
