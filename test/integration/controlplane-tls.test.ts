@@ -12,7 +12,7 @@ describe('control-plane hop over mutual TLS', function () {
   let pki: TestPki;
   let server: https.Server;
   let baseUrl: string;
-  const seen: { cn?: string; path?: string }[] = [];
+  const seen: { cn?: string | string[]; path?: string }[] = [];
 
   before(async () => {
     pki = makeTestPki();
