@@ -139,7 +139,7 @@ export class TunnelManager implements vscode.Disposable {
     if (!tunnel) return;
     this.tunnels.delete(name);
     await tunnel.host.stop();
-    this.log.info(`[${name}] tunnel stopped`);
+    this.safely(() => this.log.info(`[${name}] tunnel stopped`));
     this.changes.fire({ name, kind: 'lifecycle' });
   }
 
@@ -173,14 +173,14 @@ export class TunnelManager implements vscode.Disposable {
     host.on('log', (record: LogRecord) => this.writeLog(name, record));
     host.on('mcpStderr', (channel: string, line: string) => {
       const text = channel === 'main' ? line : `[${channel}] ${line}`;
-      this.serverOutput(name).appendLine(text);
+      this.safely(() => this.serverOutput(name).appendLine(text));
       const tail = this.stderrTails.get(name) ?? { lines: [], total: 0 };
       tail.lines.push(text);
       tail.total++;
       if (tail.lines.length > STDERR_KEEP) tail.lines.splice(0, tail.lines.length - STDERR_KEEP);
       this.stderrTails.set(name, tail);
     });
-    host.on('workerStderr', (line: string) => this.log.warn(`[${name}] worker: ${line}`));
+    host.on('workerStderr', (line: string) => this.safely(() => this.log.warn(`[${name}] worker: ${line}`)));
     host.on('restarting', (info: { attempt: number; delayMs: number; reason: string }) => {
       view.phase = 'restarting';
       view.lastError = `worker crashed (${info.reason}); restarting in ${Math.round(info.delayMs / 1000)} s, attempt ${info.attempt}`;
@@ -211,7 +211,11 @@ export class TunnelManager implements vscode.Disposable {
     this.logEvents.fire(entry);
     const fields = record.fields ? ' ' + Object.entries(record.fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') : '';
     const line = `[${name}] [${record.scope}] ${record.msg}${fields}`;
-    switch (record.level) {
+    this.safely(() => this.writeLine(record.level, line));
+  }
+
+  private writeLine(level: LogLevel, line: string): void {
+    switch (level) {
       case 'debug':
         this.log.debug(line);
         break;
@@ -224,6 +228,19 @@ export class TunnelManager implements vscode.Disposable {
       case 'error':
         this.log.error(line);
         break;
+    }
+  }
+
+  /**
+   * Output channels throw once the window is closing (a reload stops the
+   * tunnels while the extension host's channel is already gone); a log line
+   * is not worth an error then.
+   */
+  private safely(write: () => void): void {
+    try {
+      write();
+    } catch {
+      // The window is going away.
     }
   }
 

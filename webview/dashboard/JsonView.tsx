@@ -2,6 +2,16 @@
 import { useState } from 'preact/hooks';
 
 const PAGE = 100;
+/** Subtrees whose JSON is shorter than this open on their own, so a typical MCP result reads at a glance. */
+const SMALL = 600;
+
+function small(value: unknown): boolean {
+  try {
+    return (JSON.stringify(value)?.length ?? 0) < SMALL;
+  } catch {
+    return false;
+  }
+}
 
 function Leaf({ value }: { value: unknown }) {
   if (value === null) return <span class="j-null">null</span>;
@@ -19,7 +29,7 @@ function Leaf({ value }: { value: unknown }) {
 
 function Node({ name, value, depth }: { name?: string; value: unknown; depth: number }) {
   const composite = typeof value === 'object' && value !== null;
-  const [open, setOpen] = useState(depth < 2);
+  const [open, setOpen] = useState(() => composite && (depth < 2 || small(value)));
   const [shown, setShown] = useState(PAGE);
   const label = name !== undefined ? <span class="j-key">{name}: </span> : null;
   if (!composite) {

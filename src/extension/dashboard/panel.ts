@@ -108,11 +108,6 @@ export class DashboardPanel implements vscode.Disposable {
     for (const p of [...DashboardPanel.panels.values()]) p.dispose();
   }
 
-  /** The open panel of a profile (tests, commands). */
-  static get(profile: string): DashboardPanel | undefined {
-    return DashboardPanel.panels.get(profile);
-  }
-
   private readonly disposables: vscode.Disposable[] = [];
   private readonly keys = new TraceKeys();
   private readonly metrics: MetricsSnapshot[] = [];

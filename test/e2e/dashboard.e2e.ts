@@ -1,0 +1,211 @@
+/**
+ * The dashboard webview in a real VS Code (code-server 4.100.3): the packaged
+ * .vsix, a relay started by the test, a workspace profile on server-everything
+ * over stdio, and a person's path through the panel: open it from the
+ * palette, watch the tunnel turn ready, see a call made through the relay in
+ * the trace, run a tool by hand, switch the log level, and find the panel
+ * again after a window reload. Screenshots in light and dark themes land in
+ * test-results/e2e/; the dark one is the README's picture.
+ */
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { FrameLocator, Page } from 'playwright-core';
+import { startCli, type CliProcess } from '../helpers/cli';
+import { EVERYTHING } from '../helpers/everything';
+import { quickPick, clearNotifications, extensionHostLogErrors, openWorkbench, REPO_ROOT, RESULTS_DIR, runCommand, screenshot, startCodeServer, waitUntil, type CodeServer, type Workbench } from './harness';
+
+const EXTENSION_ID = 'mcp-tunnel.mcp-tunnel';
+const VSIX = path.join(REPO_ROOT, 'mcp-tunnel.vsix');
+const RELAY_KEY = `relay-e2e-${Date.now().toString(36)}-secret`;
+const README_SHOT = path.join(REPO_ROOT, 'media', 'screenshots', 'dashboard.png');
+
+function packageVsix(): void {
+  if (process.env.MCP_TUNNEL_E2E_SKIP_PACKAGE && fs.existsSync(VSIX)) return;
+  execFileSync('npm', ['run', 'package', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
+}
+
+/** The dashboard's document inside VS Code's webview iframes. */
+function dashboard(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+}
+
+async function badge(page: Page): Promise<string> {
+  return (await dashboard(page).locator('.header .badge').textContent({ timeout: 2_000 }).catch(() => '')) ?? '';
+}
+
+async function openTab(page: Page, name: string): Promise<void> {
+  await dashboard(page).getByRole('tab', { name }).click();
+  await dashboard(page).locator(`.panel-${name.toLowerCase()}`).waitFor({ timeout: 10_000 });
+}
+
+function userSettingsFile(server: CodeServer): string {
+  return path.join(server.userDataDir, 'User', 'settings.json');
+}
+
+describe('MCP Tunnel dashboard in VS Code', function () {
+  this.timeout(240_000);
+  let relay: CliProcess;
+  let relayInfo: Record<string, string>;
+  let server: CodeServer;
+  let wb: Workbench;
+
+  before(async () => {
+    packageVsix();
+    relay = startCli(['relay', '--print-json', '--api-key', 'env:E2E_RELAY_KEY'], { E2E_RELAY_KEY: RELAY_KEY });
+    relayInfo = await relay.json();
+    const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-tunnel-e2e-dashboard-'));
+    fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+    server = await startCodeServer({
+      name: 'dashboard',
+      workspace,
+      vsixPath: VSIX,
+      env: { E2E_RELAY_KEY: RELAY_KEY },
+      userSettings: { 'workbench.colorTheme': 'Default Dark Modern' },
+      workspaceSettings: {
+        'mcpTunnel.profiles': [
+          {
+            name: 'everything',
+            controlPlane: { baseUrl: relayInfo.control_plane_base_url, tunnelId: relayInfo.tunnel_id, apiKey: 'env:E2E_RELAY_KEY' },
+            mcp: { servers: [{ command: process.execPath, args: [EVERYTHING, 'stdio'] }] },
+          },
+        ],
+      },
+    });
+    wb = await openWorkbench(server);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && wb) await screenshot(wb.page, `dashboard-failed-${this.currentTest.title.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined);
+  });
+
+  after(async () => {
+    await wb?.close();
+    await server?.stop();
+    relay?.child.kill('SIGTERM');
+  });
+
+  it('opens from the palette and shows the tunnel turning ready, with its control plane and MCP server', async () => {
+    await runCommand(wb.page, 'MCP Tunnel: Open Dashboard');
+    await waitUntil(async () => (await badge(wb.page)) === 'stopped', 30_000, 'the dashboard showing "stopped"');
+    assert.equal(await wb.page.locator('.tab', { hasText: 'MCP Tunnel: everything' }).count(), 1, 'one editor tab titled after the profile');
+
+    await runCommand(wb.page, 'MCP Tunnel: Start Tunnel');
+    await waitUntil(async () => (await badge(wb.page)) === 'ready', 60_000, 'the dashboard showing "ready"');
+    const health = dashboard(wb.page).locator('.panel-health');
+    await waitUntil(async () => /PID\s*\d+/.test((await health.textContent()) ?? ''), 15_000, 'the MCP server pid');
+    const text = (await health.textContent()) ?? '';
+    assert.match(text, new RegExp(`URL${relayInfo.control_plane_base_url!.replace(/[/.]/g, '\\$&').replace(/\\\/$/, '')}`));
+    assert.match(text, new RegExp(relayInfo.tunnel_id!));
+    assert.match(text, /Transportstdio/);
+    assert.match(text, /Last successful poll\d+ s ago/);
+
+    // Opening it again reveals the same panel.
+    await runCommand(wb.page, 'MCP Tunnel: Open Dashboard');
+    assert.equal(await wb.page.locator('.tab', { hasText: 'MCP Tunnel: everything' }).count(), 1);
+    await clearNotifications(wb.page);
+  });
+
+  it('shows a call made through the relay in the trace, and its request and response when selected', async () => {
+    const client = new Client({ name: 'e2e-dashboard', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(relayInfo.mcp_url!), { requestInit: { headers: { Authorization: `Bearer ${relayInfo.front_door_token}` } } }));
+    const echo = await client.callTool({ name: 'echo', arguments: { message: 'through the relay' } });
+    assert.match(JSON.stringify(echo), /Echo: through the relay/);
+    await client.close();
+
+    await openTab(wb.page, 'Trace');
+    const frame = dashboard(wb.page);
+    const row = frame.locator('.tbody .tr', { hasText: 'echo' }).first();
+    await row.waitFor({ timeout: 15_000 });
+    assert.match((await row.textContent()) ?? '', /tools\/call\s*echo.*ok/);
+    await row.click();
+    const details = frame.locator('.details');
+    await waitUntil(async () => ((await details.textContent()) ?? '').includes('Echo: through the relay'), 10_000, 'the response in the details');
+    const shown = (await details.textContent()) ?? '';
+    assert.match(shown, /Request/);
+    assert.match(shown, /"through the relay"/);
+    assert.match(shown, /Response/);
+    assert.doesNotMatch(await frame.locator('body').innerHTML(), new RegExp(relayInfo.front_door_token ?? 'no-token-here'), 'the front-door token never reaches the webview');
+
+    // Filters: the text filter narrows to the echo call, an outcome filter to nothing.
+    await frame.getByLabel('Filter by text').fill('through the relay');
+    await waitUntil(async () => (await frame.locator('.tbody .tr').count()) === 1, 5_000, 'one row for the text filter');
+    await frame.getByLabel('Filter by text').fill('');
+    await screenshot(wb.page, 'dashboard-trace-dark');
+  });
+
+  it('runs echo from the Tools section, shows the result, and records the call in the trace', async () => {
+    await openTab(wb.page, 'Tools');
+    const frame = dashboard(wb.page);
+    await frame.locator('.list-item', { hasText: /^\s*echo/ }).first().click({ timeout: 20_000 });
+    const message = frame.locator('#f-message');
+    await message.waitFor();
+    assert.match((await frame.locator('label[for="f-message"]').textContent()) ?? '', /message\s*\*/, 'the required field is marked');
+
+    // Running with the required field empty says what is missing.
+    await frame.getByRole('button', { name: 'Run', exact: true }).click();
+    await frame.locator('.form-row.invalid', { hasText: 'Required' }).waitFor({ timeout: 5_000 });
+
+    await message.fill('typed in the dashboard');
+    await frame.getByRole('button', { name: 'Run', exact: true }).click();
+    const result = frame.locator('.run-result');
+    await waitUntil(async () => ((await result.textContent().catch(() => '')) ?? '').includes('Echo: typed in the dashboard'), 20_000, 'the tool result');
+    await screenshot(wb.page, 'dashboard-tools-dark');
+
+    await frame.getByRole('button', { name: 'Show in the trace' }).click();
+    const selected = frame.locator('.tbody .tr.selected');
+    await selected.waitFor({ timeout: 10_000 });
+    assert.match((await selected.textContent()) ?? '', /tools\/call\s*echo/);
+    assert.equal(await selected.locator('.codicon-person').count(), 1, 'marked as a call from the dashboard');
+  });
+
+  it('switches the runtime log level from the Logs section, as the Set Log Level command does', async () => {
+    await openTab(wb.page, 'Logs');
+    const frame = dashboard(wb.page);
+    await frame.getByLabel('Runtime log level (mcpTunnel.logLevel)').selectOption('debug');
+    await waitUntil(async () => /"mcpTunnel\.logLevel":\s*"debug"/.test(fs.readFileSync(userSettingsFile(server), 'utf8')), 10_000, 'the user setting to change');
+    await waitUntil(async () => ((await frame.locator('.log-lines').textContent()) ?? '').includes('log level set to debug'), 15_000, 'the engine to confirm the new level');
+    assert.equal(await frame.getByLabel('Runtime log level (mcpTunnel.logLevel)').inputValue(), 'debug');
+  });
+
+  it('looks right in the light theme too', async () => {
+    await openTab(wb.page, 'Trace');
+    await dashboard(wb.page).locator('.tbody .tr', { hasText: 'echo' }).first().click();
+    await dashboard(wb.page).locator('.details').waitFor();
+    const dark = await screenshot(wb.page, 'dashboard-dark');
+    fs.mkdirSync(path.dirname(README_SHOT), { recursive: true });
+    fs.copyFileSync(dark, README_SHOT);
+
+    await runCommand(wb.page, 'Preferences: Color Theme');
+    await quickPick(wb.page).pick('Light Modern');
+    await wb.page.locator('.monaco-workbench.vs').waitFor({ timeout: 15_000 });
+    await waitUntil(async () => (await dashboard(wb.page).locator('body.vscode-light').count()) === 1, 10_000, 'the webview to switch to the light theme');
+    await wb.page.waitForTimeout(500);
+    await screenshot(wb.page, 'dashboard-light');
+    await openTab(wb.page, 'Metrics');
+    await dashboard(wb.page).locator('.uplot').first().waitFor({ timeout: 10_000 });
+    await screenshot(wb.page, 'dashboard-metrics-light');
+  });
+
+  it('is restored after a window reload', async () => {
+    await runCommand(wb.page, 'Developer: Reload Window');
+    await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await waitUntil(async () => (await dashboard(wb.page).locator('h1').textContent({ timeout: 2_000 }).catch(() => '')) === 'MCP Tunnel: everything', 60_000, 'the restored dashboard');
+    assert.equal(await wb.page.locator('.tab', { hasText: 'MCP Tunnel: everything' }).count(), 1);
+    // The reload stopped the tunnel with the old extension host; the restored panel says so.
+    await waitUntil(async () => (await badge(wb.page)) === 'stopped', 30_000, 'the restored panel showing the state');
+    await screenshot(wb.page, 'dashboard-restored');
+  });
+
+  it('broke no content security rule and logged no extension error', () => {
+    const csp = wb.consoleErrors.filter((e) => /Content Security Policy|Refused to/i.test(e));
+    assert.deepEqual(csp, []);
+    const errors = extensionHostLogErrors(server, EXTENSION_ID, ['mcp-tunnel']);
+    assert.deepEqual(errors, [], `extension host errors:\n${errors.join('\n')}`);
+    assert.ok(fs.existsSync(path.join(RESULTS_DIR, 'dashboard-light.png')));
+  });
+});
