@@ -12,13 +12,13 @@ import type { EngineConfig } from '../engine/config';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from '../engine/log';
 import { redactValue } from '../engine/redact';
 import { TUNNEL_ID_PATTERN } from '../protocol/wire';
-import { formatDoctor, runDoctor } from '../cli/doctor';
 import { CLIENT_VERSION } from '../version';
 import { DashboardPanel, type DashboardDeps } from './dashboard/panel';
 import type { ReportDocuments } from './documents';
 import { pickProfile } from './pick';
 import { readProfiles, SECTION, type ProfileEntry } from './profiles';
-import { resolveForEditor, type CaptureSetting } from './resolveConfig';
+import type { CaptureSetting } from './resolveConfig';
+import { lazy } from './lazy';
 import type { ApiKeys } from './secrets';
 import { presentState } from './tree';
 import type { TunnelManager } from './tunnels';
@@ -33,6 +33,7 @@ interface Loopback {
 
 export class Controller implements vscode.Disposable {
   private entries: ProfileEntry[] = [];
+  private loaded = false;
   private readonly loopbacks = new Map<string, Loopback>();
   /** What dashboard panels need from here; also handed to the panel serializer. */
   readonly dashboards: DashboardDeps;
@@ -44,16 +45,22 @@ export class Controller implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly docs: ReportDocuments,
   ) {
-    this.dashboards = { extensionUri: context.extensionUri, tunnels, profiles: () => this.entries, loopback: (name) => this.loopback(name), log };
-    this.reload();
+    this.dashboards = { extensionUri: context.extensionUri, tunnels, profiles: () => this.profiles(), loopback: (name) => this.loopback(name), log };
   }
 
-  profiles(): ProfileEntry[] {
+  /** The profiles as last read, without reading them (empty before the first read). */
+  lastRead(): ProfileEntry[] {
     return this.entries;
+  }
+
+  /** Profiles from settings, validated on first use rather than during activation. */
+  profiles(): ProfileEntry[] {
+    return this.loaded ? this.entries : this.reload();
   }
 
   reload(): ProfileEntry[] {
     this.entries = readProfiles();
+    this.loaded = true;
     void vscode.commands.executeCommand('setContext', 'mcpTunnel.profileCount', this.entries.length);
     return this.entries;
   }
@@ -69,7 +76,7 @@ export class Controller implements vscode.Disposable {
   }
 
   pick(arg: unknown, placeHolder: string, filter?: (e: ProfileEntry) => boolean): Promise<ProfileEntry | undefined> {
-    return pickProfile(arg, this.entries, this.tunnels, placeHolder, filter);
+    return pickProfile(arg, this.profiles(), this.tunnels, placeHolder, filter);
   }
 
   // ── start / stop ─────────────────────────────────────────────────────────
@@ -96,7 +103,7 @@ export class Controller implements vscode.Disposable {
         let config: EngineConfig;
         try {
           progress.report({ message: 'reading the profile and its key…' });
-          const resolved = await resolveForEditor(entry, this.keys, capture, maxEntries);
+          const resolved = await lazy.resolveConfig().resolveForEditor(entry, this.keys, capture, maxEntries);
           config = resolved.config;
           override?.(config);
           for (const w of resolved.warnings) this.log.warn(`[${entry.name}] ${w}`);
@@ -181,11 +188,11 @@ export class Controller implements vscode.Disposable {
     const entry = await this.pick(arg, 'Restart which tunnel?', (e) => this.tunnels.isRunning(e.name));
     if (!entry) return;
     await this.stopName(entry.name);
-    await this.startEntry(this.entries.find((e) => e.name === entry.name) ?? entry);
+    await this.startEntry(this.profiles().find((e) => e.name === entry.name) ?? entry);
   }
 
   async startAll(): Promise<void> {
-    const startable = this.entries.filter((e) => !e.error && !e.blockedReason && !this.tunnels.isRunning(e.name));
+    const startable = this.profiles().filter((e) => !e.error && !e.blockedReason && !this.tunnels.isRunning(e.name));
     await Promise.all(startable.map((e) => this.startEntry(e, undefined, true)));
   }
 
@@ -195,7 +202,7 @@ export class Controller implements vscode.Disposable {
 
   /** Settings changed while tunnels run: offer a restart of those whose profile changed. */
   onProfilesChanged(previous: ProfileEntry[]): void {
-    for (const entry of this.entries) {
+    for (const entry of this.profiles()) {
       if (!this.tunnels.isRunning(entry.name)) continue;
       const before = previous.find((p) => p.name === entry.name);
       if (before && JSON.stringify(before.raw) !== JSON.stringify(entry.raw)) {
@@ -261,7 +268,7 @@ export class Controller implements vscode.Disposable {
 
   async editProfiles(arg?: unknown): Promise<void> {
     const entry = typeof arg === 'string' || arg ? await this.pick(arg, 'Edit which profile?') : undefined;
-    if (entry?.scope === 'workspace' || (!entry && this.entries.some((e) => e.scope === 'workspace'))) {
+    if (entry?.scope === 'workspace' || (!entry && this.profiles().some((e) => e.scope === 'workspace'))) {
       await vscode.commands.executeCommand('workbench.action.openWorkspaceSettingsFile', { revealSetting: { key: 'mcpTunnel.profiles', edit: true } });
     } else {
       await vscode.commands.executeCommand('workbench.action.openSettingsJson', { revealSetting: { key: 'mcpTunnel.profiles', edit: true } });
@@ -291,9 +298,9 @@ export class Controller implements vscode.Disposable {
     if (!entry) return;
     const report = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `MCP Tunnel: checking "${entry.name}"…` },
-      () => runDoctor({ profile: entry.raw, env: process.env, secretStore: this.keys.asSecretStore() }),
+      () => lazy.doctor().runDoctor({ profile: entry.raw, env: process.env, secretStore: this.keys.asSecretStore() }),
     );
-    const text = formatDoctor(report, { explain: true });
+    const text = lazy.doctor().formatDoctor(report, { explain: true });
     await this.docs.show(`/doctor/${entry.name}.txt`, `MCP Tunnel doctor — profile "${entry.name}"\n\n${text}\n`);
     const failed = report.counts.fail;
     if (failed > 0) void vscode.window.showWarningMessage(`Doctor found ${failed} problem${failed === 1 ? '' : 's'} in "${entry.name}"; each says what to do.`);
@@ -323,7 +330,7 @@ export class Controller implements vscode.Disposable {
         exportedAt: new Date().toISOString(),
         versions: { extension: CLIENT_VERSION, vscode: vscode.version, node: process.versions.node, platform: `${os.platform()} ${os.release()} ${os.arch()}` },
         settings: redactValue({ ...this.settings(), autoStart: vscode.workspace.getConfiguration(SECTION).get('autoStart') }),
-        profiles: this.entries.map((e) => ({ name: e.name, scope: e.scope, error: e.error, blocked: e.blockedReason, profile: redactValue(e.raw) })),
+        profiles: this.profiles().map((e) => ({ name: e.name, scope: e.scope, error: e.error, blocked: e.blockedReason, profile: redactValue(e.raw) })),
         tunnels: this.tunnels.runningNames().map((name) => {
           const view = this.tunnels.get(name)!;
           return {

@@ -3,7 +3,8 @@
  * happens here; tunnels run in forked workers.
  */
 import * as vscode from 'vscode';
-import { addProfile, type ServerSource } from './addProfile';
+import type { ServerSource } from './addProfile';
+import { lazy } from './lazy';
 import { Controller, logLevelSetting } from './controller';
 import { DashboardPanel, DashboardSerializer } from './dashboard/panel';
 import { ReportDocuments, SCHEME } from './documents';
@@ -24,12 +25,11 @@ export function activate(context: vscode.ExtensionContext): void {
   const ctl = new Controller(context, tunnels, keys, log, docs);
   controller = ctl;
   const tree = new TunnelTree(tunnels, () => ctl.profiles());
-  tree.reload();
   const statusBar = new TunnelStatusBar(tunnels, () => ctl.profiles());
   const view = vscode.window.createTreeView('mcpTunnel.profiles', { treeDataProvider: tree, showCollapseAll: false });
 
   const reloadProfiles = () => {
-    const previous = ctl.profiles();
+    const previous = ctl.lastRead();
     ctl.reload();
     tree.reload();
     statusBar.update();
@@ -46,7 +46,7 @@ export function activate(context: vscode.ExtensionContext): void {
         if (action) log.show();
       }
     });
-  const add = (preset?: ServerSource) => addProfile(keys, ctl.profiles(), preset);
+  const add = (preset?: ServerSource) => lazy.addProfile().addProfile(keys, ctl.profiles(), preset);
 
   context.subscriptions.push(
     log,
@@ -94,10 +94,11 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   ctl.updateRunningContext();
 
-  if (vscode.workspace.getConfiguration(SECTION).get<boolean>('autoStart', false)) {
-    // Deferred so activation itself stays cheap.
-    setTimeout(() => void ctl.startAll(), 0);
-  }
+  // Reading and validating profiles loads the schema: done right after activation, not during it.
+  setTimeout(() => {
+    reloadProfiles();
+    if (vscode.workspace.getConfiguration(SECTION).get<boolean>('autoStart', false)) void ctl.startAll();
+  }, 0);
 }
 
 export async function deactivate(): Promise<void> {

@@ -5,8 +5,8 @@
  */
 import * as vscode from 'vscode';
 import { DEFAULTS } from '../engine/config';
-import { fromZod } from '../profiles/errors';
-import { TunnelProfileSchema, type TunnelProfile } from '../profiles/schema';
+import type { TunnelProfile } from '../profiles/schema';
+import { lazy } from './lazy';
 
 export type ProfileScope = 'user' | 'workspace';
 
@@ -37,9 +37,9 @@ function toEntry(raw: unknown, scope: ProfileScope, index: number, trusted: bool
   const obj = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
   const name = typeof obj.name === 'string' && obj.name ? obj.name : `profile ${index + 1}`;
   const entry: ProfileEntry = { name, scope, raw: obj, runsCommand: runsCommand(obj) };
-  const parsed = TunnelProfileSchema.safeParse(raw);
+  const parsed = lazy.schema().TunnelProfileSchema.safeParse(raw);
   if (parsed.success) entry.profile = parsed.data;
-  else entry.error = fromZod(parsed.error, { kind: 'settings', file: scope === 'user' ? 'user settings' : 'workspace settings' }).message;
+  else entry.error = lazy.errors().fromZod(parsed.error, { kind: 'settings', file: scope === 'user' ? 'user settings' : 'workspace settings' }).message;
   if (!trusted && scope === 'workspace') {
     // A workspace could otherwise run any program, or send a stored key to a control plane of its choosing.
     const baseUrl = (obj.controlPlane as { baseUrl?: unknown } | undefined)?.baseUrl;

@@ -15,7 +15,6 @@ export class TunnelStatusBar implements vscode.Disposable {
     this.item.name = 'MCP Tunnel';
     this.item.command = 'mcpTunnel.statusMenu';
     this.subscription = tunnels.onDidChange((c) => c.kind !== 'metrics' && this.update());
-    this.update();
   }
 
   update(): void {
