@@ -89,6 +89,21 @@ describe('MCP Tunnel extension in VS Code', function () {
   let relay: CliProcess;
   let relayInfo: Record<string, string>;
 
+  /** code-server on `workspace` with the everything profile in its settings, and the Tunnels view open. */
+  async function openEditor(name: string, workspace: string, trust: boolean): Promise<{ server: CodeServer; wb: Workbench }> {
+    const server = await startCodeServer({
+      name,
+      workspace,
+      vsixPath: VSIX,
+      trust,
+      env: { E2E_RELAY_KEY: RELAY_KEY },
+      workspaceSettings: { 'mcpTunnel.profiles': [everythingProfile(relayInfo)] },
+    });
+    const wb = await openWorkbench(server);
+    await runCommand(wb.page, 'View: Show MCP Tunnels');
+    return { server, wb };
+  }
+
   before(async () => {
     packageVsix();
     relay = startCli(['relay', '--print-json', '--api-key', 'env:E2E_RELAY_KEY'], { E2E_RELAY_KEY: RELAY_KEY });
@@ -117,15 +132,7 @@ describe('MCP Tunnel extension in VS Code', function () {
 }
 `,
       );
-      server = await startCodeServer({
-        name: 'extension-trusted',
-        workspace,
-        vsixPath: VSIX,
-        env: { E2E_RELAY_KEY: RELAY_KEY },
-        workspaceSettings: { 'mcpTunnel.profiles': [everythingProfile(relayInfo)] },
-      });
-      wb = await openWorkbench(server);
-      await runCommand(wb.page, 'View: Show MCP Tunnels');
+      ({ server, wb } = await openEditor('extension-trusted', workspace, true));
     });
 
     afterEach(async function () {
@@ -222,17 +229,7 @@ describe('MCP Tunnel extension in VS Code', function () {
     let wb: Workbench;
 
     before(async () => {
-      const workspace = workspaceDir('untrusted');
-      server = await startCodeServer({
-        name: 'extension-untrusted',
-        workspace,
-        vsixPath: VSIX,
-        trust: false,
-        env: { E2E_RELAY_KEY: RELAY_KEY },
-        workspaceSettings: { 'mcpTunnel.profiles': [everythingProfile(relayInfo)] },
-      });
-      wb = await openWorkbench(server);
-      await runCommand(wb.page, 'View: Show MCP Tunnels');
+      ({ server, wb } = await openEditor('extension-untrusted', workspaceDir('untrusted'), false));
     });
 
     afterEach(async function () {

@@ -4,16 +4,7 @@ import * as path from 'node:path';
 import { INIT_SAMPLES, runInit } from '../../../src/cli/init';
 import { ConfigError } from '../../../src/profiles/errors';
 import { loadProfile } from '../../../src/profiles/load';
-import { removeDir, tempDir, TUNNEL_ID } from '../profiles/support';
-
-async function failure(promise: Promise<unknown>): Promise<ConfigError> {
-  const err = await promise.then(
-    () => assert.fail('expected a ConfigError'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof ConfigError, String(err));
-  return err;
-}
+import { removeDir, tempDir, TUNNEL_ID, failure } from '../profiles/support';
 
 describe('mcp-tunnel init', () => {
   let dir: string;

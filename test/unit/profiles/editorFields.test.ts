@@ -4,7 +4,7 @@ import { ConfigError, fromZod } from '../../../src/profiles/errors';
 import { resolveProfile } from '../../../src/profiles/resolve';
 import { TunnelProfileSchema, type McpServerInput } from '../../../src/profiles/schema';
 import type { SecretStore } from '../../../src/profiles/secrets';
-import { API_KEY, removeDir, tempDir, TUNNEL_ID, writeFile } from './support';
+import { API_KEY, removeDir, tempDir, TUNNEL_ID, writeFile, failure } from './support';
 
 function input(servers: McpServerInput[], apiKey?: string) {
   return { name: 'dev', controlPlane: { tunnelId: TUNNEL_ID, ...(apiKey ? { apiKey } : {}) }, mcp: { servers } };
@@ -14,15 +14,6 @@ function problems(value: unknown): ConfigError[] {
   const result = TunnelProfileSchema.safeParse(value, { reportInput: true });
   assert.equal(result.success, false, 'expected the profile to be rejected');
   return fromZod(result.error!, { kind: 'settings', schema: TunnelProfileSchema }).all;
-}
-
-async function failure(promise: Promise<unknown>): Promise<ConfigError> {
-  const err = await promise.then(
-    () => assert.fail('expected a ConfigError'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof ConfigError, String(err));
-  return err;
 }
 
 function store(values: Record<string, string>): SecretStore & { asked: string[] } {

@@ -4,7 +4,7 @@ import { ConfigError } from '../../../src/profiles/errors';
 import { loadProfile } from '../../../src/profiles/load';
 import { controlPlaneUrl, resolveProfile } from '../../../src/profiles/resolve';
 import { TunnelProfileSchema, type TunnelProfileInput } from '../../../src/profiles/schema';
-import { API_KEY, referenceYaml, removeDir, tempDir, TEST_CERT_PEM, TEST_KEY_PEM, TUNNEL_ID, writeFile } from './support';
+import { API_KEY, referenceYaml, removeDir, tempDir, TEST_CERT_PEM, TEST_KEY_PEM, TUNNEL_ID, writeFile, failure } from './support';
 
 type ProfileOverrides = Omit<Partial<TunnelProfileInput>, 'controlPlane'> & { controlPlane?: Partial<TunnelProfileInput['controlPlane']> };
 
@@ -15,15 +15,6 @@ function profileOf(input: ProfileOverrides) {
     ...input,
     controlPlane: { tunnelId: TUNNEL_ID, apiKey: 'env:KEY', ...input.controlPlane },
   });
-}
-
-async function failure(promise: Promise<unknown>): Promise<ConfigError> {
-  const err = await promise.then(
-    () => assert.fail('expected a ConfigError'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof ConfigError, String(err));
-  return err;
 }
 
 describe('resolving a profile into the engine config', () => {

@@ -3,16 +3,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { ConfigError } from '../../../src/profiles/errors';
 import { resolveSecret, type SecretOptions } from '../../../src/profiles/secrets';
-import { API_KEY, removeDir, tempDir, writeFile } from './support';
-
-async function failure(promise: Promise<unknown>): Promise<ConfigError> {
-  const err = await promise.then(
-    () => assert.fail('expected a ConfigError'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof ConfigError, String(err));
-  return err;
-}
+import { API_KEY, removeDir, tempDir, writeFile, failure } from './support';
 
 describe('secret references', () => {
   let dir: string;

@@ -1,4 +1,6 @@
 /** Shared setup for the profile tests: temp dirs, a valid tunnel id, the reference YAML, test TLS files. */
+import { strict as assert } from 'node:assert';
+import { ConfigError } from '../../../src/profiles/errors';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -80,4 +82,14 @@ mcp:
   extra_headers: {}                      # only sent to the MCP origin
   max_concurrent_requests: 10
 `;
+}
+
+/** The ConfigError a promise rejects with; fails the test if it resolves or rejects with anything else. */
+export async function failure(promise: Promise<unknown>): Promise<ConfigError> {
+  const err = await promise.then(
+    () => assert.fail('expected a ConfigError'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof ConfigError, String(err));
+  return err;
 }
