@@ -12,7 +12,7 @@ import { decodeCommand, headerValue, type PolledCommand, type TunnelResponsePayl
 import { Deadline } from './deadline';
 import { DeadlineExceededError, TunnelFailureError, synthesizeFailure } from './failure';
 import type { Logger } from './log';
-import type { McpChannel } from './mcp/channel';
+import type { ByteMeter, McpChannel } from './mcp/channel';
 import { methodLabel, type EngineMetrics } from './metrics';
 import type { PostOutcome, ResponsePoster } from './responsePoster';
 import type { TraceBuffer, TraceEntry, TraceOutcome } from './trace';
@@ -37,6 +37,7 @@ interface Job {
 
 interface Answer {
   payload: TunnelResponsePayload | undefined;
+  meter?: ByteMeter;
   outcome: TraceOutcome;
   notifications: unknown[];
   notificationCount: number;
@@ -233,8 +234,9 @@ export class Dispatcher {
     };
 
     let answer: Answer;
+    const meter: ByteMeter = { sent: 0, received: 0 };
     try {
-      const outcome = await channel.call({ message: command.jsonrpc, headers: command.headers, signal: deadline.signal, onNotify });
+      const outcome = await channel.call({ message: command.jsonrpc, headers: command.headers, signal: deadline.signal, onNotify, meter });
       const mcpMs = performance.now() - mcpStart;
       if (outcome.kind === 'ack') {
         answer = { payload: this.payload(command, 'notify_ack', outcome.status, outcome.headers), outcome: 'ok', notifications: captured, notificationCount: count, mcpMs };
@@ -258,6 +260,7 @@ export class Dispatcher {
       }
     }
     await chain;
+    answer.meter = meter;
     return answer;
   }
 
@@ -307,8 +310,8 @@ export class Dispatcher {
       durationMs,
       outcome: answer.outcome,
       respCode: postOutcome ? payload?.resp_code : undefined,
-      bytesIn: 0,
-      bytesOut: 0,
+      bytesIn: answer.meter?.sent ?? 0,
+      bytesOut: answer.meter?.received ?? 0,
       notifications: answer.notificationCount,
       failure: respJson?.error?.data?.tunnel_failure,
       errorCode: respJson?.error?.code,

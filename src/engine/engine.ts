@@ -223,11 +223,13 @@ export class TunnelEngine extends EventEmitter {
     let outcome: McpOutcome | undefined;
     let result: TraceOutcome;
     let problem: Error | undefined;
+    const meter = { sent: 0, received: 0 };
     try {
       outcome = await channel.call({
         message,
         headers,
         signal,
+        meter,
         onNotify: (m) => {
           count++;
           if (capture) notifications.push(m);
@@ -266,8 +268,8 @@ export class TunnelEngine extends EventEmitter {
       durationMs: mcpMs,
       outcome: result,
       respCode: outcome?.status,
-      bytesIn: 0,
-      bytesOut: 0,
+      bytesIn: meter.sent,
+      bytesOut: meter.received,
       notifications: count,
       failure: json?.error?.data?.tunnel_failure,
       errorCode: json?.error?.code,

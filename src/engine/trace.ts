@@ -39,7 +39,9 @@ export interface TraceEntry {
   durationMs: number;
   outcome: TraceOutcome;
   respCode?: number;
+  /** Bytes of the request as written to the MCP server. */
   bytesIn: number;
+  /** Bytes of the server's answer (the terminal response) as read from it. */
   bytesOut: number;
   notifications: number;
   failure?: TunnelFailure;

@@ -34,6 +34,8 @@ describe('tunnel to a Streamable HTTP MCP server (server-everything)', function 
     const { client } = await t.client();
     const message = 'z'.repeat(1024);
     assert.equal(textOf(await client.callTool({ name: 'echo', arguments: { message } })), `Echo: ${message}`);
+    const entry = t.engine.trace.list().find((e) => e.toolName === 'echo')!;
+    assert.ok(entry.bytesIn > 1024 && entry.bytesOut > 1024, `bytes ${entry.bytesIn} / ${entry.bytesOut}`);
     const progress: number[] = [];
     const result = await client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 0.4, steps: 2 } }, undefined, {
       onprogress: (p) => progress.push(p.progress),

@@ -45,6 +45,9 @@ describe('tunnel to a stdio MCP server (server-everything)', function () {
     const result = await client.callTool({ name: 'echo', arguments: { message } });
     assert.equal(textOf(result), `Echo: ${message}`);
     assert.equal(t.engine.status().state, 'ready');
+    const entry = t.engine.trace.list().find((e) => e.toolName === 'echo')!;
+    assert.ok(entry.bytesIn > 1024 && entry.bytesIn < 1400, `request bytes ${entry.bytesIn}`);
+    assert.ok(entry.bytesOut > 1024 && entry.bytesOut < 1400, `answer bytes ${entry.bytesOut}`);
   });
 
   it('round-trips a 5 MiB tool call', async () => {

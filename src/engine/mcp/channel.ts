@@ -14,6 +14,13 @@ export interface McpCall {
   signal: AbortSignal;
   /** Intermediate server messages for this call (progress, logging, server requests). */
   onNotify(message: JsonRpcMessage): void;
+  /** When present, the channel adds the bytes it sent to and received from the server for this call. */
+  meter?: ByteMeter;
+}
+
+export interface ByteMeter {
+  sent: number;
+  received: number;
 }
 
 /** The terminal outcome of a call. Failures are thrown as `TunnelFailureError`. */

@@ -270,12 +270,14 @@ export class HttpChannel implements McpChannel {
         signal: call.signal,
       });
       this.events.emit('bytes', 'out', body.length);
+      if (call.meter) call.meter.sent += body.length;
       return await this.answer(res, call, tally);
     } catch (err) {
       throw this.failure(err, call.signal);
     } finally {
       this.inFlight--;
       if (tally.in > 0) this.events.emit('bytes', 'in', tally.in);
+      if (call.meter) call.meter.received += tally.in;
     }
   }
 

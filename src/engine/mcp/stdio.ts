@@ -849,7 +849,9 @@ export class StdioChannel implements McpChannel {
       const onAbort = () => this.abandon(child, pending);
       this.pending.set(localId, pending);
       signal.addEventListener('abort', onAbort, { once: true });
-      this.writeMessage(child, outgoing).catch((err: Error) => {
+      this.writeMessage(child, outgoing).then((sent) => {
+        if (call?.meter) call.meter.sent += sent;
+      }, (err: Error) => {
         if (this.pending.get(localId) === pending) {
           this.pending.delete(localId);
           pending.reject(err);
@@ -936,7 +938,8 @@ export class StdioChannel implements McpChannel {
   }
 
   /** Writes one line to the child's stdin, waiting for 'drain' when the pipe is full. */
-  private async writeMessage(child: Child, message: unknown): Promise<void> {
+  /** Writes one line to the child; resolves with its size in bytes. */
+  private async writeMessage(child: Child, message: unknown): Promise<number> {
     const data = Buffer.from(JSON.stringify(message) + '\n', 'utf8');
     const stdin = child.proc.stdin!;
     while (child.needDrain && !child.finished) {
@@ -964,6 +967,7 @@ export class StdioChannel implements McpChannel {
     // and its exit fails every call in flight.
     if (!stdin.write(data)) child.needDrain = true;
     this.emit('bytes', 'out', data.length);
+    return data.length;
   }
 
   // ---- incoming ----------------------------------------------------------------
@@ -992,13 +996,13 @@ export class StdioChannel implements McpChannel {
       return;
     }
     if ('id' in message) {
-      this.onResponse(message);
+      this.onResponse(message, line.length);
       return;
     }
     this.logger.warn('MCP server wrote a JSON object that is not a JSON-RPC message; skipped it', { channel: this.name });
   }
 
-  private onResponse(message: Obj): void {
+  private onResponse(message: Obj, size: number): void {
     const id = message.id;
     const pending = typeof id === 'number' ? this.pending.get(id) : undefined;
     if (!pending) {
@@ -1010,6 +1014,7 @@ export class StdioChannel implements McpChannel {
       return;
     }
     this.pending.delete(pending.localId);
+    if (pending.call?.meter) pending.call.meter.received += size;
     // The parsed object is ours alone: restore the caller's id in place.
     message.id = pending.originalId;
     pending.resolve(message);
