@@ -298,7 +298,12 @@ export class Controller implements vscode.Disposable {
     if (!entry) return;
     const report = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `MCP Tunnel: checking "${entry.name}"…` },
-      () => lazy.doctor().runDoctor({ profile: entry.raw, env: process.env, secretStore: this.keys.asSecretStore() }),
+      async () => {
+        // Doctor checks what would run: a server named from .vscode/mcp.json is checked as that entry.
+        let profile: unknown = entry.raw;
+        if (entry.profile) profile = await lazy.resolveConfig().expandMcpJsonReferences(entry.profile, this.keys).catch(() => entry.raw);
+        return lazy.doctor().runDoctor({ profile, env: process.env, secretStore: this.keys.asSecretStore() });
+      },
     );
     const text = lazy.doctor().formatDoctor(report, { explain: true });
     await this.docs.show(`/doctor/${entry.name}.txt`, `MCP Tunnel doctor — profile "${entry.name}"\n\n${text}\n`);

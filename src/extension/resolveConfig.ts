@@ -33,7 +33,8 @@ async function inputValue(input: McpInput, keys: ApiKeys): Promise<string | unde
   return value;
 }
 
-async function expandMcpJsonReferences(profile: TunnelProfile, keys: ApiKeys): Promise<TunnelProfile> {
+/** The profile with every `mcpServer` reference replaced by its `.vscode/mcp.json` entry. */
+export async function expandMcpJsonReferences(profile: TunnelProfile, keys: ApiKeys): Promise<TunnelProfile> {
   const names = (profile.mcp.servers as { mcpServer?: string }[]).map((s) => s.mcpServer).filter((n): n is string => n !== undefined);
   if (names.length === 0) return profile;
   const folder = vscode.workspace.workspaceFolders?.[0];
