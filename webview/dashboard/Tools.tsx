@@ -227,13 +227,7 @@ function Resources({ store, active }: { store: DashboardStore; active: boolean }
   const [open, setOpen] = useState<{ uri: string; answer?: McpAnswer }>();
   return (
     <div class="listing">
-      <div class="toolbar">
-        <button type="button" class="secondary" onClick={() => void list.load()} disabled={!store.health?.running}>
-          <span class="codicon codicon-refresh" aria-hidden="true" /> Refresh
-        </button>
-        <span class="count">{list.items ? `${list.items.length} resources` : ''}</span>
-      </div>
-      {list.error && <p class="error-text">{list.error}</p>}
+      <ListingHeader list={list} store={store} noun="resources" />
       <ul class="list">
         {(list.items ?? []).map((r) => (
           <li key={r.uri} class="list-row">
@@ -307,17 +301,26 @@ function PromptItem({ prompt, store }: { prompt: Prompt; store: DashboardStore }
   );
 }
 
-function Prompts({ store, active }: { store: DashboardStore; active: boolean }) {
-  const list = useListing<Prompt>(store, 'prompts/list', 'prompts', active);
+/** Refresh button, item count and any error of a resources or prompts listing. */
+function ListingHeader({ list, store, noun }: { list: { items?: unknown[]; error?: string; load(): Promise<void> }; store: DashboardStore; noun: string }) {
   return (
-    <div class="listing">
+    <>
       <div class="toolbar">
         <button type="button" class="secondary" onClick={() => void list.load()} disabled={!store.health?.running}>
           <span class="codicon codicon-refresh" aria-hidden="true" /> Refresh
         </button>
-        <span class="count">{list.items ? `${list.items.length} prompts` : ''}</span>
+        <span class="count">{list.items ? `${list.items.length} ${noun}` : ''}</span>
       </div>
       {list.error && <p class="error-text">{list.error}</p>}
+    </>
+  );
+}
+
+function Prompts({ store, active }: { store: DashboardStore; active: boolean }) {
+  const list = useListing<Prompt>(store, 'prompts/list', 'prompts', active);
+  return (
+    <div class="listing">
+      <ListingHeader list={list} store={store} noun="prompts" />
       <ul class="list">
         {(list.items ?? []).map((p) => (
           <PromptItem key={p.name} prompt={p} store={store} />
