@@ -139,6 +139,21 @@ function stringMap(value: unknown, allowBoolean: boolean): { map: Record<string,
   return { map, bad };
 }
 
+/**
+ * The text values of an optional table in a server entry; what cannot be used
+ * is noted (`notTable` / `badValues` say so in the file's own terms) and left out.
+ */
+function textTable(value: unknown, allowBoolean: boolean, notTable: string, badValues: string, name: string, log: ImportLog): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  const table = stringMap(value, allowBoolean);
+  if (!table) {
+    log.note(name, `${notTable}; ignored`);
+    return undefined;
+  }
+  if (table.bad.length > 0) log.note(name, `${badValues} (${table.bad.join(', ')}); ignored`);
+  return table.map;
+}
+
 function stringList(value: unknown): string[] | undefined {
   if (!Array.isArray(value)) return undefined;
   if (!value.every((v) => typeof v === 'string' || typeof v === 'number')) return undefined;
@@ -226,14 +241,8 @@ function vsCodeServer(name: string, entry: unknown, log: ImportLog): ImportedSer
     }
     if (typeof entry.cwd === 'string' && entry.cwd !== '') server.cwd = entry.cwd;
     if (typeof entry.envFile === 'string' && entry.envFile !== '') server.envFile = entry.envFile;
-    if (entry.env !== undefined) {
-      const env = stringMap(entry.env, false);
-      if (!env) log.note(name, 'has an env that is not an object; ignored');
-      else {
-        if (env.bad.length > 0) log.note(name, `has env values that are not text or numbers (${env.bad.join(', ')}); ignored`);
-        server.env = env.map;
-      }
-    }
+    const env = textTable(entry.env, false, 'has an env that is not an object', 'has env values that are not text or numbers', name, log);
+    if (env) server.env = env;
     return server;
   }
 
@@ -250,14 +259,8 @@ function vsCodeServer(name: string, entry: unknown, log: ImportLog): ImportedSer
     log.note(name, 'uses SSE, the legacy MCP HTTP transport; imported as a Streamable HTTP url, so check that the server also answers Streamable HTTP there');
   }
   const server: ImportedServer = { name, kind, url: entry.url, source: 'vscode' };
-  if (entry.headers !== undefined) {
-    const headers = stringMap(entry.headers, false);
-    if (!headers) log.note(name, 'has headers that are not an object; ignored');
-    else {
-      if (headers.bad.length > 0) log.note(name, `has header values that are not text (${headers.bad.join(', ')}); ignored`);
-      server.headers = headers.map;
-    }
-  }
+  const headers = textTable(entry.headers, false, 'has headers that are not an object', 'has header values that are not text', name, log);
+  if (headers) server.headers = headers;
   return server;
 }
 
@@ -347,15 +350,7 @@ function codexServer(name: string, entry: unknown, log: ImportLog): ImportedServ
       server.args = args;
     }
     if (typeof entry.cwd === 'string' && entry.cwd !== '') server.cwd = entry.cwd;
-    const env: Record<string, string> = {};
-    if (entry.env !== undefined) {
-      const table = stringMap(entry.env, true);
-      if (!table) log.note(name, 'has an env that is not a table; ignored');
-      else {
-        if (table.bad.length > 0) log.note(name, `has env values that are not text (${table.bad.join(', ')}); ignored`);
-        Object.assign(env, table.map);
-      }
-    }
+    const env: Record<string, string> = { ...textTable(entry.env, true, 'has an env that is not a table', 'has env values that are not text', name, log) };
     if (entry.env_vars !== undefined) {
       const names = Array.isArray(entry.env_vars) ? entry.env_vars : [];
       if (!Array.isArray(entry.env_vars)) log.note(name, 'has env_vars that is not a list of variable names; ignored');
@@ -380,15 +375,9 @@ function codexServer(name: string, entry: unknown, log: ImportLog): ImportedServ
       return undefined;
     }
     server = { name, kind: 'http', url: entry.url, source: 'codex' };
-    const headers: Record<string, string> = {};
-    if (entry.http_headers !== undefined) {
-      const table = stringMap(entry.http_headers, true);
-      if (!table) log.note(name, 'has http_headers that is not a table; ignored');
-      else {
-        if (table.bad.length > 0) log.note(name, `has http_headers values that are not text (${table.bad.join(', ')}); ignored`);
-        Object.assign(headers, table.map);
-      }
-    }
+    const headers: Record<string, string> = {
+      ...textTable(entry.http_headers, true, 'has http_headers that is not a table', 'has http_headers values that are not text', name, log),
+    };
     if (entry.env_http_headers !== undefined) {
       const table = stringMap(entry.env_http_headers, false);
       if (!table) log.note(name, 'has env_http_headers that is not a table; ignored');
