@@ -97,12 +97,14 @@ export class Logger {
   }
 }
 
+/** ` key=value …` for a record's fields ('' without fields): strings bare, anything else as JSON. */
+export function formatLogFields(fields: Record<string, unknown> | undefined): string {
+  return fields ? ' ' + Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') : '';
+}
+
 /** One human-readable line: `2026-… INFO  [poller] message key=value`. */
 export function formatLogLine(record: LogRecord): string {
-  const fields = record.fields
-    ? ' ' + Object.entries(record.fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')
-    : '';
-  return `${record.time} ${record.level.toUpperCase().padEnd(5)} [${record.scope}] ${record.msg}${fields}`;
+  return `${record.time} ${record.level.toUpperCase().padEnd(5)} [${record.scope}] ${record.msg}${formatLogFields(record.fields)}`;
 }
 
 export function formatLogJson(record: LogRecord): string {

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { EngineStatus, MetricsSnapshot } from '../engine/events';
-import type { LogLevel, LogRecord } from '../engine/log';
+import { formatLogFields, type LogLevel, type LogRecord } from '../engine/log';
 import type { TraceEntry } from '../engine/trace';
 import type { EngineConfig } from '../engine/config';
 import type { McpOutcome } from '../engine/mcp/channel';
@@ -209,8 +209,7 @@ export class TunnelManager implements vscode.Disposable {
     this.logs.push(entry);
     if (this.logs.length > 500) this.logs.splice(0, this.logs.length - 500);
     this.logEvents.fire(entry);
-    const fields = record.fields ? ' ' + Object.entries(record.fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') : '';
-    const line = `[${name}] [${record.scope}] ${record.msg}${fields}`;
+    const line = `[${name}] [${record.scope}] ${record.msg}${formatLogFields(record.fields)}`;
     this.safely(() => this.writeLine(record.level, line));
   }
 

@@ -1,6 +1,6 @@
 /** Runs the built `mcp-tunnel` CLI as a user would, and reads what it prints. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { processTable } from '../../src/engine/processTable';
 import { createInterface } from 'node:readline';
 import { CLI } from './everything';
 
@@ -77,19 +77,9 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ c
   });
 }
 
-/** Pids whose parent is `pid`, read from /proc. */
+/** Pids whose parent is `pid` (zombies left out). */
 export function childPidsOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Field 4 (ppid) follows the command name, which is in parentheses and may hold spaces.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return out;
+  return processTable()
+    .filter((p) => p.ppid === pid)
+    .map((p) => p.pid);
 }

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import type { StdioTarget } from '../../src/engine/config';
 
 export const ROOT = join(__dirname, '..', '..');
 export const EVERYTHING = join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js');
@@ -12,6 +13,11 @@ export const SAMPLE_SERVER = join(ROOT, 'dist', 'sample-server.js');
 /** argv of server-everything over stdio. */
 export function everythingStdioArgv(): string[] {
   return [process.execPath, EVERYTHING, 'stdio'];
+}
+
+/** The engine's target for server-everything over stdio on the main channel. */
+export function everythingStdioTarget(): StdioTarget {
+  return { kind: 'stdio', channel: 'main', argv: everythingStdioArgv(), env: {} };
 }
 
 export function freePort(): Promise<number> {

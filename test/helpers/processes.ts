@@ -1,5 +1,6 @@
 /** What /proc says about a process: for tests that check who runs, with what argv and environment. */
 import { readFileSync } from 'node:fs';
+import { statFields } from '../../src/engine/processTable';
 import { childPidsOf } from './cli';
 
 /**
@@ -7,12 +8,8 @@ import { childPidsOf } from './cli';
  * container's init may never reap orphans, yet a zombie holds nothing.
  */
 export function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+  const state = statFields(pid)?.[0];
+  return state !== undefined && state !== 'Z' && state !== 'X';
 }
 
 /** Every process below `pid` that still runs. */
@@ -44,6 +41,5 @@ export function environOf(pid: number): Record<string, string> {
 
 /** Process group id of `pid`. */
 export function pgidOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  return Number(statFields(pid)?.[2]);
 }

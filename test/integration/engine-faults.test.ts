@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { performance } from 'node:perf_hooks';
-import { everythingStdioArgv, waitFor } from '../helpers/everything';
+import { everythingStdioTarget, waitFor } from '../helpers/everything';
 import { startTestTunnel, textOf, type TestTunnel } from '../helpers/tunnel';
 
 const ECHO = (id: number, message: string) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { message } } });
@@ -10,7 +10,7 @@ describe('control-plane faults', function () {
   let t: TestTunnel;
 
   beforeEach(async () => {
-    t = await startTestTunnel({ target: { kind: 'stdio', channel: 'main', argv: everythingStdioArgv(), env: {} } });
+    t = await startTestTunnel({ target: everythingStdioTarget() });
   });
 
   afterEach(async () => {

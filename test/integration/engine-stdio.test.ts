@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { performance } from 'node:perf_hooks';
 import { CommandDroppedError } from '../../src/relay/commandQueue';
-import { alive, everythingStdioArgv, waitFor } from '../helpers/everything';
+import { alive, everythingStdioTarget, waitFor } from '../helpers/everything';
 import { validateResponsePayload } from '../helpers/openapi';
 import { startTestTunnel, textOf, type TestTunnel } from '../helpers/tunnel';
 
@@ -24,7 +24,7 @@ describe('tunnel to a stdio MCP server (server-everything)', function () {
   let t: TestTunnel;
 
   beforeEach(async () => {
-    t = await startTestTunnel({ target: { kind: 'stdio', channel: 'main', argv: everythingStdioArgv(), env: {} } });
+    t = await startTestTunnel({ target: everythingStdioTarget() });
   });
 
   afterEach(async () => {

@@ -16,16 +16,9 @@ import type { Headers } from '../../src/protocol/wire';
 
 const SERVER_EVERYTHING = path.resolve(__dirname, '../../node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 import { makeTestPki, type TestPki } from '../helpers/certs';
+import { freePort } from '../helpers/everything';
 
 const PROTOCOL_VERSION = '2025-11-25';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function waitForPort(port: number, child: ChildProcess, timeoutMs = 15_000): Promise<void> {
   const until = Date.now() + timeoutMs;

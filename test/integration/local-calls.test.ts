@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { LocalMcpClient } from '../../src/extension/dashboard/mcpClient';
 import { WorkerHost } from '../../src/extension/workerHost';
 import type { TraceEntry } from '../../src/engine/trace';
-import { everythingStdioArgv, ROOT, startEverythingHttp, type RunningServer } from '../helpers/everything';
+import { everythingStdioTarget, ROOT, startEverythingHttp, type RunningServer } from '../helpers/everything';
 import { startTestTunnel, type TestTunnel } from '../helpers/tunnel';
 
 const CLIENT_INFO = { name: 'dashboard-test', version: '1' };
@@ -27,7 +27,7 @@ describe('calls from the dashboard, straight to the MCP server', function () {
   });
 
   it('lists and calls tools on a stdio server, traced as local with payloads, outside the tunnel metrics', async () => {
-    t = await startTestTunnel({ target: { kind: 'stdio', channel: 'main', argv: everythingStdioArgv(), env: {} } });
+    t = await startTestTunnel({ target: everythingStdioTarget() });
     const engine = t.engine;
     const traced: TraceEntry[] = [];
     engine.on('trace', (e) => traced.push(e));
@@ -52,7 +52,7 @@ describe('calls from the dashboard, straight to the MCP server', function () {
   });
 
   it('leaves payloads out of the trace when capture is off', async () => {
-    t = await startTestTunnel({ target: { kind: 'stdio', channel: 'main', argv: everythingStdioArgv(), env: {} }, config: (c) => (c.trace.capturePayloads = false) });
+    t = await startTestTunnel({ target: everythingStdioTarget(), config: (c) => (c.trace.capturePayloads = false) });
     const engine = t.engine;
     const client = new LocalMcpClient((message, headers) => engine.callLocal(message, headers), CLIENT_INFO);
     await client.request('tools/call', { name: 'echo', arguments: { message: 'secret-ish' } });
@@ -95,7 +95,7 @@ describe('calls from the dashboard, straight to the MCP server', function () {
   });
 
   it('runs through a real tunnel worker over IPC (call → callResult) and reports the trace', async () => {
-    const tunnel = await startTestTunnel({ target: { kind: 'stdio', channel: 'main', argv: everythingStdioArgv(), env: {} } });
+    const tunnel = await startTestTunnel({ target: everythingStdioTarget() });
     t = tunnel;
     const config = { ...tunnel.engine.config, health: undefined };
     const host = new WorkerHost({ workerPath: join(ROOT, 'dist', 'worker.js'), config });

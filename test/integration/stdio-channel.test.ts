@@ -5,6 +5,7 @@
  * grandchild like npx).
  */
 import { strict as assert } from 'node:assert';
+import { running } from '../helpers/processes';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { StdioTarget } from '../../src/engine/config';
@@ -98,20 +99,7 @@ function waitForStatus(channel: StdioChannel, predicate: (s: ChannelStatus) => b
 }
 
 /** Alive and not a zombie (this container's init does not reap orphans). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return process.platform !== 'linux';
-  }
-}
+const isAlive = running;
 
 async function rejectsWith<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
   try {

@@ -18,7 +18,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { processTable } from '../processTable';
 import type { StdioTarget } from '../config';
 import { DeadlineExceededError, TunnelFailureError } from '../failure';
 import type { Logger } from '../log';
@@ -134,23 +135,8 @@ function groupAlive(pgid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
   if (process.platform !== 'linux') return true;
-  try {
-    for (const entry of readdirSync('/proc')) {
-      if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
-      } catch {
-        continue;
-      }
-      // "pid (comm) state ppid pgrp ...": comm may hold spaces, so split after ')'.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
-    }
-    return false;
-  } catch {
-    return true;
-  }
+  // A group whose members are all zombies holds nothing: it counts as gone.
+  return processTable().some((p) => p.pgid === pgid);
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
