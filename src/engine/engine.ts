@@ -139,9 +139,11 @@ export class TunnelEngine extends EventEmitter {
           this.pollCycles++;
           this.lastPollAt = Date.now();
           this.retryAt = undefined;
-          if (!this.everPolled) this.logger.info('control plane answered the first poll');
+          // A poll answered as the one before it changes no state: skip the work on this hot path.
+          const recovered = this.consecutivePollErrors > 0 || this.authError !== undefined;
+          if (this.everPolled && !recovered) return;
+          this.logger.info(this.everPolled ? 'control plane reachable again' : 'control plane answered the first poll');
           this.everPolled = true;
-          if (this.consecutivePollErrors > 0 || this.authError) this.logger.info('control plane reachable again');
           this.consecutivePollErrors = 0;
           this.authError = undefined;
           this.updateState();
