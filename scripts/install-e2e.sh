@@ -2,7 +2,7 @@
 # Installs what the real-editor end-to-end tests need, once, and caches it:
 #   Debian chromium (driven by playwright-core), libkrb5-dev and ripgrep, and
 #   code-server 4.100.3 (VS Code 1.100.3 + its Node extension host) under
-#   .vscode-test/code-server. See /work/shared/E2E-RECIPE.md for why each step.
+#   .vscode-test/code-server. test/e2e/README.md says why each step.
 # Safe to run again: it does nothing when the cached install is complete.
 set -euo pipefail
 

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CLIENT_VERSION } from '../version';
-import { startLoopback, type Loopback, type LoopbackInfo } from './loopback';
+import { startLoopback, untilReady, type Loopback, type LoopbackInfo } from './loopback';
 import type { Logger } from '../engine/log';
 
 /** The sample server sits beside the bundled CLI; from sources it is built into dist/. */
@@ -55,7 +55,7 @@ export async function runDemo(options: { once: boolean; logger: Logger; listen: 
     healthListen: options.healthListen,
     logger: options.logger,
   });
-  await loopback.engine.whenReady();
+  await untilReady(loopback);
   const { info } = loopback;
   const out = [
     '',

@@ -15,6 +15,7 @@ import { ConfigError, formatPath, fromZod, type ConfigSource } from '../profiles
 import { mergeProfileSources, type LoadProfileOptions } from '../profiles/load';
 import { apiKeyProblem, readPemFile, SET_API_KEY_HINT, type PemKind } from '../profiles/resolve';
 import { isSecretReference, parseListenAddr, TunnelProfileSchema } from '../profiles/schema';
+import { listenProblem } from '../engine/net';
 import { describeSecretReference, resolveSecret, type Env, type SecretStore } from '../profiles/secrets';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -468,23 +469,9 @@ async function checkHealth(listenAddr: string, field: string): Promise<DoctorChe
   const why = 'The health server (/healthz, /readyz, /metrics) starts with the tunnel; if its address cannot be bound, the tunnel does not start.';
   if (listenAddr === '') return { id, title, status: 'ok', detail: 'The health server is turned off' };
   const parsed = parseListenAddr(listenAddr);
-  if (!parsed) {
-    return { id, title, status: 'fail', detail: `${field} is not host:port`, why, fix: 'Write it like 127.0.0.1:8080 (port 0 picks a free port)' };
-  }
-  const result = await bindProbe(parsed.host, parsed.port);
+  const result = parsed ? await bindProbe(parsed.host, parsed.port) : ({ ok: false, code: 'EINVAL' } as const);
   if (result.ok) return { id, title, status: 'ok', detail: `${listenAddr} is free` };
-  const otherPort = `choose another port in ${field} (port 0 picks a free one)`;
-  switch (result.code) {
-    case 'EADDRINUSE':
-      return { id, title, status: 'fail', detail: `${listenAddr} is already in use`, why, fix: `Stop the process that holds it (another tunnel?), or ${otherPort}` };
-    case 'EADDRNOTAVAIL':
-    case 'ENOTFOUND':
-      return { id, title, status: 'fail', detail: `${parsed.host} is not an address of this machine`, why, fix: `Use 127.0.0.1, or an address this machine has, in ${field}` };
-    case 'EACCES':
-      return { id, title, status: 'fail', detail: `binding port ${parsed.port} needs privileges`, why, fix: `Use a port above 1023 in ${field}` };
-    default:
-      return { id, title, status: 'fail', detail: `cannot bind ${listenAddr} (${result.code})`, why, fix: otherPort.charAt(0).toUpperCase() + otherPort.slice(1) };
-  }
+  return { id, title, status: 'fail', why, ...listenProblem(result.code, listenAddr, field) };
 }
 
 const MARK: Record<CheckStatus, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' };

@@ -8,12 +8,16 @@ import { DEFAULTS } from '../engine/config';
 import { TunnelEngine } from '../engine/engine';
 import type { Logger } from '../engine/log';
 import { Relay } from '../relay/relay';
+import { UsageError } from './output';
 
 export interface LoopbackOptions {
   mcpCommand?: string;
   mcpServerUrl?: string;
   /** Relay address (host:port). */
   listen: string;
+  /** How the user named `listen` and `healthListen`, for messages (default `--listen`, `--health-listen`). */
+  listenSetting?: string;
+  healthListenSetting?: string;
   frontDoorAuth: 'bearer' | 'none';
   healthListen: string;
   healthUrlFile?: string;
@@ -39,18 +43,30 @@ export interface Loopback {
 }
 
 export function targetFromFlags(mcpCommand: string | undefined, mcpServerUrl: string | undefined): McpTarget {
-  if (mcpCommand && mcpServerUrl) throw new Error('give either --mcp-command or --mcp-server-url, not both');
+  if (mcpCommand && mcpServerUrl) throw new UsageError('give either --mcp-command or --mcp-server-url, not both');
   if (mcpCommand) return { kind: 'stdio', channel: 'main', argv: splitCommand(mcpCommand), env: {} };
   if (mcpServerUrl) {
-    if (!/^https?:\/\//.test(mcpServerUrl)) throw new Error(`--mcp-server-url "${mcpServerUrl}" must start with http:// or https://`);
+    if (!/^https?:\/\//.test(mcpServerUrl)) throw new UsageError(`--mcp-server-url "${mcpServerUrl}" must start with http:// or https://`);
     return { kind: 'http', channel: 'main', url: mcpServerUrl, headers: {}, tls: {} };
   }
-  throw new Error('loopback needs an MCP server: pass --mcp-command "node server.js" or --mcp-server-url http://127.0.0.1:3000/mcp');
+  throw new UsageError('loopback needs an MCP server: pass --mcp-command "node server.js" or --mcp-server-url http://127.0.0.1:3000/mcp');
+}
+
+/**
+ * Waits until the loopback tunnel is ready. An MCP server that cannot be
+ * started at all (a command not found, not executable) stops the loopback
+ * and throws a UsageError (exit 2) instead of waiting for ever.
+ */
+export async function untilReady(loopback: Loopback): Promise<void> {
+  const readiness = await loopback.engine.whenReadyOrFailed();
+  if (readiness.ready) return;
+  await loopback.stop();
+  throw new UsageError(`the loopback tunnel cannot start: ${readiness.reason}`);
 }
 
 export async function startLoopback(options: LoopbackOptions): Promise<Loopback> {
   const target = targetFromFlags(options.mcpCommand, options.mcpServerUrl);
-  const relay = new Relay({ listen: options.listen, frontDoorAuth: options.frontDoorAuth, keepResponseBodies: false, logger: options.logger.child('relay') });
+  const relay = new Relay({ listen: options.listen, listenSetting: options.listenSetting ?? '--listen', frontDoorAuth: options.frontDoorAuth, keepResponseBodies: false, logger: options.logger.child('relay') });
   const started = await relay.start();
   const config: EngineConfig = {
     controlPlane: {
@@ -63,7 +79,7 @@ export async function startLoopback(options: LoopbackOptions): Promise<Loopback>
       maxInflightRequests: options.maxInflightRequests ?? 256,
     },
     mcp: { targets: [target], maxConcurrentRequests: options.maxConcurrentRequests ?? 64 },
-    health: { listenAddr: options.healthListen, urlFile: options.healthUrlFile },
+    health: { listenAddr: options.healthListen, urlFile: options.healthUrlFile, setting: options.healthListenSetting ?? '--health-listen' },
     log: { level: options.logger.level },
     // The CLI has no trace viewer: keeping payloads would only cost copies and memory.
     trace: { capturePayloads: options.capturePayloads ?? false, maxEntries: DEFAULTS.traceMaxEntries },

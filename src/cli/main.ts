@@ -119,7 +119,7 @@ async function main(argv: string[]): Promise<number> {
         logger,
       });
       onShutdownSignal(() => loopback.stop());
-      await loopback.engine.whenReady();
+      await commands.loopback().untilReady(loopback);
       if (values['print-json']) process.stdout.write(JSON.stringify(loopback.info) + '\n');
       logger.info('loopback tunnel ready', { mcp_url: loopback.info.mcp_url, health_url: loopback.info.health_url });
       return -1;

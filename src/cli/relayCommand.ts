@@ -1,23 +1,43 @@
 /** `mcp-tunnel relay`: a local control plane and MCP front door, for engines started elsewhere. */
 import type { Logger } from '../engine/log';
 import { Relay } from '../relay/relay';
-import { resolveSecret } from '../profiles/secrets';
+import { isSecretReference, resolveSecret } from '../profiles/secrets';
 import { readFile } from 'node:fs/promises';
 import type { CliValues } from './main';
-import { onShutdownSignal } from './output';
+import { onShutdownSignal, UsageError } from './output';
 
+/**
+ * The key engines must present is either generated (and printed once, so the
+ * engine can be given it) or the user's own, given as a reference (env:NAME or
+ * file:PATH) so it never sits in argv; a key of the user's is never printed.
+ */
 export async function runRelayCommand(values: CliValues, logger: Logger, frontDoorAuth: 'bearer' | 'none'): Promise<number> {
-  // The key engines must present; a reference (env:NAME or file:PATH) so it never sits in argv.
-  const apiKey = values['api-key'] ? await resolveSecret(values['api-key'], { env: process.env, readFile: (p: string) => readFile(p, 'utf8') }) : undefined;
-  const relay = new Relay({ listen: values.listen ?? '127.0.0.1:0', tunnelId: values['tunnel-id'], apiKey, frontDoorAuth, keepResponseBodies: false, logger: logger.child('relay') });
+  const keyRef = values['api-key'];
+  if (keyRef !== undefined && !isSecretReference(keyRef)) {
+    throw new UsageError(
+      '--api-key takes a reference (env:NAME or file:PATH), never the key itself: other users of this machine can read command lines. Leave it out to have the relay generate a key',
+    );
+  }
+  const apiKey = keyRef !== undefined ? await resolveSecret(keyRef, { env: process.env, readFile: (p: string) => readFile(p, 'utf8'), field: '--api-key' }) : undefined;
+  if (apiKey !== undefined) logger.addSecret(apiKey);
+  const relay = new Relay({
+    listen: values.listen ?? '127.0.0.1:0',
+    listenSetting: '--listen',
+    tunnelId: values['tunnel-id'],
+    apiKey,
+    frontDoorAuth,
+    keepResponseBodies: false,
+    logger: logger.child('relay'),
+  });
   const info = await relay.start();
   onShutdownSignal(() => relay.close());
   const out: Record<string, string> = {
     mcp_url: info.mcpUrl,
     control_plane_base_url: info.url,
     tunnel_id: info.tunnelId,
-    api_key: info.apiKey,
   };
+  if (keyRef === undefined) out.api_key = info.apiKey;
+  else out.api_key_ref = keyRef;
   if (info.frontDoorToken && frontDoorAuth === 'bearer') out.front_door_token = info.frontDoorToken;
   if (values['print-json']) process.stdout.write(JSON.stringify(out) + '\n');
   else {
@@ -25,7 +45,7 @@ export async function runRelayCommand(values: CliValues, logger: Logger, frontDo
       [
         'MCP Tunnel relay ready',
         `  control plane: CONTROL_PLANE_BASE_URL=${info.url} CONTROL_PLANE_TUNNEL_ID=${info.tunnelId}`,
-        `  engine key:    CONTROL_PLANE_API_KEY=${info.apiKey}`,
+        keyRef === undefined ? `  engine key:    CONTROL_PLANE_API_KEY=${info.apiKey}` : `  engine key:    the one in ${keyRef}`,
         `  MCP URL:       ${info.mcpUrl}`,
         frontDoorAuth === 'bearer' ? `  front door:    Authorization: Bearer ${info.frontDoorToken}` : '  front door:    no authentication (--front-door-auth none)',
         '',

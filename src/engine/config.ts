@@ -58,6 +58,8 @@ export interface EngineConfig {
     /** host:port; port 0 picks a free port. */
     listenAddr: string;
     urlFile?: string;
+    /** How the user named the address (`HEALTH_LISTEN_ADDR`, `--health-listen`), for messages. */
+    setting?: string;
   };
   log: { level: LogLevel };
   trace: { capturePayloads: boolean; maxEntries: number };

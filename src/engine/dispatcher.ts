@@ -7,8 +7,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { hasValidError, isRequest, type JsonRpcMessage } from '../protocol/jsonrpc';
-import { decodeCommand, headerValue, type PolledCommand, type TunnelResponsePayload, type ResponseType, type Headers } from '../protocol/wire';
+import { hasValidError, invalidRequestError, isRequest, type JsonRpcMessage } from '../protocol/jsonrpc';
+import { decodeCommand, headerValue, type InvalidJsonRpcCommand, type PolledCommand, type TunnelResponsePayload, type ResponseType, type Headers } from '../protocol/wire';
 import { Deadline } from './deadline';
 import { DeadlineExceededError, TunnelFailureError, synthesizeFailure } from './failure';
 import type { Logger } from './log';
@@ -28,8 +28,11 @@ export interface DispatcherOptions {
   onTrace(entry: TraceEntry): void;
 }
 
+/** A command as accepted: runnable, or a JSON-RPC message to refuse with -32600. */
+type Accepted = PolledCommand | InvalidJsonRpcCommand;
+
 interface Job {
-  command: PolledCommand;
+  command: Accepted;
   deadline: Deadline;
   receivedAt: number;
   receivedWall: number;
@@ -99,7 +102,9 @@ export class Dispatcher {
 
   private submit(raw: unknown, receivedAt: number, receivedWall: number): void {
     const decoded = decodeCommand(raw);
-    if (!decoded.ok) {
+    if (decoded.ok === 'invalid') {
+      this.o.logger.warn(`refusing a command whose message is not JSON-RPC: ${decoded.command.invalid}`, { request_id: decoded.command.request_id });
+    } else if (!decoded.ok) {
       this.o.metrics.skipped.inc();
       if (decoded.reason === 'unknown command_type') {
         this.o.logger.warn('skipping command of unknown type', { request_id: decoded.requestId ?? '(none)' });
@@ -133,7 +138,8 @@ export class Dispatcher {
       }
       this.busy++;
       this.o.metrics.workersBusy.set(this.busy);
-      void this.run(job).finally(() => {
+      // run() settles, never rejects; the second handler is a last guard so a bug can never stop the pool.
+      const done = () => {
         this.busy--;
         this.accepted--;
         this.o.metrics.workersBusy.set(this.busy);
@@ -141,6 +147,10 @@ export class Dispatcher {
         job.deadline.dispose();
         this.releaseWaiters();
         this.pump();
+      };
+      this.run(job).then(done, (err: unknown) => {
+        this.o.logger.error(`internal error in the worker pool: ${errorText(err)}`, { request_id: job.command.request_id });
+        done();
       });
     }
   }
@@ -158,14 +168,18 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * Answers one command and records it. A bug anywhere in here costs that one
+   * command a `client_internal` failure (when nothing was posted yet) and a log
+   * line; it never rejects, so the pool keeps serving.
+   */
   private async run(job: Job): Promise<void> {
     const startedAt = performance.now();
     let answer: Answer;
     try {
       answer = await this.answer(job);
     } catch (err) {
-      // A bug must not lose the command: answer it as an internal failure.
-      this.o.logger.error(`internal error while handling a command: ${(err as Error).message}`, { request_id: job.command.request_id });
+      this.o.logger.error(`internal error while handling a command: ${errorText(err)}`, { request_id: job.command.request_id });
       answer = this.failureAnswer(job.command, new TunnelFailureError('client_internal', { kind: 'unknown' }), 0);
     }
     let postMs = 0;
@@ -175,19 +189,33 @@ export class Dispatcher {
         answer.outcome = job.deadline.expired ? 'expired' : 'cancelled';
       } else {
         const postStart = performance.now();
-        postOutcome = await this.o.poster.postTerminal(answer.payload, job.command.shard_token, job.deadline.signal);
+        try {
+          postOutcome = await this.o.poster.postTerminal(answer.payload, job.command.shard_token, job.deadline.signal);
+        } catch (err) {
+          this.o.logger.error(`internal error while posting an answer: ${errorText(err)}`, { request_id: job.command.request_id });
+          postOutcome = 'failed';
+        }
         postMs = performance.now() - postStart;
         if (postOutcome === 'gone') answer.outcome = 'gone';
         else if (postOutcome === 'failed') answer.outcome = 'post_failed';
         else if (postOutcome === 'cancelled') answer.outcome = job.deadline.expired ? 'expired' : 'cancelled';
       }
     }
-    this.finish(job, startedAt, answer, postMs, postOutcome);
+    try {
+      this.finish(job, startedAt, answer, postMs, postOutcome);
+    } catch (err) {
+      this.o.logger.error(`internal error while recording a command: ${errorText(err)}`, { request_id: job.command.request_id });
+    }
   }
 
   private async answer(job: Job): Promise<Answer> {
     const { command, deadline } = job;
     if (deadline.signal.aborted) return blankAnswer(deadline.expired ? 'expired' : 'cancelled');
+    if ('invalid' in command) {
+      // Answered as an MCP server answers a body that is not JSON-RPC: HTTP 400 with -32600.
+      const json = invalidRequestError(command.answerId, command.invalid) as unknown as Record<string, unknown>;
+      return { payload: this.payload(command, 'jsonrpc_response', 400, { 'Content-Type': ['application/json'] }, json), outcome: 'error', notifications: [], notificationCount: 0, mcpMs: 0 };
+    }
     const channel = this.o.channels.get(command.channel);
     if (!channel) {
       this.o.logger.warn('command names a channel this tunnel does not serve', { request_id: command.request_id, channel: command.channel });
@@ -264,8 +292,8 @@ export class Dispatcher {
     return answer;
   }
 
-  private failureAnswer(command: PolledCommand, failure: TunnelFailureError, mcpMs: number): Answer {
-    const id = command.command_type === 'jsonrpc' && isRequest(command.jsonrpc) ? command.jsonrpc.id : null;
+  private failureAnswer(command: Accepted, failure: TunnelFailureError, mcpMs: number): Answer {
+    const id = command.command_type === 'jsonrpc' && !('invalid' in command) && isRequest(command.jsonrpc) ? command.jsonrpc.id : null;
     const { resp_json, resp_code } = synthesizeFailure(id, failure.failure);
     this.o.logger.warn(`answering with a tunnel failure (${failure.failure.source}${failure.failure.transport_error_kind ? '/' + failure.failure.transport_error_kind : ''})`, {
       request_id: command.request_id,
@@ -279,7 +307,7 @@ export class Dispatcher {
     };
   }
 
-  private payload(command: PolledCommand, type: ResponseType, code: number, headers: Headers, json?: Record<string, unknown>): TunnelResponsePayload {
+  private payload(command: Accepted, type: ResponseType, code: number, headers: Headers, json?: Record<string, unknown>): TunnelResponsePayload {
     const payload: TunnelResponsePayload = { request_id: command.request_id, channel: command.channel, resp_headers: headers, resp_code: code, resp_type: type };
     if (json !== undefined) payload.resp_json = json;
     return payload;
@@ -288,8 +316,8 @@ export class Dispatcher {
   private finish(job: Job, startedAt: number, answer: Answer, postMs: number, postOutcome: PostOutcome | undefined): void {
     const { command } = job;
     const now = performance.now();
-    const message = command.command_type === 'jsonrpc' ? command.jsonrpc : undefined;
-    const method = message && 'method' in message ? message.method : undefined;
+    const message: Record<string, unknown> | undefined = command.command_type === 'jsonrpc' ? (command.jsonrpc as unknown as Record<string, unknown>) : undefined;
+    const method = typeof message?.method === 'string' ? message.method : undefined;
     const durationMs = now - job.receivedAt;
     const type = command.command_type;
     this.o.metrics.recordCommand(type, methodLabel(method ?? (type === 'session_termination' ? 'session_termination' : undefined)), answer.outcome, durationMs / 1000);
@@ -304,7 +332,7 @@ export class Dispatcher {
       receivedAt: job.receivedWall,
       method,
       toolName: method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined,
-      jsonrpcId: message && 'id' in message ? message.id : undefined,
+      jsonrpcId: typeof message?.id === 'string' || typeof message?.id === 'number' ? message.id : undefined,
       sessionId: headerValue(command.headers, 'Mcp-Session-Id'),
       phases: { queuedMs: Math.max(0, startedAt - job.receivedAt), mcpMs: answer.mcpMs, postMs },
       durationMs,
@@ -345,6 +373,10 @@ export class Dispatcher {
   abortAll(): void {
     this.hardStop.abort('shutdown');
   }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function blankAnswer(outcome: TraceOutcome): Answer {

@@ -88,6 +88,7 @@ export class TunnelEngine extends EventEmitter {
   private lastState: EngineState | undefined;
   private lastReason: string | undefined;
   private readyWaiters: (() => void)[] = [];
+  private settleWaiters: ((readiness: Readiness) => void)[] = [];
 
   constructor(
     readonly config: EngineConfig,
@@ -161,7 +162,7 @@ export class TunnelEngine extends EventEmitter {
     this.updateState();
     const cp = this.config.controlPlane;
     if (this.config.health) {
-      this.health = new HealthServer(this.config.health.listenAddr, () => this.readiness(), this.metrics.registry, this.logger.child('health'), this.config.health.urlFile);
+      this.health = new HealthServer(this.config.health.listenAddr, () => this.readiness(), this.metrics.registry, this.logger.child('health'), this.config.health.urlFile, this.config.health.setting);
       await this.health.start();
     }
     for (const channel of this.channels.values()) {
@@ -190,6 +191,26 @@ export class TunnelEngine extends EventEmitter {
   whenReady(): Promise<void> {
     if (this.lastState === 'ready') return Promise.resolve();
     return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  /**
+   * Resolves the first time the tunnel is ready, or as soon as an MCP server
+   * could not be started at all (a command that is not found or not
+   * executable): then `ready` is false and `reason` says why. A command-line
+   * host uses it to fail fast instead of waiting for a readiness that cannot
+   * come.
+   */
+  whenReadyOrFailed(): Promise<Readiness> {
+    const failed = this.unstartable();
+    if (this.lastState === 'ready') return Promise.resolve({ ready: true, reason: 'ready' });
+    if (failed) return Promise.resolve(failed);
+    return new Promise((resolve) => this.settleWaiters.push(resolve));
+  }
+
+  /** The first MCP server that could not be started, as a not-ready readiness. */
+  private unstartable(): Readiness | undefined {
+    const crashed = this.channelStatuses().find((s) => s.state === 'crashed');
+    return crashed ? { ready: false, reason: `MCP server "${crashed.channel}" could not be started: ${crashed.reason ?? 'unknown error'}` } : undefined;
   }
 
   get healthUrl(): string | undefined {
@@ -409,6 +430,12 @@ export class TunnelEngine extends EventEmitter {
       const waiters = this.readyWaiters;
       this.readyWaiters = [];
       for (const w of waiters) w();
+    }
+    const settled = state === 'ready' ? { ready: true, reason } : this.settleWaiters.length > 0 ? this.unstartable() : undefined;
+    if (settled) {
+      const waiters = this.settleWaiters;
+      this.settleWaiters = [];
+      for (const w of waiters) w(settled);
     }
     this.emit('state', this.status());
   }

@@ -25,11 +25,12 @@ export class HealthServer {
     private readonly registry: Registry,
     private readonly logger: Logger,
     private readonly urlFile?: string,
+    private readonly setting = 'health listen address',
   ) {}
 
   async start(): Promise<string> {
     const server = createServer((req, res) => void this.handle(req, res));
-    const bound = await listenOn(server, this.listenAddr, 'health listen address');
+    const bound = await listenOn(server, this.listenAddr, this.setting);
     this.server = server;
     this.url = bound.url;
     this.allowedHosts = bound.hosts;
@@ -39,7 +40,12 @@ export class HealthServer {
       await writeFile(tmp, `${this.url}\n`, { mode: 0o600 });
       await rename(tmp, this.urlFile);
     }
-    this.logger.info('health server listening', { url: this.url });
+    this.logger.info('health server listening', { url: this.url, address: bound.address });
+    if (bound.wide) {
+      this.logger.warn(
+        `health server bound to every interface (${bound.address}), as ${this.setting} asks; it answers only requests whose Host is ${[...bound.hosts].join(', ')}`,
+      );
+    }
     return this.url;
   }
 

@@ -62,7 +62,8 @@ export class EngineMetrics {
 }
 
 /** Label used for command latency: JSON-RPC method names are bounded by the MCP spec, others folded. */
-export function methodLabel(method: string | undefined): string {
+export function methodLabel(method: unknown): string {
   if (method === undefined) return 'none';
+  if (typeof method !== 'string') return 'other';
   return /^[a-z]+(\/[a-zA-Z_]+)*$/.test(method) && method.length <= 64 ? method : 'other';
 }

@@ -24,22 +24,63 @@ export interface Bound {
   url: string;
   /** `host:port` values a request's Host header may carry (lowercase). */
   hosts: Set<string>;
+  /** What was bound, as host:port (`0.0.0.0:8080` for every IPv4 interface). */
+  address: string;
+  /** Bound to a wildcard address: reachable from other machines, not only this one. */
+  wide: boolean;
 }
 
-/** Listens on `addr` (default host 127.0.0.1); `what` names the setting in errors. */
-export async function listenOn(server: Server, addr: string, what: string): Promise<Bound> {
+/** Why an address cannot be bound and what to do, in the words doctor and every listener use. */
+export function listenProblem(code: string, addr: string, setting: string): { detail: string; fix: string } {
   const parsed = parseListenAddr(addr);
-  if (!parsed) throw new Error(`${what} "${addr}" is not host:port: write it like 127.0.0.1:8080 (port 0 picks a free port)`);
+  const otherPort = `choose another port in ${setting} (port 0 picks a free one)`;
+  switch (code) {
+    case 'EINVAL':
+      return { detail: `"${addr}" is not host:port`, fix: 'Write it like 127.0.0.1:8080 (port 0 picks a free port)' };
+    case 'EADDRINUSE':
+      return { detail: `${addr} is already in use`, fix: `Stop the process that holds it (another tunnel?), or ${otherPort}` };
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+      return { detail: `${parsed?.host ?? addr} is not an address of this machine`, fix: `Use 127.0.0.1, or an address this machine has, in ${setting}` };
+    case 'EACCES':
+      return { detail: `binding port ${parsed?.port ?? addr} needs privileges`, fix: `Use a port above 1023 in ${setting}` };
+    default:
+      return { detail: `cannot bind ${addr} (${code})`, fix: otherPort.charAt(0).toUpperCase() + otherPort.slice(1) };
+  }
+}
+
+/** An address that cannot be bound; the message names the setting, the address and the fix. */
+export class ListenError extends Error {
+  constructor(
+    readonly code: string,
+    readonly addr: string,
+    readonly setting: string,
+  ) {
+    const { detail, fix } = listenProblem(code, addr, setting);
+    super(`${setting}: ${detail}. ${fix}`);
+    this.name = 'ListenError';
+  }
+}
+
+/**
+ * Listens on `addr` (default host 127.0.0.1). `setting` names the address the
+ * way the user wrote it (`HEALTH_LISTEN_ADDR`, `--listen`) in errors.
+ */
+export async function listenOn(server: Server, addr: string, setting: string): Promise<Bound> {
+  const parsed = parseListenAddr(addr);
+  if (!parsed) throw new ListenError('EINVAL', addr, setting);
   const host = parsed.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (err: NodeJS.ErrnoException) => reject(new ListenError(typeof err.code === 'string' ? err.code : 'unknown error', addr, setting));
+    server.once('error', fail);
     server.listen(parsed.port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve();
     });
   });
   const { port } = server.address() as AddressInfo;
+  const wide = host === '0.0.0.0' || host === '::';
   const urlHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
   const hosts = new Set([`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `${urlHost}:${port}`].map((h) => h.toLowerCase()));
-  return { port, url: `http://${urlHost}:${port}`, hosts };
+  return { port, url: `http://${urlHost}:${port}`, hosts, address: `${host.includes(':') ? `[${host}]` : host}:${port}`, wide };
 }

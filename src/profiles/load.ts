@@ -379,7 +379,14 @@ export async function mergeProfileSources(opts: LoadProfileOptions = {}): Promis
         'Move the key to an environment variable or a private file and reference it: env:CONTROL_PLANE_API_KEY or file:/path',
     };
   }
-  const baseUrl = (raw.controlPlane as Record<string, unknown>).baseUrl;
+  const controlPlane = raw.controlPlane as Record<string, unknown>;
+  if (typeof controlPlane.tunnelId === 'string' && controlPlane.tunnelId.trim() !== controlPlane.tunnelId && controlPlane.tunnelId.trim() !== '') {
+    controlPlane.tunnelId = controlPlane.tunnelId.trim();
+    warnings.push(
+      `${describeField(['controlPlane', 'tunnelId'])} has spaces or line breaks around it; using "${controlPlane.tunnelId}". Remove them from the configuration`,
+    );
+  }
+  const baseUrl = controlPlane.baseUrl;
   if (typeof baseUrl === 'string' && /\/v1\/?$/.test(baseUrl)) {
     warnings.push(
       `${describeField(['controlPlane', 'baseUrl'])} ends with /v1, but the client adds /v1 itself (requests would go to …/v1/v1/tunnels). Remove /v1`,

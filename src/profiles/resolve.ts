@@ -263,7 +263,7 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
   };
   if (controlPlaneProxy !== undefined) config.controlPlane.proxy = controlPlaneProxy;
   if (profile.health.listenAddr !== '') {
-    config.health = { listenAddr: profile.health.listenAddr };
+    config.health = { listenAddr: profile.health.listenAddr, setting: name(['health', 'listenAddr']) };
     if (profile.health.urlFile !== undefined) config.health.urlFile = expandHome(profile.health.urlFile, opts.homedir);
   }
   return config;

@@ -36,8 +36,49 @@ export const JSONRPC_PARSE_ERROR = -32700;
 
 type Obj = Record<string, unknown>;
 
-function isObject(value: unknown): value is Obj {
+export function isObject(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Why `msg` is not a JSON-RPC 2.0 message MCP accepts, or undefined when it
+ * is. Checked once, where a message enters (poll decoding, the relay's front
+ * door), so that nothing further in can meet a method that is not a string.
+ * A request or notification has a string `method` (and a string or number
+ * `id` for a request, never null in MCP) and object or array `params`; a
+ * response has an `id` (null allowed) and exactly one of `result` or a
+ * well-formed `error`.
+ */
+export function jsonRpcProblem(msg: unknown): string | undefined {
+  if (!isObject(msg)) return 'a JSON-RPC message must be an object';
+  if (msg.jsonrpc !== '2.0') return 'jsonrpc must be "2.0"';
+  if ('method' in msg) {
+    if (typeof msg.method !== 'string' || msg.method === '') return 'method must be a non-empty string';
+    if ('id' in msg && !isValidId(msg.id)) return 'id must be a string or a number';
+    if ('params' in msg && msg.params !== undefined && (typeof msg.params !== 'object' || msg.params === null)) return 'params must be an object or an array';
+    if ('result' in msg || 'error' in msg) return 'a request or notification has no result or error';
+    return undefined;
+  }
+  if (!('id' in msg)) return 'a message needs a method, or an id with a result or an error';
+  if (msg.id !== null && !isValidId(msg.id)) return 'id must be a string, a number or null';
+  const hasResult = 'result' in msg;
+  const hasError = 'error' in msg;
+  if (hasResult === hasError) return 'a response has exactly one of result or error';
+  if (hasError) {
+    const error = msg.error;
+    if (!isObject(error) || !Number.isInteger(error.code) || typeof error.message !== 'string') return 'error must be an object with an integer code and a string message';
+  }
+  return undefined;
+}
+
+/** The id to answer an invalid message with: its own when usable, else null. */
+export function answerableId(msg: unknown): JsonRpcId | null {
+  return isObject(msg) && isValidId(msg.id) ? msg.id : null;
+}
+
+/** The JSON-RPC error for a message that is not valid JSON-RPC (-32600). */
+export function invalidRequestError(id: JsonRpcId | null, problem: string): JsonRpcResponse & { error: JsonRpcErrorObject } {
+  return { jsonrpc: '2.0', id, error: { code: JSONRPC_INVALID_REQUEST, message: `Invalid Request: ${problem}` } };
 }
 
 export function isValidId(id: unknown): id is JsonRpcId {

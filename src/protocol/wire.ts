@@ -1,10 +1,10 @@
 /**
  * Wire types of the Secure MCP Tunnel control-plane contract
- * (shared/reference/tunnel-client-openapi.json). Decoding on the hot path is
+ * (the reference client's docs/openapi.json, kept in test/fixtures/reference/). Decoding on the hot path is
  * done by hand in `decodeCommand` rather than through a schema library: a poll
  * batch may hold 25 commands with multi-megabyte payloads.
  */
-import type { JsonRpcMessage } from './jsonrpc';
+import { answerableId, jsonRpcProblem, type JsonRpcId, type JsonRpcMessage } from './jsonrpc';
 
 export type Headers = Record<string, string[]>;
 
@@ -107,8 +107,23 @@ export interface TunnelFailure {
 /** Tunnel ids are `tunnel_` followed by 32 lowercase letters or digits. */
 export const TUNNEL_ID_PATTERN = /^tunnel_[a-z0-9]{32}$/;
 
+/**
+ * A `jsonrpc` command whose message is not valid JSON-RPC. It is answered
+ * with the JSON-RPC error -32600 and never reaches an MCP server.
+ */
+export interface InvalidJsonRpcCommand extends CommandBase {
+  command_type: 'jsonrpc';
+  /** What arrived, for the trace; never sent anywhere. */
+  jsonrpc: Record<string, unknown>;
+  /** Why it is not JSON-RPC. */
+  invalid: string;
+  /** The id the error answer carries: the message's own when usable, else null. */
+  answerId: JsonRpcId | null;
+}
+
 export type DecodedCommand =
   | { ok: true; command: PolledCommand }
+  | { ok: 'invalid'; command: InvalidJsonRpcCommand }
   | { ok: false; requestId: string | undefined; commandType: unknown; reason: string };
 
 function isStringArrayRecord(value: unknown): value is Headers {
@@ -148,6 +163,10 @@ export function decodeCommand(raw: unknown): DecodedCommand {
   if (commandType === 'session_termination') return { ok: true, command: { ...base, command_type: 'session_termination' } };
   if (typeof c.jsonrpc !== 'object' || c.jsonrpc === null || Array.isArray(c.jsonrpc)) {
     return { ok: false, requestId, commandType, reason: 'jsonrpc payload is not an object' };
+  }
+  const invalid = jsonRpcProblem(c.jsonrpc);
+  if (invalid !== undefined) {
+    return { ok: 'invalid', command: { ...base, command_type: 'jsonrpc', jsonrpc: c.jsonrpc as Record<string, unknown>, invalid, answerId: answerableId(c.jsonrpc) } };
   }
   return { ok: true, command: { ...base, command_type: 'jsonrpc', jsonrpc: c.jsonrpc as JsonRpcMessage } };
 }

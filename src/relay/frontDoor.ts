@@ -18,7 +18,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../engine/log';
-import { isNotification, isRequest, isResponse, JSONRPC_INTERNAL_ERROR, JSONRPC_INVALID_REQUEST, JSONRPC_PARSE_ERROR, type JsonRpcId } from '../protocol/jsonrpc';
+import { answerableId, invalidRequestError, isNotification, isRequest, isResponse, jsonRpcProblem, JSONRPC_INTERNAL_ERROR, JSONRPC_INVALID_REQUEST, JSONRPC_PARSE_ERROR, type JsonRpcId } from '../protocol/jsonrpc';
 import type { Headers, TunnelResponsePayload } from '../protocol/wire';
 import { CommandDroppedError, type CommandQueue, type PendingCommand } from './commandQueue';
 import { isLoopbackHost } from '../engine/net';
@@ -145,7 +145,7 @@ export class FrontDoor {
       sendApiError(
         res,
         401,
-        'Missing or wrong front-door token: send "Authorization: Bearer <token>". `mcp-tunnel relay` prints the token when it starts (Relay.start() returns it as frontDoorToken); run the relay with front-door auth "none" for unauthenticated local use.',
+        'Missing or wrong front-door token: send "Authorization: Bearer <token>". `mcp-tunnel relay` and `mcp-tunnel loopback` print the token when they start (front_door_token with --print-json); start them with --front-door-auth none for unauthenticated local use.',
         'invalid_front_door_token',
         { headers: { ...cors, 'WWW-Authenticate': 'Bearer realm="mcp-tunnel-relay"' } },
       );
@@ -214,10 +214,15 @@ export class FrontDoor {
       sendJson(res, 400, jsonRpcError(null, JSONRPC_INVALID_REQUEST, 'JSON-RPC batches are not supported (MCP 2025-06-18 removed batching): send one message per POST.'), cors);
       return;
     }
-    const isObj = typeof message === 'object' && message !== null && (message as Record<string, unknown>).jsonrpc === '2.0';
-    if (isObj && isRequest(message)) return this.forwardRequest(req, res, cors, message, message.id);
-    if (isObj && (isNotification(message) || isResponse(message))) return this.forwardAcknowledged(req, res, cors, message);
-    sendJson(res, 400, jsonRpcError(null, JSONRPC_INVALID_REQUEST, 'Invalid Request: expected one JSON-RPC 2.0 request, notification or response object.'), cors);
+    // Checked once here: nothing further in meets a message that is not JSON-RPC.
+    const problem = jsonRpcProblem(message);
+    if (problem !== undefined) {
+      sendJson(res, 400, invalidRequestError(answerableId(message), `${problem} (expected one JSON-RPC 2.0 request, notification or response object)`), cors);
+      return;
+    }
+    if (isRequest(message)) return this.forwardRequest(req, res, cors, message, message.id);
+    if (isNotification(message) || isResponse(message)) return this.forwardAcknowledged(req, res, cors, message);
+    sendJson(res, 400, invalidRequestError(null, 'expected one JSON-RPC 2.0 request, notification or response object'), cors);
   }
 
   /** Tracks an open response; drops its command if the client leaves before any poll took it. */

@@ -47,6 +47,8 @@ export interface RelayOptions {
   frontDoorToken?: string;
   /** `host:port`; default `127.0.0.1:0` (loopback, any free port). */
   listen?: string;
+  /** How the user named `listen` (`--listen`), for messages. */
+  listenSetting?: string;
   tunnelName?: string;
   tunnelDescription?: string;
   /** How long a front-door request waits for its terminal answer. Default 60000. */
@@ -220,7 +222,7 @@ export class Relay {
     // Keep idle keep-alive connections longer than a client's poll turnaround.
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
-    const bound = await listenOn(server, this.options.listen ?? '127.0.0.1:0', 'relay listen address');
+    const bound = await listenOn(server, this.options.listen ?? '127.0.0.1:0', this.options.listenSetting ?? 'relay listen address');
     this.server = server;
     const url = bound.url;
     const allowedHosts = new Set([...bound.hosts, ...(this.options.allowedHosts ?? []).map((h) => h.toLowerCase())]);
@@ -238,6 +240,7 @@ export class Relay {
     this.startInfo = { url, mcpUrl: `${url}/v1/mcp/${this.tunnelId}`, tunnelId: this.tunnelId, apiKey: this.apiKey };
     if (this.frontDoorToken !== undefined) this.startInfo.frontDoorToken = this.frontDoorToken;
     this.logger.info('relay listening', { url, mcp_url: this.startInfo.mcpUrl, tunnel_id: this.tunnelId, front_door_auth: this.options.frontDoorAuth });
+    if (bound.wide) this.logger.warn(`relay bound to every interface (${bound.address}); it answers only requests whose Host is one of ${[...allowedHosts].join(', ')}`);
     return this.startInfo;
   }
 
@@ -373,7 +376,7 @@ export class Relay {
       sendApiError(
         res,
         401,
-        'Missing or incorrect API key: send "Authorization: Bearer <key>" with the API key the relay printed at start (Relay.start() returns it as apiKey).',
+        'Missing or incorrect API key: send "Authorization: Bearer <key>" with the engine key `mcp-tunnel relay` printed when it started (CONTROL_PLANE_API_KEY, or api_key with --print-json).',
         'invalid_api_key',
       );
       return false;

@@ -68,12 +68,25 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProces
   };
 }
 
-/** Runs the CLI to completion. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs the CLI to completion. A CLI still running after `timeoutMs` is killed
+ * and reported with `timedOut`, so a test of "it ends" fails instead of hanging.
+ */
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }> {
   const p = startCli(args, env);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    p.child.kill('SIGKILL');
+  }, timeoutMs);
   return p.exited().then(async (code) => {
+    clearTimeout(timer);
     await new Promise((r) => setTimeout(r, 20));
-    return { code, stdout: p.stdout.join('\n'), stderr: p.stderr.join('\n') };
+    return { code, stdout: p.stdout.join('\n'), stderr: p.stderr.join('\n'), timedOut };
   });
 }
 

@@ -1,13 +1,13 @@
 /**
- * Validators built from the authoritative OpenAPI contract. CI checks the
- * repository out beside `shared/`, so the path is resolved from the repo root.
+ * Validators built from the authoritative OpenAPI contract, kept with its
+ * license notice in test/fixtures/reference/ (see the NOTICE there).
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 
-export const REFERENCE = path.resolve(__dirname, '..', '..', '..', 'shared', 'reference');
+export const REFERENCE = path.resolve(__dirname, '..', 'fixtures', 'reference');
 
 let cache: Record<string, ValidateFunction> | undefined;
 

@@ -64,7 +64,7 @@ describe('resolving a profile into the engine config', () => {
         ],
         maxConcurrentRequests: 10,
       },
-      health: { listenAddr: '127.0.0.1:8080', urlFile: files.urlFile },
+      health: { listenAddr: '127.0.0.1:8080', urlFile: files.urlFile, setting: 'health.listen_addr' },
       log: { level: 'info' },
       trace: { capturePayloads: false, maxEntries: 1000 },
     });

@@ -209,7 +209,7 @@ describe('relay MCP front door', () => {
         const res = await mcp(initialize, headers);
         assert.equal(res.status, 401);
         assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
-        assert.match(((await res.json()) as { error: { message: string } }).error.message, /prints the token/);
+        assert.match(((await res.json()) as { error: { message: string } }).error.message, /print the token when they start/);
       }
       assert.equal(relay.stats().commandsQueued, 0);
     });

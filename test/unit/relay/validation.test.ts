@@ -5,8 +5,9 @@ import Ajv2020 from 'ajv/dist/2020';
 import fc from 'fast-check';
 import { checkResponsePayload } from '../../../src/relay/responsePayload';
 import { serverInfoProblem } from '../../../src/relay/serverInfo';
+import { REFERENCE } from '../../helpers/openapi';
 
-const SPEC = path.resolve(__dirname, '../../..', '..', 'shared/reference/tunnel-client-openapi.json');
+const SPEC = path.join(REFERENCE, 'tunnel-client-openapi.json');
 
 describe('relay response payload validation', () => {
   const ajv = new Ajv2020({ strict: false });
