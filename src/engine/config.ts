@@ -21,6 +21,8 @@ export interface StdioTarget {
   cwd?: string;
   /** Configured variables added to the minimal inherited environment. */
   env: Record<string, string>;
+  /** Largest JSON-RPC message sent to or read from the server (default 10 MiB). */
+  maxMessageBytes?: number;
 }
 
 export interface HttpTarget {
@@ -72,6 +74,8 @@ export const DEFAULTS = {
   maxInflightRequests: 20,
   maxInflightRequestsLimit: 10_000,
   maxConcurrentRequests: 10,
+  /** Largest message a stdio MCP server is sent or may answer with. */
+  maxMessageBytes: 10 * 1024 * 1024,
   healthListenAddr: '127.0.0.1:8080',
   traceMaxEntries: 1000,
 } as const;

@@ -7,8 +7,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { hasValidError, invalidRequestError, isRequest, type JsonRpcMessage } from '../protocol/jsonrpc';
-import { decodeCommand, headerValue, type InvalidJsonRpcCommand, type PolledCommand, type TunnelResponsePayload, type ResponseType, type Headers } from '../protocol/wire';
+import { hasValidError, invalidRequestError, isRequest, type JsonRpcMessage, type JsonRpcRequest } from '../protocol/jsonrpc';
+import { channelRoute, decodeCommand, headerValue, type InvalidJsonRpcCommand, type PolledCommand, type TunnelResponsePayload, type ResponseType, type Headers } from '../protocol/wire';
 import { Deadline } from './deadline';
 import { DeadlineExceededError, TunnelFailureError, synthesizeFailure } from './failure';
 import type { Logger } from './log';
@@ -216,7 +216,7 @@ export class Dispatcher {
       const json = invalidRequestError(command.answerId, command.invalid) as unknown as Record<string, unknown>;
       return { payload: this.payload(command, 'jsonrpc_response', 400, { 'Content-Type': ['application/json'] }, json), outcome: 'error', notifications: [], notificationCount: 0, mcpMs: 0 };
     }
-    const channel = this.o.channels.get(command.channel);
+    const channel = this.o.channels.get(channelRoute(command.channel));
     if (!channel) {
       this.o.logger.warn('command names a channel this tunnel does not serve', { request_id: command.request_id, channel: command.channel });
       return this.failureAnswer(command, new TunnelFailureError('client_internal', { kind: 'unknown' }), 0);
@@ -292,19 +292,22 @@ export class Dispatcher {
     return answer;
   }
 
+  /**
+   * A synthesized failure, in the terminal type the command expects: a JSON-RPC
+   * error for a request; for a notification or a client response, a
+   * `notify_ack` with the failure's status and no body; for a session
+   * termination, a `session_termination_response` with that status.
+   */
   private failureAnswer(command: Accepted, failure: TunnelFailureError, mcpMs: number): Answer {
-    const id = command.command_type === 'jsonrpc' && !('invalid' in command) && isRequest(command.jsonrpc) ? command.jsonrpc.id : null;
-    const { resp_json, resp_code } = synthesizeFailure(id, failure.failure);
+    const request = command.command_type === 'jsonrpc' && !('invalid' in command) && isRequest(command.jsonrpc);
+    const { resp_json, resp_code } = synthesizeFailure(request ? (command.jsonrpc as JsonRpcRequest).id : null, failure.failure);
     this.o.logger.warn(`answering with a tunnel failure (${failure.failure.source}${failure.failure.transport_error_kind ? '/' + failure.failure.transport_error_kind : ''})`, {
       request_id: command.request_id,
     });
-    return {
-      payload: this.payload(command, 'jsonrpc_response', resp_code, { 'Content-Type': ['application/json'] }, resp_json),
-      outcome: 'failure',
-      notifications: [],
-      notificationCount: 0,
-      mcpMs,
-    };
+    const payload = request
+      ? this.payload(command, 'jsonrpc_response', resp_code, { 'Content-Type': ['application/json'] }, resp_json)
+      : this.payload(command, command.command_type === 'session_termination' ? 'session_termination_response' : 'notify_ack', resp_code, {});
+    return { payload, outcome: 'failure', notifications: [], notificationCount: 0, mcpMs };
   }
 
   private payload(command: Accepted, type: ResponseType, code: number, headers: Headers, json?: Record<string, unknown>): TunnelResponsePayload {

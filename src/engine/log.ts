@@ -89,22 +89,77 @@ export class Logger {
     const record: LogRecord = {
       time: new Date().toISOString(),
       level,
-      msg: redactText(msg, this.core.secrets),
+      msg: bound(redactText(msg, this.core.secrets), MAX_MESSAGE_CHARS),
       scope: this.scope,
     };
-    if (fields) record.fields = redactValue(fields, this.core.secrets) as Record<string, unknown>;
+    if (fields) record.fields = boundFields(redactValue(fields, this.core.secrets) as Record<string, unknown>);
     for (const sink of this.core.sinks) sink(record);
   }
 }
 
-/** ` key=value …` for a record's fields ('' without fields): strings bare, anything else as JSON. */
+/**
+ * Log records carry untrusted text (request ids, channel names, a server's
+ * stderr). Every record is bounded here, for every sink; text lines also
+ * escape control characters (formatLogLine), so no value can forge a line.
+ */
+export const MAX_MESSAGE_CHARS = 8192;
+export const MAX_FIELD_CHARS = 512;
+
+function bound(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…(${text.length - max} more characters)`;
+}
+
+function boundFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    const k = bound(key, 64);
+    if (typeof value === 'string') out[k] = bound(value, MAX_FIELD_CHARS);
+    else if (value === null || typeof value !== 'object') out[k] = value;
+    else {
+      const json = JSON.stringify(value) ?? '';
+      out[k] = json.length <= MAX_FIELD_CHARS ? value : bound(json, MAX_FIELD_CHARS);
+    }
+  }
+  return out;
+}
+
+// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+// eslint-disable-next-line no-control-regex
+const HAS_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const NEEDS_QUOTES = /[\s="\\]|^$/;
+
+/** Control characters as visible escapes (`\n`, `\u001b`), so one record stays one line. */
+export function escapeControl(text: string): string {
+  return text.replace(CONTROL, (c) => {
+    switch (c) {
+      case '\n':
+        return '\\n';
+      case '\r':
+        return '\\r';
+      case '\t':
+        return '\\t';
+      default:
+        return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+    }
+  });
+}
+
+function fieldValue(value: unknown): string {
+  if (typeof value !== 'string') return escapeControl(JSON.stringify(value) ?? String(value));
+  // logfmt: a value with spaces, quotes, = or control characters is quoted, so it cannot pose as another field.
+  return NEEDS_QUOTES.test(value) || HAS_CONTROL.test(value) ? escapeControl(JSON.stringify(value)) : value;
+}
+
+/** ` key=value …` for a record's fields ('' without fields): plain strings bare, others quoted or as JSON. */
 export function formatLogFields(fields: Record<string, unknown> | undefined): string {
-  return fields ? ' ' + Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') : '';
+  return fields ? ' ' + Object.entries(fields).map(([k, v]) => `${escapeControl(k)}=${fieldValue(v)}`).join(' ') : '';
 }
 
 /** One human-readable line: `2026-… INFO  [poller] message key=value`. */
 export function formatLogLine(record: LogRecord): string {
-  return `${record.time} ${record.level.toUpperCase().padEnd(5)} [${record.scope}] ${record.msg}${formatLogFields(record.fields)}`;
+  return `${record.time} ${record.level.toUpperCase().padEnd(5)} [${escapeControl(record.scope)}] ${escapeControl(record.msg)}${formatLogFields(record.fields)}`;
 }
 
 export function formatLogJson(record: LogRecord): string {

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { EngineStatus, MetricsSnapshot } from '../engine/events';
-import { formatLogFields, type LogLevel, type LogRecord } from '../engine/log';
+import { escapeControl, formatLogFields, type LogLevel, type LogRecord } from '../engine/log';
 import type { TraceEntry } from '../engine/trace';
 import type { EngineConfig } from '../engine/config';
 import type { McpOutcome } from '../engine/mcp/channel';
@@ -209,7 +209,7 @@ export class TunnelManager implements vscode.Disposable {
     this.logs.push(entry);
     if (this.logs.length > 500) this.logs.splice(0, this.logs.length - 500);
     this.logEvents.fire(entry);
-    const line = `[${name}] [${record.scope}] ${record.msg}${formatLogFields(record.fields)}`;
+    const line = `[${name}] [${escapeControl(record.scope)}] ${escapeControl(record.msg)}${formatLogFields(record.fields)}`;
     this.safely(() => this.writeLine(record.level, line));
   }
 

@@ -38,6 +38,7 @@ export const ENV_VARS: Record<string, string> = {
   'mcp.servers[0].clientCert': 'MCP_CLIENT_CERT',
   'mcp.servers[0].clientKey': 'MCP_CLIENT_KEY',
   'mcp.maxConcurrentRequests': 'MCP_MAX_CONCURRENT_REQUESTS',
+  'mcp.maxMessageBytes': 'MCP_MAX_MESSAGE_BYTES',
   caBundle: 'CA_BUNDLE',
   'health.listenAddr': 'HEALTH_LISTEN_ADDR',
   'health.urlFile': 'HEALTH_URL_FILE',
@@ -47,6 +48,7 @@ export const ENV_VARS: Record<string, string> = {
 const NUMBER_RANGES: Record<string, string> = {
   CONTROL_PLANE_MAX_INFLIGHT_REQUESTS: '1 and 10000',
   MCP_MAX_CONCURRENT_REQUESTS: '1 and 1000',
+  MCP_MAX_MESSAGE_BYTES: '1024 and 1073741824',
 };
 
 function setAt(target: RawProfile, dotted: string, value: unknown): void {

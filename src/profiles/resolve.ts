@@ -233,6 +233,7 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
         argv: [...argv, ...(server.args ?? [])],
         ...(cwd !== undefined ? { cwd } : {}),
         env: { ...fromFile, ...stdioEnv(server.env ?? {}, [...p, 'env']) },
+        maxMessageBytes: profile.mcp.maxMessageBytes,
       });
     } else if (server.url !== undefined) {
       const target: HttpTarget = {

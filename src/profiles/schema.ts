@@ -394,6 +394,18 @@ const McpSchema = z
       .max(1000, 'must be between 1 and 1000')
       .default(DEFAULTS.maxConcurrentRequests)
       .meta(doc('Worker pool size: MCP requests running at once (1..1000).')),
+    maxMessageBytes: z
+      .number()
+      .int('must be a whole number')
+      .min(1024, 'must be between 1024 and 1073741824')
+      .max(1024 * 1024 * 1024, 'must be between 1024 and 1073741824')
+      .default(DEFAULTS.maxMessageBytes)
+      .meta(
+        doc(
+          'Largest JSON-RPC message, in bytes, a stdio MCP server is sent or may answer with (default 10 MiB). A larger request is refused with a clear error instead of overflowing the server.',
+          'Largest JSON-RPC message, in bytes, a stdio MCP server is sent or may answer with (default 10 MiB, `10485760`). A larger request is refused with a clear error instead of overflowing the server\'s read buffer.',
+        ),
+      ),
     extraHeaders: headerMap
       .superRefine(checkHeaders(MCP_RESERVED_HEADERS, 'the tunnel sets it per request'))
       .optional()
@@ -497,6 +509,7 @@ const FIELD_FIXES: Record<string, string> = {
   'controlPlane.pollTimeout': 'Write a whole number with one unit, e.g. 30s or 4500ms',
   'controlPlane.maxInflightRequests': 'Use a whole number from 1 to 10000',
   'mcp.maxConcurrentRequests': 'Use a whole number from 1 to 1000',
+  'mcp.maxMessageBytes': 'Use a whole number of bytes from 1024 to 1073741824',
   'mcp.servers': 'Configure between 1 and 32 servers, e.g. a command for the main channel',
   'mcp.servers.*.channel': 'Use a name such as main or docs-search',
   'log.level': 'Use one of debug, info, warn, error',

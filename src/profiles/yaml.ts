@@ -57,6 +57,7 @@ export const YamlProfileShape = z.strictObject({
       server_urls: z.array(YamlServerUrlShape).optional(),
       extra_headers: value,
       max_concurrent_requests: value,
+      max_message_bytes: value,
       ca_bundle: value,
       proxy: value,
     })

@@ -45,7 +45,7 @@ export function isObject(value: unknown): value is Obj {
  * is. Checked once, where a message enters (poll decoding, the relay's front
  * door), so that nothing further in can meet a method that is not a string.
  * A request or notification has a string `method` (and a string or number
- * `id` for a request, never null in MCP) and object or array `params`; a
+ * `id` for a request, never null in MCP) and object `params`; a
  * response has an `id` (null allowed) and exactly one of `result` or a
  * well-formed `error`.
  */
@@ -55,7 +55,8 @@ export function jsonRpcProblem(msg: unknown): string | undefined {
   if ('method' in msg) {
     if (typeof msg.method !== 'string' || msg.method === '') return 'method must be a non-empty string';
     if ('id' in msg && !isValidId(msg.id)) return 'id must be a string or a number';
-    if ('params' in msg && msg.params !== undefined && (typeof msg.params !== 'object' || msg.params === null)) return 'params must be an object or an array';
+    // JSON-RPC allows array params; MCP's are always an object, and servers ignore a request with any other.
+    if ('params' in msg && msg.params !== undefined && !isObject(msg.params)) return 'params must be an object';
     if ('result' in msg || 'error' in msg) return 'a request or notification has no result or error';
     return undefined;
   }

@@ -126,6 +126,10 @@ export type DecodedCommand =
   | { ok: 'invalid'; command: InvalidJsonRpcCommand }
   | { ok: false; requestId: string | undefined; commandType: unknown; reason: string };
 
+/** What an HTTP header value may hold (RFC 9110 field-value: tab, visible ASCII, space, obs-text). */
+// eslint-disable-next-line no-control-regex
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 function isStringArrayRecord(value: unknown): value is Headers {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   for (const v of Object.values(value)) {
@@ -150,12 +154,16 @@ export function decodeCommand(raw: unknown): DecodedCommand {
   }
   if (requestId === undefined) return { ok: false, requestId, commandType, reason: 'missing request_id' };
   if (typeof c.shard_token !== 'string') return { ok: false, requestId, commandType, reason: 'missing shard_token' };
+  // Echoed in a request header: a token no HTTP header can carry (CR, LF, NUL…) makes every answer unpostable.
+  if (!HEADER_VALUE.test(c.shard_token)) return { ok: false, requestId, commandType, reason: 'shard_token cannot be sent as an HTTP header value' };
   const headers = c.headers === undefined || c.headers === null ? {} : c.headers;
   if (!isStringArrayRecord(headers)) return { ok: false, requestId, commandType, reason: 'headers is not a map of string lists' };
+  if (c.channel !== undefined && c.channel !== null && typeof c.channel !== 'string') return { ok: false, requestId, commandType, reason: 'channel is not a string' };
   const base = {
     request_id: requestId,
     shard_token: c.shard_token,
-    channel: typeof c.channel === 'string' && c.channel !== '' ? c.channel : DEFAULT_CHANNEL,
+    // Echoed exactly as received; an empty name is routed to the main channel (see channelRoute).
+    channel: typeof c.channel === 'string' ? c.channel : DEFAULT_CHANNEL,
     created_at: typeof c.created_at === 'string' ? c.created_at : '',
     response_timeout: c.response_timeout,
     headers,
@@ -169,6 +177,11 @@ export function decodeCommand(raw: unknown): DecodedCommand {
     return { ok: 'invalid', command: { ...base, command_type: 'jsonrpc', jsonrpc: c.jsonrpc as Record<string, unknown>, invalid, answerId: answerableId(c.jsonrpc) } };
   }
   return { ok: true, command: { ...base, command_type: 'jsonrpc', jsonrpc: c.jsonrpc as JsonRpcMessage } };
+}
+
+/** The channel a command runs on: its own, or `main` when it names none. */
+export function channelRoute(channel: string): string {
+  return channel === '' ? DEFAULT_CHANNEL : channel;
 }
 
 /** Case-insensitive lookup of the first value of a multi-valued header. */

@@ -15,8 +15,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Logger } from '../engine/log';
-import { isRequest } from '../protocol/jsonrpc';
+import { isRequest, jsonRpcProblem } from '../protocol/jsonrpc';
 import {
+  DEFAULT_CHANNEL,
   HEADER_CLIENT_NAME,
   HEADER_CLIENT_VERSION,
   HEADER_INSTANCE_ID,
@@ -161,6 +162,8 @@ const EXPECTED_TERMINAL: Record<string, ResponseType> = {
   request: 'jsonrpc_response',
   message: 'notify_ack',
   session_termination: 'session_termination_response',
+  /** Not JSON-RPC at all: answered with the JSON-RPC error -32600. */
+  invalid: 'jsonrpc_response',
 };
 
 export class Relay {
@@ -606,7 +609,7 @@ export class Relay {
     const requestId = command.requestId;
     const type = payload.resp_type;
     if (payload.channel === undefined || payload.channel === null) this.violation('channel_not_echoed', `${type} without channel`, requestId);
-    else if (payload.channel !== command.command.channel) this.violation('channel_mismatch', `${type} for channel ${String(command.command.channel)} says ${payload.channel}`, requestId);
+    else if (payload.channel !== (command.command.channel ?? DEFAULT_CHANNEL)) this.violation('channel_mismatch', `${type} for channel ${String(command.command.channel)} says ${payload.channel}`, requestId);
     if (!Number.isInteger(payload.resp_code) || payload.resp_code < 100 || payload.resp_code > 599) {
       this.violation('invalid_resp_code', `resp_code ${payload.resp_code}`, requestId);
     }
@@ -617,7 +620,14 @@ export class Relay {
         else if (payload.resp_headers[name].length === 0 || payload.resp_headers[name].includes('')) this.violation('resp_header_empty', name, requestId);
       }
     }
-    const kind = command.commandType === 'session_termination' ? 'session_termination' : isRequest(command.jsonrpc) ? 'request' : 'message';
+    const kind =
+      command.commandType === 'session_termination'
+        ? 'session_termination'
+        : jsonRpcProblem(command.jsonrpc) !== undefined
+          ? 'invalid'
+          : isRequest(command.jsonrpc)
+            ? 'request'
+            : 'message';
     if (type === 'jsonrpc_notify') {
       if (kind !== 'request') this.violation('notify_for_non_request', `jsonrpc_notify for a ${kind} command`, requestId);
       if (!payload.resp_json) this.violation('missing_resp_json', 'jsonrpc_notify without resp_json', requestId);

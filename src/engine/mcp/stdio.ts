@@ -24,6 +24,8 @@ import type { StdioTarget } from '../config';
 import { DeadlineExceededError, TunnelFailureError } from '../failure';
 import type { Logger } from '../log';
 import {
+  answerableId,
+  invalidRequestError,
   isNotification,
   isRequest,
   isResponse,
@@ -42,8 +44,14 @@ export interface StdioChannelOptions {
   restartBackoff?: { initialMs: number; maxMs: number; resetAfterMs?: number };
   /** Budget for close(): stdin EOF, then SIGTERM, then SIGKILL of the process group. */
   stopGraceMs?: number;
-  /** Largest message accepted from the server's stdout, in bytes. */
+  /** Largest message accepted from the server's stdout, or sent to its stdin, in bytes. */
   maxMessageBytes?: number;
+  /**
+   * A child that is alive but no longer answers: when requests have waited
+   * `afterMs` with nothing read from its stdout, it is sent a `ping`; no answer
+   * within `timeoutMs` and it is restarted. `false` turns the check off.
+   */
+  wedgeProbe?: { afterMs: number; timeoutMs: number } | false;
   /** How long the replayed `initialize` after a restart may take. */
   reinitializeTimeoutMs?: number;
 }
@@ -56,6 +64,8 @@ export const STDIO_DEFAULTS = {
   stopGraceMs: 5_000,
   maxMessageBytes: 10 * 1024 * 1024,
   reinitializeTimeoutMs: 30_000,
+  wedgeAfterMs: 15_000,
+  wedgePingTimeoutMs: 10_000,
 } as const;
 
 const RELATED_REQUEST_META_KEY = 'io.modelcontextprotocol/related-request-id';
@@ -73,6 +83,8 @@ interface Pending {
   /** The caller's progress token, when it was rewritten to the local id. */
   progressToken?: string | number;
   sessionId?: string;
+  /** When it was handed to the child (ms since epoch). */
+  sentAt: number;
   /** Both also detach the abort listener. */
   resolve(message: Obj): void;
   reject(err: Error): void;
@@ -101,6 +113,12 @@ interface Child {
   /** Settles when the `initialize` sent to this child is answered or fails. */
   initInFlight: Promise<void> | null;
   initializedSent: boolean;
+  /** When this child last wrote a line to stdout (ms since epoch), or its start. */
+  lastReadAt: number;
+  /** Set once this child answered a request: it works, so a later crash starts the back-off afresh. */
+  answered: boolean;
+  /** A `ping` sent because requests stopped being answered is in flight. */
+  probing: boolean;
 }
 
 /** Process groups to kill if the engine itself exits without close(). */
@@ -246,6 +264,17 @@ function oversizedResponseId(head: Buffer, tail: Buffer): number | undefined {
   return found ? Number(found[1]) : undefined;
 }
 
+/** A message over the channel's size limit, refused before it reaches the server. */
+class MessageTooLargeError extends Error {
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`the message is ${bytes} bytes, over the ${limit}-byte limit of this stdio MCP server (mcp.maxMessageBytes)`);
+    this.name = 'MessageTooLargeError';
+  }
+}
+
 function isObj(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -266,6 +295,8 @@ export class StdioChannel implements McpChannel {
   private readonly stopGraceMs: number;
   private readonly maxMessageBytes: number;
   private readonly reinitializeTimeoutMs: number;
+  private readonly wedgeProbe: { afterMs: number; timeoutMs: number } | false;
+  private wedgeTimer: NodeJS.Timeout | null = null;
   private readonly events = new EventEmitter();
 
   private state: ChannelState = 'stopped';
@@ -301,6 +332,8 @@ export class StdioChannel implements McpChannel {
     this.stopGraceMs = options.stopGraceMs ?? STDIO_DEFAULTS.stopGraceMs;
     this.maxMessageBytes = options.maxMessageBytes ?? STDIO_DEFAULTS.maxMessageBytes;
     this.reinitializeTimeoutMs = options.reinitializeTimeoutMs ?? STDIO_DEFAULTS.reinitializeTimeoutMs;
+    this.maxMessageBytes = target.maxMessageBytes ?? this.maxMessageBytes;
+    this.wedgeProbe = options.wedgeProbe ?? { afterMs: STDIO_DEFAULTS.wedgeAfterMs, timeoutMs: STDIO_DEFAULTS.wedgePingTimeoutMs };
   }
 
   on<E extends keyof ChannelEvents>(event: E, listener: ChannelEvents[E]): void {
@@ -351,6 +384,23 @@ export class StdioChannel implements McpChannel {
   }
 
   async call(call: McpCall): Promise<McpOutcome> {
+    try {
+      return await this.route(call);
+    } catch (err) {
+      if (!(err instanceof MessageTooLargeError)) throw err;
+      // The server never saw it: a message this size would overflow its read buffer and wedge it.
+      const message = call.message as unknown;
+      this.logger.warn(err.message, { channel: this.name, bytes: err.bytes, limitBytes: err.limit });
+      return {
+        kind: 'response',
+        json: invalidRequestError(answerableId(message), `${err.message}; send a smaller message`) as unknown as Obj,
+        status: 413,
+        headers: jsonHeaders(),
+      };
+    }
+  }
+
+  private async route(call: McpCall): Promise<McpOutcome> {
     if (call.signal.aborted) throw new DeadlineExceededError();
     const message = call.message as unknown;
     if (isRequest(message)) {
@@ -398,6 +448,7 @@ export class StdioChannel implements McpChannel {
       clearTimeout(this.restartTimer);
       this.restartTimer = null;
     }
+    this.stopWedgeWatch();
     const closedError = () => new TunnelFailureError('transport_closed', { kind: 'connection_closed', message: 'MCP channel closed' });
     this.failInFlight(closedError);
     for (const waiter of this.readyWaiters) waiter.reject(closedError());
@@ -511,6 +562,9 @@ export class StdioChannel implements McpChannel {
       initResult: null,
       initInFlight: null,
       initializedSent: false,
+      lastReadAt: Date.now(),
+      answered: false,
+      probing: false,
     };
     this.child = child;
 
@@ -547,6 +601,7 @@ export class StdioChannel implements McpChannel {
     );
     proc.stdout!.on('data', (chunk: Buffer) => {
       this.emit('bytes', 'in', chunk.length);
+      child.lastReadAt = Date.now();
       if (this.child === child) reader.push(chunk);
     });
     proc.stdout!.once('end', () => {
@@ -632,6 +687,7 @@ export class StdioChannel implements McpChannel {
       const response = await this.send(child, null, { jsonrpc: '2.0', id: 0, method: 'initialize', params: this.initParams }, timeout);
       if (isObj(response.result)) {
         child.initResult = response.result;
+        child.answered = true;
         if (this.initializedEver) {
           await this.writeMessage(child, { jsonrpc: '2.0', method: 'notifications/initialized' });
           child.initializedSent = true;
@@ -677,8 +733,10 @@ export class StdioChannel implements McpChannel {
     if (this.child !== child || this.closed) return;
     this.child = null;
     this.failInFlight(() => new TunnelFailureError('transport_closed', { kind: 'eof', message: `MCP server ${how}` }));
+    // Back-off grows only for children that die before they ever worked (answered
+    // a request, or took the replayed initialize), or within moments of starting.
     const upFor = Date.now() - child.startedAt;
-    this.attempt = upFor >= this.backoffResetAfterMs ? 1 : this.attempt + 1;
+    this.attempt = child.answered || upFor >= this.backoffResetAfterMs ? 1 : this.attempt + 1;
     const wait = Math.min(this.backoffMaxMs, this.backoffInitialMs * 2 ** Math.min(this.attempt - 1, 30));
     this.logger.warn(`MCP server ${how}; restarting`, { channel: this.name, pid: child.pid, attempt: this.attempt, delayMs: wait });
     const after = wait < 1000 ? `${wait} ms` : `${(wait / 1000).toFixed(1)} s`;
@@ -737,6 +795,65 @@ export class StdioChannel implements McpChannel {
     const calls = [...this.pending.values()];
     this.pending.clear();
     for (const p of calls) p.reject(makeError());
+  }
+
+  // ---- a child that stopped answering ------------------------------------------
+
+  /** Checks now and then, while requests wait, that the child still answers. */
+  private watchForWedge(): void {
+    if (!this.wedgeProbe || this.wedgeTimer) return;
+    const period = Math.max(100, Math.floor(this.wedgeProbe.afterMs / 4));
+    this.wedgeTimer = setInterval(() => this.checkWedge(), period);
+    this.wedgeTimer.unref();
+  }
+
+  private stopWedgeWatch(): void {
+    if (this.wedgeTimer) clearInterval(this.wedgeTimer);
+    this.wedgeTimer = null;
+  }
+
+  /**
+   * A request has waited `afterMs` and the child wrote nothing meanwhile. A
+   * slow tool is no fault (MCP servers answer `ping` while they work), so the
+   * child is pinged, and restarted only when the ping goes unanswered too.
+   */
+  private checkWedge(): void {
+    const probe = this.wedgeProbe;
+    const child = this.child;
+    let oldest: Pending | undefined;
+    for (const p of this.pending.values()) {
+      if (p.call) {
+        oldest = p;
+        break;
+      }
+    }
+    if (!probe || !oldest) {
+      this.stopWedgeWatch();
+      return;
+    }
+    if (!child || child.finished || child.probing || this.state !== 'ready') return;
+    const silentFor = Date.now() - Math.max(child.lastReadAt, oldest.sentAt);
+    if (silentFor < probe.afterMs) return;
+    child.probing = true;
+    const waiting = [...this.pending.values()].filter((p) => p.call).length;
+    this.logger.warn(`MCP server has not answered for ${Math.round(silentFor / 1000)} s while ${waiting} request(s) wait; checking it with ping`, { channel: this.name, pid: child.pid });
+    this.send(child, null, { jsonrpc: '2.0', id: 0, method: 'ping' }, AbortSignal.timeout(probe.timeoutMs)).then(
+      () => {
+        child.probing = false;
+        child.lastReadAt = Date.now();
+        this.logger.info('MCP server answered ping: it is slow, not stuck', { channel: this.name, pid: child.pid });
+      },
+      () => {
+        child.probing = false;
+        if (this.child !== child || child.finished || this.closed) return;
+        const seconds = Math.round(probe.timeoutMs / 1000);
+        this.logger.error(`MCP server stopped answering: no reply to ping within ${seconds} s while ${waiting} request(s) waited; restarting it`, {
+          channel: this.name,
+          pid: child.pid,
+        });
+        this.restartChild(child, `stopped answering (no reply to ping within ${seconds} s)`);
+      },
+    );
   }
 
   // ---- outgoing ----------------------------------------------------------------
@@ -823,6 +940,7 @@ export class StdioChannel implements McpChannel {
         method: message.method,
         progressToken,
         sessionId: call ? headerValue(call.headers, 'Mcp-Session-Id') : undefined,
+        sentAt: Date.now(),
         resolve: (response) => {
           signal.removeEventListener('abort', onAbort);
           resolve(response);
@@ -835,6 +953,7 @@ export class StdioChannel implements McpChannel {
       const onAbort = () => this.abandon(child, pending);
       this.pending.set(localId, pending);
       signal.addEventListener('abort', onAbort, { once: true });
+      if (call) this.watchForWedge();
       this.writeMessage(child, outgoing).then((sent) => {
         if (call?.meter) call.meter.sent += sent;
       }, (err: Error) => {
@@ -923,10 +1042,10 @@ export class StdioChannel implements McpChannel {
     return { ...message, params: { ...params, requestId: match.localId } };
   }
 
-  /** Writes one line to the child's stdin, waiting for 'drain' when the pipe is full. */
-  /** Writes one line to the child; resolves with its size in bytes. */
+  /** Writes one line to the child's stdin, waiting for 'drain' when the pipe is full; resolves with its size in bytes. */
   private async writeMessage(child: Child, message: unknown): Promise<number> {
     const data = Buffer.from(JSON.stringify(message) + '\n', 'utf8');
+    if (data.length - 1 > this.maxMessageBytes) throw new MessageTooLargeError(data.length - 1, this.maxMessageBytes);
     const stdin = child.proc.stdin!;
     while (child.needDrain && !child.finished) {
       child.drainPromise ??= new Promise<void>((resolve) => {
@@ -1000,6 +1119,7 @@ export class StdioChannel implements McpChannel {
       return;
     }
     this.pending.delete(pending.localId);
+    if (this.child) this.child.answered = true;
     if (pending.call?.meter) pending.call.meter.received += size;
     // The parsed object is ours alone: restore the caller's id in place.
     message.id = pending.originalId;

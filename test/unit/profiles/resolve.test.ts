@@ -52,7 +52,7 @@ describe('resolving a profile into the engine config', () => {
       },
       mcp: {
         targets: [
-          { kind: 'stdio', channel: 'local', argv: ['python', '/srv/server.py'], env: {} },
+          { kind: 'stdio', channel: 'local', argv: ['python', '/srv/server.py'], env: {}, maxMessageBytes: 10 * 1024 * 1024 },
           {
             kind: 'http',
             channel: 'main',
@@ -83,6 +83,7 @@ describe('resolving a profile into the engine config', () => {
     const config = await resolveProfile(profile, { env: { KEY: API_KEY }, homedir: '/home/dev' });
     assert.deepEqual(config.mcp.targets[0], {
       kind: 'stdio',
+      maxMessageBytes: 10 * 1024 * 1024,
       channel: 'main',
       argv: ['python', '/srv/my server.py', '--flag', 'a b', '--x', '$HOME; rm -rf /'],
       cwd: '/home/dev/srv',
