@@ -46,7 +46,7 @@ export async function removeDir(dir: string): Promise<void> {
 }
 
 /**
- * The reference daemon's documented profile (shared/reference/MCP-CONFIG-FORMATS.md),
+ * The reference daemon's documented example profile (its docs/configuration.md),
  * made valid: a real tunnel id, one target for the main channel (the stdio
  * command moves to a second channel), the `error` level kept out.
  */
