@@ -176,7 +176,7 @@ const traceCore = {
   sessionId: opt(str),
   phases: shape({ queuedMs: num, mcpMs: num, postMs: num }),
   durationMs: num,
-  outcome: oneOf('ok', 'error', 'failure', 'expired', 'gone', 'post_failed', 'cancelled'),
+  outcome: oneOf('ok', 'error', 'tool_error', 'failure', 'expired', 'gone', 'post_failed', 'cancelled'),
   bytesIn: num,
   bytesOut: num,
   notifications: num,

@@ -7,7 +7,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { hasValidError, invalidRequestError, isRequest, type JsonRpcMessage, type JsonRpcRequest } from '../protocol/jsonrpc';
+import { invalidRequestError, isRequest, type JsonRpcMessage, type JsonRpcRequest } from '../protocol/jsonrpc';
 import { channelRoute, decodeCommand, headerValue, type InvalidJsonRpcCommand, type PolledCommand, type TunnelResponsePayload, type ResponseType, type Headers } from '../protocol/wire';
 import { Deadline } from './deadline';
 import { DeadlineExceededError, TunnelFailureError, synthesizeFailure } from './failure';
@@ -15,7 +15,7 @@ import type { Logger } from './log';
 import type { ByteMeter, McpChannel } from './mcp/channel';
 import { methodLabel, type EngineMetrics } from './metrics';
 import type { PostOutcome, ResponsePoster } from './responsePoster';
-import type { TraceBuffer, TraceEntry, TraceOutcome } from './trace';
+import { answerOutcome, type TraceBuffer, type TraceEntry, type TraceOutcome } from './trace';
 
 export interface DispatcherOptions {
   channels: ReadonlyMap<string, McpChannel>;
@@ -271,7 +271,7 @@ export class Dispatcher {
       } else {
         answer = {
           payload: this.payload(command, 'jsonrpc_response', outcome.status, outcome.headers, outcome.json),
-          outcome: hasValidError(outcome.json) ? 'error' : 'ok',
+          outcome: answerOutcome(outcome.json),
           notifications: captured,
           notificationCount: count,
           mcpMs,

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { hasValidError, isRequest, type JsonRpcMessage } from '../protocol/jsonrpc';
+import { isRequest, type JsonRpcMessage } from '../protocol/jsonrpc';
 import { headerValue, type Headers } from '../protocol/wire';
 import type { EngineConfig, McpTarget } from './config';
 import { ControlPlaneClient, ControlPlaneError, serverInfoHeader, type FailureKind } from './controlPlane';
@@ -21,7 +21,7 @@ import { StdioChannel } from './mcp/stdio';
 import { EngineMetrics } from './metrics';
 import { Poller, type PollerOptions } from './poller';
 import { ResponsePoster, type PosterOptions } from './responsePoster';
-import { TraceBuffer, type TraceEntry, type TraceOutcome } from './trace';
+import { answerOutcome, TraceBuffer, type TraceEntry, type TraceOutcome } from './trace';
 
 export interface EngineOptions {
   logger?: Logger;
@@ -258,7 +258,7 @@ export class TunnelEngine extends EventEmitter {
           if (capture) notifications.push(m);
         },
       });
-      result = outcome.kind === 'response' && hasValidError(outcome.json) ? 'error' : 'ok';
+      result = outcome.kind === 'response' ? answerOutcome(outcome.json) : 'ok';
     } catch (err) {
       if (signal.aborted || err instanceof DeadlineExceededError) {
         const stopped = this.pollAbort.signal.aborted;
@@ -364,6 +364,7 @@ export class TunnelEngine extends EventEmitter {
       bytes: { ...this.bytes },
       pollCycles: this.pollCycles,
       mcpRestarts: this.restarts,
+      lastPollAt: this.lastPollAt,
     };
   }
 
@@ -405,7 +406,7 @@ export class TunnelEngine extends EventEmitter {
       const what = crashed.state === 'crashed' ? 'crashed' : 'not started';
       return { state: this.everPolled ? 'degraded' : 'starting', reason: `MCP server "${crashed.channel}" ${what}${crashed.reason ? `: ${crashed.reason}` : ''}` };
     }
-    if (this.consecutivePollErrors > 0) return { state: this.everPolled ? 'degraded' : 'starting', reason: `control plane unreachable: ${this.lastError ?? 'no answer'}` };
+    if (this.consecutivePollErrors > 0) return { state: this.everPolled ? 'degraded' : 'starting', reason: controlPlaneReason(this.lastError) };
     if (!this.everPolled) return { state: 'starting', reason: 'waiting for the control plane to answer a poll' };
     const starting = statuses.find((s) => s.state === 'starting');
     if (starting) return { state: 'starting', reason: `MCP server "${starting.channel}" starting` };
@@ -439,6 +440,13 @@ export class TunnelEngine extends EventEmitter {
     }
     this.emit('state', this.status());
   }
+}
+
+/** Why polling fails, said once: "control plane unreachable (ECONNREFUSED)", "control plane unavailable: answered 503 …". */
+function controlPlaneReason(lastError: string | undefined): string {
+  if (!lastError) return 'control plane unreachable: no answer';
+  if (lastError.startsWith('control plane unreachable')) return lastError;
+  return `control plane unavailable: ${lastError.replace(/^control plane /, '')}`;
 }
 
 function safeOrigin(url: string): string {

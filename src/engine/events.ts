@@ -40,6 +40,8 @@ export interface MetricsSnapshot {
   bytes: { controlPlaneIn: number; controlPlaneOut: number; mcpIn: number; mcpOut: number };
   pollCycles: number;
   mcpRestarts: number;
+  /** When the last poll succeeded: sampled here, since a routine poll emits no state change. */
+  lastPollAt?: number;
 }
 
 export interface EngineEvents {

@@ -4,6 +4,7 @@
  * pass through redaction first.
  */
 import type { Headers, TunnelFailure } from '../protocol/wire';
+import { hasValidError } from '../protocol/jsonrpc';
 import { redactValue } from './redact';
 
 export type TraceOutcome =
@@ -11,6 +12,8 @@ export type TraceOutcome =
   | 'ok'
   /** Answered with the server's own JSON-RPC error. */
   | 'error'
+  /** Answered with a tool result that reports a failure (`isError: true`). */
+  | 'tool_error'
   /** Answered with a synthesized tunnel failure. */
   | 'failure'
   /** Deadline passed; nothing was posted. */
@@ -21,6 +24,13 @@ export type TraceOutcome =
   | 'post_failed'
   /** Engine stopped before the command finished. */
   | 'cancelled';
+
+/** How a JSON-RPC answer reads: a result, the server's error, or a tool result that reports a failure. */
+export function answerOutcome(json: unknown): 'ok' | 'error' | 'tool_error' {
+  if (hasValidError(json)) return 'error';
+  const result = (json as { result?: { isError?: unknown } } | null)?.result;
+  return typeof result === 'object' && result !== null && result.isError === true ? 'tool_error' : 'ok';
+}
 
 export interface TraceEntry {
   seq: number;

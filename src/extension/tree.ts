@@ -159,7 +159,7 @@ export class TunnelTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
     }
     const c = metrics?.commands ?? {};
     const ok = (c.ok ?? 0) + (c.error ?? 0);
-    const failed = (c.failure ?? 0) + (c.post_failed ?? 0) + (c.expired ?? 0);
+    const failed = (c.failure ?? 0) + (c.post_failed ?? 0) + (c.expired ?? 0) + (c.tool_error ?? 0);
     const p50 = metrics && metrics.latencyMs.count > 0 ? ` · p50 ${metrics.latencyMs.p50.toFixed(1)} ms` : '';
     out.push(new DetailNode(`${name}:calls`, 'Calls', `${ok} ok · ${failed} failed${p50}`, 'pulse'));
     return out;

@@ -162,6 +162,10 @@ export class TunnelManager implements vscode.Disposable {
     });
     host.on('metrics', (snapshot: MetricsSnapshot) => {
       view.metrics = snapshot;
+      // Routine polls change no state; the time of the last one arrives with the metrics, once a second.
+      if (view.status && snapshot.lastPollAt !== undefined && snapshot.lastPollAt !== view.status.lastPollAt) {
+        view.status = { ...view.status, lastPollAt: snapshot.lastPollAt };
+      }
       this.changes.fire({ name, kind: 'metrics' });
     });
     host.on('trace', (entry: TraceEntry) => {

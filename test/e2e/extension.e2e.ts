@@ -25,6 +25,7 @@ import {
   startCodeServer,
   treeRowText,
   waitForNotification,
+  viewWelcome,
   waitUntil,
   type CodeServer,
   type Workbench,
@@ -222,6 +223,32 @@ describe('MCP Tunnel extension in VS Code', function () {
     it('logged no error from the extension in the extension host', () => {
       assertNoExtensionErrors(server);
     });
+  });
+
+  describe('a workspace with no profiles', () => {
+    for (const trust of [true, false]) {
+      it(`shows the ${trust ? 'getting-started' : 'Restricted Mode'} welcome in ${trust ? 'a trusted' : 'an untrusted'} folder`, async () => {
+        const server = await startCodeServer({ name: `extension-empty-${trust}`, workspace: workspaceDir(`empty-${trust}`), vsixPath: VSIX, trust, workspaceSettings: {} });
+        const wb = await openWorkbench(server);
+        try {
+          await runCommand(wb.page, 'View: Show MCP Tunnels');
+          let welcome: Awaited<ReturnType<typeof viewWelcome>>;
+          await waitUntil(async () => (welcome = await viewWelcome(wb.page, VIEW)) !== undefined, 30_000, 'the welcome content');
+          if (trust) {
+            assert.match(welcome!.text, /^No tunnel profiles yet\./);
+            assert.doesNotMatch(welcome!.text, /Restricted Mode/);
+            assert.deepEqual(welcome!.buttons, ['Add Profile', 'Import from .vscode/mcp.json', 'Import from Codex config', 'Open Settings']);
+          } else {
+            assert.match(welcome!.text, /Restricted Mode/);
+            assert.deepEqual(welcome!.buttons, ['Manage Workspace Trust', 'Add Profile']);
+          }
+          await screenshot(wb.page, `welcome-${trust ? 'trusted' : 'restricted'}`);
+        } finally {
+          await wb.close();
+          await server.stop();
+        }
+      });
+    }
   });
 
   describe('an untrusted workspace', () => {

@@ -85,6 +85,7 @@ const countUnit = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1)
 
 const ERROR_COLORS: Record<string, string> = {
   error: '--vscode-charts-orange',
+  tool_error: '--vscode-errorForeground',
   failure: '--vscode-charts-red',
   expired: '--vscode-charts-yellow',
   gone: '--vscode-charts-purple',

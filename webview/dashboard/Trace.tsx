@@ -15,7 +15,7 @@ import { post } from './vscode';
 
 export const ROW_HEIGHT = 24;
 const OVERSCAN = 8;
-const OUTCOMES = ['ok', 'error', 'failure', 'expired', 'gone', 'post_failed', 'cancelled'];
+const OUTCOMES = ['ok', 'error', 'tool_error', 'failure', 'expired', 'gone', 'post_failed', 'cancelled'];
 
 interface TraceProps {
   store: DashboardStore;

@@ -6,7 +6,7 @@
 import type { MetricsSnapshot } from '../protocol';
 
 /** Outcomes that are not a plain success, in the order the errors chart draws them. */
-export const ERROR_OUTCOMES = ['error', 'failure', 'expired', 'gone', 'post_failed', 'cancelled'] as const;
+export const ERROR_OUTCOMES = ['error', 'tool_error', 'failure', 'expired', 'gone', 'post_failed', 'cancelled'] as const;
 export type ErrorOutcome = (typeof ERROR_OUTCOMES)[number];
 
 export const DEFAULT_WINDOW_SECONDS = 300;

@@ -111,6 +111,7 @@ export class DashboardPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly keys = new TraceKeys();
   private readonly metrics: MetricsSnapshot[] = [];
+  private lastPollShown: number | undefined;
   private readonly client: LocalMcpClient;
   private timer: NodeJS.Timeout | undefined;
   /** The webview loaded and asked for its snapshot; until then nothing is posted. */
@@ -151,6 +152,11 @@ export class DashboardPanel implements vscode.Disposable {
         if (change.kind === 'metrics') {
           const snapshot = tunnels.get(profile)?.metrics;
           if (snapshot) this.addMetrics(snapshot);
+          // The health section shows the last successful poll, which moves with the metrics.
+          if (snapshot?.lastPollAt !== undefined && snapshot.lastPollAt !== this.lastPollShown) {
+            this.lastPollShown = snapshot.lastPollAt;
+            this.pending.health = true;
+          }
           return;
         }
         if (change.kind === 'lifecycle') this.client.reset();
