@@ -13,7 +13,7 @@ import { splitCommand } from '../engine/mcp/argv';
 import { TUNNEL_ID_PATTERN } from '../protocol/wire';
 import { ConfigError, formatPath, fromZod, type ConfigSource } from '../profiles/errors';
 import { mergeProfileSources, type LoadProfileOptions } from '../profiles/load';
-import { apiKeyProblem, readPemFile, SET_API_KEY_HINT, type PemKind } from '../profiles/resolve';
+import { apiKeyProblem, profileApiKeySecret, readPemFile, SET_API_KEY_HINT, type PemKind } from '../profiles/resolve';
 import { isSecretReference, parseListenAddr, TunnelProfileSchema } from '../profiles/schema';
 import { listenProblem } from '../engine/net';
 import { describeSecretReference, resolveSecret, type Env, type SecretStore } from '../profiles/secrets';
@@ -238,7 +238,16 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
   const keyWhy = 'Every control-plane request carries the runtime API key as its bearer token.';
   const keyFix = `Export CONTROL_PLANE_API_KEY, set ${keyField}: env:NAME or file:/path, or ${SET_API_KEY_HINT}`;
   let apiKey: string | undefined;
-  if (apiKeyRef === undefined) {
+  if (apiKeyRef === undefined && opts.secretStore && typeof profileName === 'string') {
+    // The editor's way: a profile without apiKey uses the key stored for it, as the tunnel does.
+    const stored = await opts.secretStore.get(profileApiKeySecret(profileName));
+    if (stored === undefined || stored === '') {
+      add({ id: 'api-key', title: 'API key', status: 'fail', detail: `No API key is stored for the profile "${profileName}"`, why: keyWhy, fix: "Run 'MCP Tunnel: Set API Key' for this profile, or set apiKey to env:NAME or file:/path" });
+    } else {
+      apiKey = stored;
+      add({ id: 'api-key', title: 'API key', status: 'ok', detail: `The key stored for the profile "${profileName}" in the editor's secret storage` });
+    }
+  } else if (apiKeyRef === undefined) {
     add({ id: 'api-key', title: 'API key', status: 'fail', detail: 'No API key is configured', why: keyWhy, fix: keyFix });
   } else if (typeof apiKeyRef !== 'string' || apiKeyRef === '') {
     add({ id: 'api-key', title: 'API key', status: 'fail', detail: `${keyField} is not a reference such as env:NAME`, why: keyWhy, fix: keyFix });
@@ -280,7 +289,7 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
         id: 'api-key-kind',
         title: 'API key is a runtime key',
         status: 'fail',
-        detail: `The key from ${describeSecretReference(apiKeyRef as string)} ${problem.problem}`,
+        detail: `The key from ${typeof apiKeyRef === 'string' ? describeSecretReference(apiKeyRef) : 'the editor\'s secret storage'} ${problem.problem}`,
         why: admin
           ? 'Admin keys manage the whole organization. The tunnel runs unattended next to your private servers, so it must only hold a runtime key limited to Tunnels Read + Use.'
           : 'The key is sent as a bearer token; stray whitespace makes every request fail with 401.',

@@ -86,7 +86,8 @@ export class Controller implements vscode.Disposable {
     if (entry) await this.startEntry(entry);
   }
 
-  async startEntry(entry: ProfileEntry, override?: (config: EngineConfig) => void, quiet = false): Promise<boolean> {
+  /** `override` adjusts the resolved config; `apiKey` replaces the profile's key (a loopback needs none of its own). */
+  async startEntry(entry: ProfileEntry, override?: (config: EngineConfig) => void, quiet = false, apiKey?: string): Promise<boolean> {
     if (this.tunnels.isRunning(entry.name)) return true;
     if (entry.error) {
       void this.offer(vscode.window.showErrorMessage(`Tunnel profile "${entry.name}" is invalid: ${entry.error}`, 'Edit Profiles'));
@@ -103,7 +104,7 @@ export class Controller implements vscode.Disposable {
         let config: EngineConfig;
         try {
           progress.report({ message: 'reading the profile and its key…' });
-          const resolved = await lazy.resolveConfig().resolveForEditor(entry, this.keys, capture, maxEntries);
+          const resolved = await lazy.resolveConfig().resolveForEditor(entry, this.keys, capture, maxEntries, apiKey);
           config = resolved.config;
           override?.(config);
           for (const w of resolved.warnings) this.log.warn(`[${entry.name}] ${w}`);
@@ -397,7 +398,7 @@ export class Controller implements vscode.Disposable {
       config.controlPlane.proxy = undefined;
       config.controlPlane.extraHeaders = {};
       if (vscode.workspace.getConfiguration(SECTION).get<CaptureSetting>('trace.capturePayloads', 'auto') === 'auto') config.trace.capturePayloads = true;
-    });
+    }, false, relayKey);
     if (!ok) {
       relay.kill('SIGTERM');
       return;

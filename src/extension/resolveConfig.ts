@@ -65,11 +65,18 @@ export async function expandMcpJsonReferences(profile: TunnelProfile, keys: ApiK
   });
 }
 
-export async function resolveForEditor(entry: ProfileEntry, keys: ApiKeys, capture: CaptureSetting, maxEntries: number): Promise<{ config: EngineConfig; warnings: string[] }> {
+/** `apiKey`: poll with this key (a loopback relay's) instead of reading the profile's. */
+export async function resolveForEditor(
+  entry: ProfileEntry,
+  keys: ApiKeys,
+  capture: CaptureSetting,
+  maxEntries: number,
+  apiKey?: string,
+): Promise<{ config: EngineConfig; warnings: string[] }> {
   if (!entry.profile) throw new Error(entry.error ?? `profile "${entry.name}" is invalid`);
   const profile = await expandMcpJsonReferences(entry.profile, keys);
   const warnings: string[] = [];
-  const config = await resolveProfile(profile, { env: process.env, secretStore: keys.asSecretStore(), warnings });
+  const config = await resolveProfile(profile, { env: process.env, secretStore: keys.asSecretStore(), warnings, apiKey });
   // Several tunnels may run at once: unless a port was chosen, let each take a free one.
   const health = entry.raw.health as { listenAddr?: string } | undefined;
   if (config.health && health?.listenAddr === undefined) config.health.listenAddr = '127.0.0.1:0';

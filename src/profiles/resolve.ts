@@ -25,6 +25,8 @@ export interface ResolveOptions extends FileAccess {
   warnings?: string[];
   /** Names a profile path in the user's terms; `LoadedProfile.describeField`. */
   describeField?: (path: Path) => string;
+  /** The key to poll with instead of the profile's (a loopback relay's own key): the profile's is then not read at all. */
+  apiKey?: string;
 }
 
 export const SET_API_KEY_HINT = "run 'MCP Tunnel: Set API Key' in VS Code";
@@ -172,7 +174,10 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
   const cp = profile.controlPlane;
   let apiKey: string;
   let apiKeyOrigin: string;
-  if (cp.apiKey !== undefined) {
+  if (opts.apiKey !== undefined) {
+    apiKey = opts.apiKey;
+    apiKeyOrigin = 'the relay key';
+  } else if (cp.apiKey !== undefined) {
     apiKey = await secret(cp.apiKey, ['controlPlane', 'apiKey'], SET_API_KEY_HINT);
     apiKeyOrigin = describeRef(cp.apiKey);
   } else if (opts.secretStore) {

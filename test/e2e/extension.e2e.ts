@@ -220,6 +220,16 @@ describe('MCP Tunnel extension in VS Code', function () {
       await clearNotifications(wb.page);
     });
 
+    it('starts a loopback for a profile with no API key stored, and it turns ready without asking for one', async () => {
+      await runCommand(wb.page, 'MCP Tunnel: Start Loopback');
+      await quickPick(wb.page).pick('fixture');
+      await waitForNotification(wb.page, /Loopback tunnel "fixture" is ready at http:\/\/127\.0\.0\.1:\d+/, 90_000);
+      await waitUntil(async () => /fixture\s+ready/.test(await rows(wb.page)), 30_000, 'fixture ready in the tree');
+      await clearNotifications(wb.page);
+      await runCommand(wb.page, 'MCP Tunnel: Stop Tunnel');
+      await waitUntil(async () => /fixture\s+stopped/.test(await rows(wb.page)), 15_000, 'fixture stopped');
+    });
+
     it('logged no error from the extension in the extension host', () => {
       assertNoExtensionErrors(server);
     });

@@ -203,4 +203,18 @@ describe('mcp-tunnel doctor', () => {
     assert.equal(report.exitCode, 0, formatDoctor(report));
     assert.equal(check(report, 'health').detail, 'The health server is turned off');
   });
+
+  it('in the editor, finds the key stored for a profile without apiKey, as the tunnel does', async () => {
+    const profile = { name: 'stored', controlPlane: { tunnelId: TUNNEL_ID }, mcp: { servers: [{ command: 'node' }] }, health: { listenAddr: '' } };
+    const asked: string[] = [];
+    const report = await runDoctor({ profile, env, secretStore: { get: (key) => (asked.push(key), key === 'profile:stored' ? API_KEY : undefined) } });
+    assert.equal(report.exitCode, 0, formatDoctor(report));
+    assert.match(check(report, 'api-key').detail, /The key stored for the profile "stored"/);
+    assert.equal(check(report, 'api-key-kind').status, 'ok');
+    assert.deepEqual(asked, ['profile:stored']);
+    const missing = await runDoctor({ profile, env, secretStore: { get: () => undefined } });
+    assert.equal(check(missing, 'api-key').status, 'fail');
+    assert.match(check(missing, 'api-key').detail, /No API key is stored for the profile "stored"/);
+    assert.match(check(missing, 'api-key').fix!, /MCP Tunnel: Set API Key/);
+  });
 });

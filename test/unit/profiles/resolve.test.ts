@@ -122,6 +122,17 @@ describe('resolving a profile into the engine config', () => {
     assert.equal(config.controlPlane.pollTimeoutMs, 4500);
   });
 
+  it('polls with a given key (a loopback relay) without reading the profile key or the secret store', async () => {
+    const read: string[] = [];
+    const config = await resolveProfile(profileOf({ controlPlane: { apiKey: undefined } }), {
+      env: {},
+      secretStore: { get: (key) => (read.push(key), undefined) },
+      apiKey: 'relay-generated-key-0123456789',
+    });
+    assert.equal(config.controlPlane.apiKey, 'relay-generated-key-0123456789');
+    assert.deepEqual(read, []);
+  });
+
   it('refuses an admin key without showing it', async () => {
     const admin = 'sk-admin-0123456789abcdefghijkl';
     const error = await failure(resolveProfile(profileOf({}), { env: { KEY: admin } }));
