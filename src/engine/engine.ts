@@ -399,7 +399,12 @@ export class TunnelEngine extends EventEmitter {
     const statuses = this.channelStatuses();
     const restarting = statuses.find((s) => s.state === 'restarting');
     if (restarting) {
-      return { state: 'restarting', reason: `MCP server "${restarting.channel}" restarting${restarting.attempt ? ` (attempt ${restarting.attempt})` : ''}${restarting.reason ? `: ${restarting.reason}` : ''}` };
+      // The channel's reason already names the attempt ("exited with code 1; restart attempt 2 in 500 ms; last stderr: …").
+      const why = restarting.reason?.replace(/^MCP server /, '');
+      return {
+        state: 'restarting',
+        reason: `MCP server "${restarting.channel}" restarting${why ? `: ${why}` : restarting.attempt ? ` (attempt ${restarting.attempt})` : ''}`,
+      };
     }
     const crashed = statuses.find((s) => s.state === 'crashed' || s.state === 'stopped');
     if (crashed) {

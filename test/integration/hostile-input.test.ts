@@ -196,12 +196,19 @@ describe('hostile input', function () {
     for (const ms of recoveries) assert.ok(ms < 4000, `recovered in ${ms.toFixed(0)} ms`);
   });
 
-  it('a stdio command that keeps dying at start still backs off exponentially', async () => {
-    const t = await startTestTunnel({ target: { kind: 'stdio', channel: 'main', argv: [process.execPath, '-e', 'process.exit(3)'], env: {} }, waitReady: false });
+  it('a stdio command that keeps dying at start still backs off exponentially, and readiness quotes what it last said', async () => {
+    const script = "console.error('starting up'); console.error('Error: cannot open database /nowhere/db.sqlite'); process.exit(3)";
+    const t = await startTestTunnel({ target: { kind: 'stdio', channel: 'main', argv: [process.execPath, '-e', script], env: {} }, waitReady: false });
     try {
       await waitFor(() => t.logs.filter((l) => /exited with code 3; restarting/.test(l.msg)).length >= 4, 15_000, 'four restarts');
       const attempts = t.logs.filter((l) => /exited with code 3; restarting/.test(l.msg)).map((l) => l.fields!.attempt);
       assert.deepEqual(attempts.slice(0, 4), [1, 2, 3, 4]);
+      const readyz = await fetch(`${t.engine.healthUrl}/readyz`);
+      assert.equal(readyz.status, 503);
+      assert.match(
+        await readyz.text(),
+        /^MCP server "main" restarting: exited with code 3; restart attempt \d+ in [\d.]+ m?s; last stderr: starting up \| Error: cannot open database \/nowhere\/db\.sqlite\n$/,
+      );
     } finally {
       await t.stop();
     }

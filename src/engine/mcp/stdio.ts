@@ -68,6 +68,10 @@ export const STDIO_DEFAULTS = {
   wedgePingTimeoutMs: 10_000,
 } as const;
 
+/** How much of a dying child's stderr its restart reason quotes. */
+const STDERR_TAIL_LINES = 3;
+const STDERR_TAIL_CHARS = 200;
+
 const RELATED_REQUEST_META_KEY = 'io.modelcontextprotocol/related-request-id';
 
 type Obj = Record<string, unknown>;
@@ -119,6 +123,8 @@ interface Child {
   answered: boolean;
   /** A `ping` sent because requests stopped being answered is in flight. */
   probing: boolean;
+  /** The last few lines the child wrote to stderr (bounded), to say why it died. */
+  stderrTail: string[];
 }
 
 /** Process groups to kill if the engine itself exits without close(). */
@@ -565,6 +571,7 @@ export class StdioChannel implements McpChannel {
       lastReadAt: Date.now(),
       answered: false,
       probing: false,
+      stderrTail: [],
     };
     this.child = child;
 
@@ -621,24 +628,28 @@ export class StdioChannel implements McpChannel {
       partial += text;
       let nl: number;
       while ((nl = partial.indexOf('\n')) !== -1) {
-        this.emitStderr(partial.slice(0, nl));
+        this.emitStderr(child, partial.slice(0, nl));
         partial = partial.slice(nl + 1);
       }
       // A server that logs without newlines must not grow this forever.
       if (partial.length > 64 * 1024) {
-        this.emitStderr(partial);
+        this.emitStderr(child, partial);
         partial = '';
       }
     });
     proc.stderr!.on('end', () => {
-      if (partial) this.emitStderr(partial);
+      if (partial) this.emitStderr(child, partial);
       partial = '';
     });
     proc.stderr!.on('error', () => undefined);
   }
 
-  private emitStderr(raw: string): void {
+  private emitStderr(child: Child, raw: string): void {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line.trim() !== '') {
+      child.stderrTail.push(line.length > STDERR_TAIL_CHARS ? `${line.slice(0, STDERR_TAIL_CHARS)}…` : line);
+      if (child.stderrTail.length > STDERR_TAIL_LINES) child.stderrTail.shift();
+    }
     this.emit('stderr', line);
     this.logger.debug(line, { channel: this.name, stream: 'stderr' });
   }
@@ -740,7 +751,9 @@ export class StdioChannel implements McpChannel {
     const wait = Math.min(this.backoffMaxMs, this.backoffInitialMs * 2 ** Math.min(this.attempt - 1, 30));
     this.logger.warn(`MCP server ${how}; restarting`, { channel: this.name, pid: child.pid, attempt: this.attempt, delayMs: wait });
     const after = wait < 1000 ? `${wait} ms` : `${(wait / 1000).toFixed(1)} s`;
-    this.setState('restarting', `MCP server ${how}; restart attempt ${this.attempt} in ${after}`);
+    // A child that died before it ever answered usually said why on stderr: show the last of it.
+    const said = !child.answered && child.stderrTail.length > 0 ? `; last stderr: ${child.stderrTail.join(' | ')}` : '';
+    this.setState('restarting', `MCP server ${how}; restart attempt ${this.attempt} in ${after}${said}`);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
       if (this.closed) return;
