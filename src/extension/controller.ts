@@ -267,13 +267,29 @@ export class Controller implements vscode.Disposable {
 
   // ── settings, logs ───────────────────────────────────────────────────────
 
-  async editProfiles(arg?: unknown): Promise<void> {
+  /** Opens the settings file that holds the profile, at the profile (its `occurrence`-th entry of that name). */
+  async editProfiles(arg?: unknown, occurrence = 1): Promise<void> {
     const entry = typeof arg === 'string' || arg ? await this.pick(arg, 'Edit which profile?') : undefined;
     if (entry?.scope === 'workspace' || (!entry && this.profiles().some((e) => e.scope === 'workspace'))) {
       await vscode.commands.executeCommand('workbench.action.openWorkspaceSettingsFile', { revealSetting: { key: 'mcpTunnel.profiles', edit: true } });
     } else {
       await vscode.commands.executeCommand('workbench.action.openSettingsJson', { revealSetting: { key: 'mcpTunnel.profiles', edit: true } });
     }
+    const editor = vscode.window.activeTextEditor;
+    if (!entry || !editor) return;
+    const text = editor.document.getText();
+    const pattern = new RegExp(`"name"\\s*:\\s*${JSON.stringify(entry.name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'g');
+    let match: RegExpExecArray | null = null;
+    for (let n = 0; n < occurrence; n++) {
+      const next = pattern.exec(text);
+      if (!next) break;
+      match = next;
+    }
+    if (!match) return;
+    const start = editor.document.positionAt(match.index);
+    const end = editor.document.positionAt(match.index + match[0].length);
+    editor.selection = new vscode.Selection(start, end);
+    editor.revealRange(new vscode.Range(start, end), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
 
   async setLogLevel(): Promise<void> {

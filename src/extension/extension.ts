@@ -69,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): void {
     command('addProfile', () => add()),
     command('importFromMcpJson', () => add('mcpJson')),
     command('importFromCodex', () => add('codex')),
-    command('editProfiles', (arg) => ctl.editProfiles(arg)),
+    command('editProfiles', (arg, occurrence) => ctl.editProfiles(arg, typeof occurrence === 'number' ? occurrence : 1)),
     command('setApiKey', (arg) => ctl.setApiKey(arg)),
     command('clearApiKey', (arg) => ctl.clearApiKey(arg)),
     command('copyTunnelId', (arg) => ctl.copyTunnelId(arg)),

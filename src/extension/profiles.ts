@@ -12,13 +12,17 @@ export type ProfileScope = 'user' | 'workspace';
 
 export interface ProfileEntry {
   name: string;
+  /** Unique among the entries shown: the name, or `name (2)` for a second profile of that name. */
+  key: string;
   scope: ProfileScope;
   /** Exactly as written in settings. */
   raw: Record<string, unknown>;
   /** Present when the profile is valid. */
   profile?: TunnelProfile;
-  /** Validation message naming the field and the fix. */
+  /** Validation message naming the field and the fix (the first of `problems`). */
   error?: string;
+  /** Every problem found, each naming the field and the fix. */
+  problems?: string[];
   /** Starts a local process (a stdio MCP server). */
   runsCommand: boolean;
   /** Why this profile may not start here (Restricted Mode). */
@@ -36,10 +40,14 @@ function runsCommand(raw: Record<string, unknown>): boolean {
 function toEntry(raw: unknown, scope: ProfileScope, index: number, trusted: boolean): ProfileEntry {
   const obj = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
   const name = typeof obj.name === 'string' && obj.name ? obj.name : `profile ${index + 1}`;
-  const entry: ProfileEntry = { name, scope, raw: obj, runsCommand: runsCommand(obj) };
+  const entry: ProfileEntry = { name, key: name, scope, raw: obj, runsCommand: runsCommand(obj) };
   const parsed = lazy.schema().TunnelProfileSchema.safeParse(raw);
   if (parsed.success) entry.profile = parsed.data;
-  else entry.error = lazy.errors().fromZod(parsed.error, { kind: 'settings', file: scope === 'user' ? 'user settings' : 'workspace settings' }).message;
+  else {
+    const error = lazy.errors().fromZod(parsed.error, { kind: 'settings', file: scope === 'user' ? 'user settings' : 'workspace settings' });
+    entry.error = error.message;
+    entry.problems = error.all.map((e) => e.message);
+  }
   if (!trusted && scope === 'workspace') {
     // A workspace could otherwise run any program, or send a stored key to a control plane of its choosing.
     const baseUrl = (obj.controlPlane as { baseUrl?: unknown } | undefined)?.baseUrl;
@@ -58,8 +66,28 @@ export function readProfiles(): ProfileEntry[] {
   const trusted = vscode.workspace.isTrusted;
   const user = (Array.isArray(inspected?.globalValue) ? inspected.globalValue : []).map((p, i) => toEntry(p, 'user', i, trusted));
   const workspace = (Array.isArray(inspected?.workspaceValue) ? inspected.workspaceValue : []).map((p, i) => toEntry(p, 'workspace', i, trusted));
+  flagDuplicates(user, 'user');
+  flagDuplicates(workspace, 'workspace');
   const names = new Set(workspace.map((p) => p.name));
   return [...workspace, ...user.filter((p) => !names.has(p.name))];
+}
+
+/**
+ * Two profiles of one name in the same settings would silently become one:
+ * the first is used, every later one is shown as invalid, and says why.
+ */
+function flagDuplicates(entries: ProfileEntry[], scope: ProfileScope): void {
+  const seen = new Map<string, number>();
+  for (const entry of entries) {
+    const count = (seen.get(entry.name) ?? 0) + 1;
+    seen.set(entry.name, count);
+    if (count === 1) continue;
+    entry.key = `${entry.name} (${count})`;
+    const problem = `Another profile in ${scope} settings is already named "${entry.name}", so this one is not used: give it a name of its own`;
+    entry.profile = undefined;
+    entry.problems = [problem, ...(entry.problems ?? [])];
+    entry.error = problem;
+  }
 }
 
 /** Appends a profile to the user or workspace `mcpTunnel.profiles`. */

@@ -21,6 +21,7 @@ class DetailNode {
     readonly description: string,
     readonly icon: string,
     readonly tooltip?: string,
+    readonly command?: vscode.Command,
   ) {}
 }
 
@@ -74,8 +75,8 @@ export class TunnelTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
 
   /** Re-reads profiles (settings changed): a full refresh. */
   reload(): void {
-    this.nodes = new Map(this.entries().map((e) => [e.name, this.nodes.get(e.name) ?? new ProfileNode(e)]));
-    for (const e of this.entries()) this.nodes.get(e.name)!.entry = e;
+    this.nodes = new Map(this.entries().map((e) => [e.key, this.nodes.get(e.key) ?? new ProfileNode(e)]));
+    for (const e of this.entries()) this.nodes.get(e.key)!.entry = e;
     this.changed.fire(undefined);
   }
 
@@ -104,14 +105,17 @@ export class TunnelTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
       item.iconPath = new vscode.ThemeIcon(node.icon);
       item.tooltip = node.tooltip;
       item.accessibilityInformation = { label: `${node.label}: ${node.description}` };
+      if (node.command) item.command = node.command;
       return item;
     }
     const { entry } = node;
     const view = this.tunnels.get(entry.name);
     const { word, icon, running } = presentState(entry, view);
-    const item = new vscode.TreeItem(entry.name, running ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    // Running profiles show their details; invalid ones show every problem.
+    const expanded = running || entry.error !== undefined;
+    const item = new vscode.TreeItem(entry.name, expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     // A distinct id while running, so the node opens expanded on every start.
-    item.id = `profile:${entry.name}:${running ? 'running' : 'idle'}`;
+    item.id = `profile:${entry.key}:${running ? 'running' : entry.error ? 'invalid' : 'idle'}`;
     item.description = word;
     item.iconPath = icon;
     item.contextValue = entry.error ? 'profile.invalid' : running ? 'profile.running' : 'profile.stopped';
@@ -133,7 +137,11 @@ export class TunnelTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
     const view = this.tunnels.get(node.entry.name);
     const name = node.entry.name;
     if (!view) {
-      return node.entry.error ? [new DetailNode(`${name}:error`, 'Problem', node.entry.error, 'error', node.entry.error)] : [];
+      const { key } = node.entry;
+      const occurrence = Number(/ \((\d+)\)$/.exec(key)?.[1] ?? 1);
+      const fix: vscode.Command = { command: 'mcpTunnel.editProfiles', title: 'Edit Profiles', arguments: [name, occurrence] };
+      const problems = node.entry.problems ?? (node.entry.error ? [node.entry.error] : []);
+      return problems.map((p, i) => new DetailNode(`${key}:problem:${i}`, 'Problem', p, 'error', `${p}\n\nClick to open the settings at this profile.`, fix));
     }
     const status = view.status;
     const metrics = view.metrics;

@@ -235,6 +235,54 @@ describe('MCP Tunnel extension in VS Code', function () {
     });
   });
 
+  describe('a workspace with invalid and duplicate profiles', () => {
+    let server: CodeServer;
+    let wb: Workbench;
+
+    before(async () => {
+      server = await startCodeServer({
+        name: 'extension-invalid',
+        workspace: workspaceDir('invalid'),
+        vsixPath: VSIX,
+        trust: true,
+        workspaceSettings: {
+          'mcpTunnel.profiles': [
+            { name: 'broken', controlPlane: { tunnelId: 'tunnel_SHORT' }, mcp: { servers: [] } },
+            everythingProfile(relayInfo),
+            { ...everythingProfile(relayInfo), name: 'everything' },
+          ],
+        },
+      });
+      wb = await openWorkbench(server);
+      await runCommand(wb.page, 'View: Show MCP Tunnels');
+    });
+
+    afterEach(async function () {
+      await recordFailure(this, wb);
+    });
+
+    after(async () => {
+      await wb?.close();
+      await server?.stop();
+    });
+
+    it('shows every problem of an invalid profile as a child row, and flags a second profile of the same name', async () => {
+      await waitUntil(async () => /broken\s+invalid/.test(await rows(wb.page)), 30_000, 'the invalid profile');
+      const tree = await rows(wb.page);
+      const broken = tree.split('\n');
+      const at = broken.findIndex((l) => /^broken\s+invalid/.test(l));
+      const children = broken.slice(at + 1).filter((l) => l.startsWith('  ')).slice(0, 2);
+      assert.equal(children.length, 2, tree);
+      assert.match(children.join('\n'), /Problem .*tunnelId/);
+      assert.match(children.join('\n'), /Problem .*servers/);
+      assert.match(tree, /^everything\s+stopped$/m);
+      assert.match(tree, /^everything\s+invalid$/m);
+      assert.match(tree, /Problem Another profile in workspace settings is already named "everything", so this one is not used/);
+      await screenshot(wb.page, 'tree-invalid-profiles');
+      assertNoExtensionErrors(server);
+    });
+  });
+
   describe('a workspace with no profiles', () => {
     for (const trust of [true, false]) {
       it(`shows the ${trust ? 'getting-started' : 'Restricted Mode'} welcome in ${trust ? 'a trusted' : 'an untrusted'} folder`, async () => {
