@@ -17,6 +17,7 @@ import { LatencyWindow } from './latency';
 import { Logger, type LogLevel } from './log';
 import type { McpChannel, McpOutcome } from './mcp/channel';
 import { HttpChannel } from './mcp/http';
+import { probeChannel } from './mcp/probe';
 import { StdioChannel } from './mcp/stdio';
 import { EngineMetrics } from './metrics';
 import { Poller, type PollerOptions } from './poller';
@@ -89,6 +90,8 @@ export class TunnelEngine extends EventEmitter {
   private lastReason: string | undefined;
   private readyWaiters: (() => void)[] = [];
   private settleWaiters: ((readiness: Readiness) => void)[] = [];
+  /** The startup probe of each channel: "ready" needs a passing one. */
+  private readonly probes = new Map<string, ProbeState>();
 
   constructor(
     readonly config: EngineConfig,
@@ -107,6 +110,8 @@ export class TunnelEngine extends EventEmitter {
       const channel = factory(target, this.logger);
       channel.on('status', () => this.updateState());
       channel.on('stderr', (line) => this.emit('mcpStderr', target.channel, line));
+      channel.on('transportFailure', (reason) => this.onTransportFailure(channel, reason));
+      this.probes.set(target.channel, { state: 'probing', attempt: 0, running: false });
       channel.on('bytes', (direction, count) => {
         this.metrics.bytes.inc({ hop: 'mcp', direction }, count);
         if (direction === 'in') this.bytes.mcpIn += count;
@@ -167,6 +172,7 @@ export class TunnelEngine extends EventEmitter {
     }
     for (const channel of this.channels.values()) {
       channel.start().catch((err: Error) => this.logger.error(`MCP channel "${channel.name}" failed to start: ${err.message}`));
+      void this.probe(channel);
     }
     try {
       const meta = await this.client.getMetadata(this.pollAbort.signal);
@@ -321,6 +327,7 @@ export class TunnelEngine extends EventEmitter {
     const left = () => Math.max(0, budget - (Date.now() - began));
     this.pollAbort.abort();
     if (this.metricsTimer) clearInterval(this.metricsTimer);
+    for (const probe of this.probes.values()) if (probe.timer) clearTimeout(probe.timer);
     await this.dispatcher.drain(Math.min(1500, left() * 0.3));
     this.dispatcher.beginStop();
     await Promise.allSettled([...this.channels.values()].map((c) => c.close()));
@@ -383,6 +390,48 @@ export class TunnelEngine extends EventEmitter {
     this.emit('trace', entry);
   }
 
+  /**
+   * Probes a channel until it answers `initialize`, with capped back-off
+   * between failed probes (1 s doubling to 30 s).
+   */
+  private async probe(channel: McpChannel): Promise<void> {
+    const probe = this.probes.get(channel.name)!;
+    if (probe.running || this.stopped) return;
+    probe.running = true;
+    if (probe.timer) clearTimeout(probe.timer);
+    probe.timer = undefined;
+    let result;
+    try {
+      result = await probeChannel(channel, this.pollAbort.signal);
+    } finally {
+      probe.running = false;
+    }
+    if (this.stopped || this.pollAbort.signal.aborted) return;
+    if (result.ok) {
+      if (probe.state !== 'ok') this.logger.info(`MCP server "${channel.name}" answered initialize${result.note ? `: ${result.note}` : ''}`, { channel: channel.name });
+      Object.assign(probe, { state: 'ok', note: result.note, reason: undefined, attempt: 0 });
+    } else {
+      const wait = Math.min(PROBE_BACKOFF_MAX_MS, PROBE_BACKOFF_INITIAL_MS * 2 ** Math.min(probe.attempt, 10));
+      probe.attempt++;
+      if (probe.reason !== result.reason) this.logger.warn(`MCP probe failed for "${channel.name}": ${result.reason}; probing again`, { channel: channel.name, delayMs: wait });
+      Object.assign(probe, { state: 'failed', reason: result.reason, note: undefined });
+      probe.timer = setTimeout(() => void this.probe(channel), wait);
+      probe.timer.unref();
+    }
+    this.updateState();
+  }
+
+  /** A call could not reach an HTTP server: it is not ready any more until a probe passes again. */
+  private onTransportFailure(channel: McpChannel, reason: string): void {
+    const probe = this.probes.get(channel.name);
+    if (!probe || probe.running || probe.state === 'failed' || this.stopped) return;
+    Object.assign(probe, { state: 'failed', reason, note: undefined });
+    this.logger.warn(`MCP server "${channel.name}" cannot be reached: ${reason}; probing until it answers`, { channel: channel.name });
+    this.updateState();
+    probe.timer = setTimeout(() => void this.probe(channel), PROBE_BACKOFF_INITIAL_MS);
+    probe.timer.unref();
+  }
+
   private onPollError(error: ControlPlaneError, retryInMs: number): void {
     this.consecutivePollErrors++;
     this.pollErrors[error.kind] = (this.pollErrors[error.kind] ?? 0) + 1;
@@ -411,11 +460,20 @@ export class TunnelEngine extends EventEmitter {
       const what = crashed.state === 'crashed' ? 'crashed' : 'not started';
       return { state: this.everPolled ? 'degraded' : 'starting', reason: `MCP server "${crashed.channel}" ${what}${crashed.reason ? `: ${crashed.reason}` : ''}` };
     }
+    const failed = [...this.probes].find(([, p]) => p.state === 'failed');
+    if (failed) {
+      const [channel, p] = failed;
+      const name = this.channels.size > 1 ? ` (channel "${channel}")` : '';
+      return { state: this.everPolled ? 'degraded' : 'starting', reason: `MCP probe failed${name}: ${p.reason}` };
+    }
     if (this.consecutivePollErrors > 0) return { state: this.everPolled ? 'degraded' : 'starting', reason: controlPlaneReason(this.lastError) };
     if (!this.everPolled) return { state: 'starting', reason: 'waiting for the control plane to answer a poll' };
     const starting = statuses.find((s) => s.state === 'starting');
     if (starting) return { state: 'starting', reason: `MCP server "${starting.channel}" starting` };
-    return { state: 'ready', reason: 'ready' };
+    const probing = [...this.probes].find(([, p]) => p.state === 'probing');
+    if (probing) return { state: 'starting', reason: `checking MCP server "${probing[0]}" (initialize)` };
+    const note = [...this.probes.values()].find((p) => p.note)?.note;
+    return { state: 'ready', reason: note ? `ready (${note})` : 'ready' };
   }
 
   private updateState(): void {
@@ -446,6 +504,19 @@ export class TunnelEngine extends EventEmitter {
     this.emit('state', this.status());
   }
 }
+
+interface ProbeState {
+  state: 'probing' | 'ok' | 'failed';
+  /** A caveat of a passing probe (the server wants a bearer token). */
+  note?: string;
+  reason?: string;
+  attempt: number;
+  running: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+const PROBE_BACKOFF_INITIAL_MS = 1000;
+const PROBE_BACKOFF_MAX_MS = 30_000;
 
 /** Why polling fails, said once: "control plane unreachable (ECONNREFUSED)", "control plane unavailable: answered 503 …". */
 function controlPlaneReason(lastError: string | undefined): string {

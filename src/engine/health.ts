@@ -66,7 +66,7 @@ export class HealthServer {
         return;
       case '/readyz': {
         const r = this.readiness();
-        res.writeHead(r.ready ? 200 : 503, { 'Content-Type': 'text/plain' }).end(`${r.ready ? 'ready' : r.reason}\n`);
+        res.writeHead(r.ready ? 200 : 503, { 'Content-Type': 'text/plain' }).end(`${r.reason}\n`);
         return;
       }
       case '/metrics': {

@@ -37,9 +37,9 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** server-everything in Streamable HTTP mode on a free loopback port. */
-export async function startEverythingHttp(): Promise<RunningServer> {
-  const port = await freePort();
+/** server-everything in Streamable HTTP mode on a loopback port (a free one unless given). */
+export async function startEverythingHttp(port?: number): Promise<RunningServer> {
+  port ??= await freePort();
   const child = spawn(process.execPath, [EVERYTHING, 'streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.resume();
   child.stderr!.resume();

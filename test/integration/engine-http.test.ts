@@ -75,7 +75,7 @@ describe('tunnel to a Streamable HTTP MCP server (server-everything)', function 
 
   it('answers with a connect failure, without the URL, when the MCP server is down', async () => {
     await t.stop();
-    t = await startTestTunnel({ target: { kind: 'http', channel: 'main', url: 'http://127.0.0.1:9/mcp', headers: {}, tls: {} } });
+    t = await startTestTunnel({ target: { kind: 'http', channel: 'main', url: 'http://127.0.0.1:9/mcp', headers: {}, tls: {} }, waitReady: false });
     const handle = t.relay.enqueue({ jsonrpc: { jsonrpc: '2.0', id: 'x', method: 'tools/list' } });
     const answer = await handle.terminal;
     assert.equal(answer.resp_code, 502);

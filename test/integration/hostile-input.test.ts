@@ -118,12 +118,12 @@ describe('hostile input', function () {
       }
     });
 
-    it('honours a larger configured cap (mcp.maxMessageBytes)', async () => {
-      const t = await startTestTunnel({ target: { ...everythingStdioTarget(), maxMessageBytes: 1024 } });
+    it('honours the configured cap (mcp.maxMessageBytes)', async () => {
+      const t = await startTestTunnel({ target: { ...everythingStdioTarget(), maxMessageBytes: 64 * 1024 } });
       try {
-        const terminal = await t.relay.enqueue({ jsonrpc: ECHO(1, 'y'.repeat(2000)) }, { timeoutMs: 10_000 }).terminal;
+        const terminal = await t.relay.enqueue({ jsonrpc: ECHO(1, 'y'.repeat(70 * 1024)) }, { timeoutMs: 10_000 }).terminal;
         assert.equal(terminal.resp_code, 413);
-        assert.match((terminal.resp_json as { error: { message: string } }).error.message, /over the 1024-byte limit/);
+        assert.match((terminal.resp_json as { error: { message: string } }).error.message, /over the 65536-byte limit/);
         assert.equal(await echoThrough(t, 2, 'fits'), 'Echo: fits');
       } finally {
         await t.stop();

@@ -54,6 +54,8 @@ export interface ChannelEvents {
   /** One line the server wrote to stderr (stdio only). */
   stderr(line: string): void;
   bytes(direction: 'in' | 'out', count: number): void;
+  /** A call could not reach the server at all (connect, DNS, TLS): the server may be gone. */
+  transportFailure(reason: string): void;
 }
 
 export interface McpChannel {

@@ -172,6 +172,9 @@ interface Tally {
   in: number;
 }
 
+/** Failures that mean the server could not be reached at all. */
+const TRANSPORT_SOURCES: ReadonlySet<string> = new Set(['connect', 'dns', 'tls']);
+
 export class HttpChannel implements McpChannel {
   readonly name: string;
   readonly kind = 'http' as const;
@@ -273,7 +276,12 @@ export class HttpChannel implements McpChannel {
       if (call.meter) call.meter.sent += body.length;
       return await this.answer(res, call, tally);
     } catch (err) {
-      throw this.failure(err, call.signal);
+      const failure = this.failure(err, call.signal);
+      if (failure instanceof TunnelFailureError && TRANSPORT_SOURCES.has(failure.failure.source)) {
+        const kind = failure.failure.transport_error_kind;
+        this.events.emit('transportFailure', `${failure.failure.source}${kind ? ` (${kind})` : ''}`);
+      }
+      throw failure;
     } finally {
       this.inFlight--;
       if (tally.in > 0) this.events.emit('bytes', 'in', tally.in);
