@@ -111,6 +111,10 @@ describe('hostile input', function () {
         assert.equal(error.code, -32600);
         assert.match(error.message, /over the 10485760-byte limit of this stdio MCP server \(mcp\.maxMessageBytes\); send a smaller message/);
         assert.equal(await echoThrough(t, 2, 'small'), 'Echo: small');
+        const note = await t.relay.enqueue({ jsonrpc: { jsonrpc: '2.0', method: 'notifications/message', params: { data: big } } }, { timeoutMs: 20_000 }).terminal;
+        assert.equal(note.resp_type, 'notify_ack');
+        assert.equal(note.resp_code, 413);
+        assert.deepEqual(t.relay.violations(), []);
         assert.equal(t.engine.status().channels[0]!.pid, pid, 'the server was never restarted');
         assert.equal((await fetch(`${t.engine.healthUrl}/readyz`)).status, 200);
       } finally {

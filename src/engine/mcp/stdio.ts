@@ -397,6 +397,8 @@ export class StdioChannel implements McpChannel {
       // The server never saw it: a message this size would overflow its read buffer and wedge it.
       const message = call.message as unknown;
       this.logger.warn(err.message, { channel: this.name, bytes: err.bytes, limitBytes: err.limit });
+      // A notification or a client response has no id to answer: it is refused with the status alone.
+      if (!isRequest(message)) return { kind: 'ack', status: 413, headers: {} };
       return {
         kind: 'response',
         json: invalidRequestError(answerableId(message), `${err.message}; send a smaller message`) as unknown as Obj,
