@@ -184,6 +184,30 @@ describe('MCP Tunnel extension in VS Code', function () {
       assert.deepEqual(processesMatching(WORKER), []);
     });
 
+    it('counts a tool result with isError as failed, and keeps the last poll time current while calls flow', async () => {
+      await runCommand(wb.page, 'MCP Tunnel: Start Tunnel');
+      await waitUntil(async () => /everything\s+ready/.test(await rows(wb.page)), 60_000, 'ready in the tree');
+      const client = new Client({ name: 'e2e-outcomes', version: '1.0.0' });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(relayInfo.mcp_url!), { requestInit: { headers: { Authorization: `Bearer ${relayInfo.front_door_token}` } } }),
+      );
+      try {
+        const bad = await client.callTool({ name: 'get-sum', arguments: { a: 'not a number' } });
+        assert.equal(bad.isError, true);
+        await waitUntil(async () => /Calls\s+\d+ ok · 1 failed/.test(await rows(wb.page)), 15_000, 'the tool error counted as failed');
+        // Calls keep polls short; the tree must show a recent poll, not the first one.
+        for (let i = 0; i < 5; i++) {
+          await client.callTool({ name: 'echo', arguments: { message: `tick ${i}` } });
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+        await waitUntil(async () => /Last poll\s+[0-2]s ago/.test(await rows(wb.page)), 5_000, 'a current last poll time');
+      } finally {
+        await client.close();
+      }
+      await runCommand(wb.page, 'MCP Tunnel: Stop Tunnel');
+      await waitUntil(async () => /everything\s+stopped/.test(await rows(wb.page)), 15_000, 'stopped in the tree');
+    });
+
     it('keeps an API key set from the palette out of every settings file', async () => {
       const key = `sk-e2e-${Date.now().toString(36)}-never-in-settings`;
       await runCommand(wb.page, 'MCP Tunnel: Set API Key…');
