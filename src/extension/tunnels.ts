@@ -37,9 +37,14 @@ export interface StderrTail {
   total: number;
 }
 
+/** Restart attempts of an MCP server that has not answered since it started, before the user is told. */
+const CRASH_LOOP_ATTEMPTS = 3;
+
 class Tunnel {
   readonly traces: TraceEntry[] = [];
   view: TunnelView;
+  /** The user was told this run's MCP server keeps exiting (once per run). */
+  crashLoopShown = false;
 
   constructor(
     readonly name: string,
@@ -159,6 +164,7 @@ export class TunnelManager implements vscode.Disposable {
       view.phase = 'running';
       view.lastError = status.state === 'ready' ? undefined : status.reason;
       this.changes.fire({ name, kind: 'state' });
+      this.noticeCrashLoop(tunnel, status);
     });
     host.on('metrics', (snapshot: MetricsSnapshot) => {
       view.metrics = snapshot;
@@ -201,6 +207,25 @@ export class TunnelManager implements vscode.Disposable {
         else if (action === 'Run Doctor') void vscode.commands.executeCommand('mcpTunnel.runDoctor', name);
       });
     });
+  }
+
+  /**
+   * An MCP server that keeps exiting before it ever answers would otherwise
+   * only show "restarting" in the tree: say it once, with where to look.
+   */
+  private noticeCrashLoop(tunnel: Tunnel, status: EngineStatus): void {
+    if (tunnel.crashLoopShown || status.state !== 'restarting') return;
+    const looping = status.channels.find((c) => c.state === 'restarting' && (c.attempt ?? 0) >= CRASH_LOOP_ATTEMPTS);
+    if (!looping) return;
+    tunnel.crashLoopShown = true;
+    const { name } = tunnel;
+    this.log.error(`[${name}] ${status.reason}`);
+    void vscode.window
+      .showErrorMessage(`MCP server of "${name}" keeps exiting (${status.reason.replace(/^MCP server "[^"]*" restarting: /, '')})`, 'Show MCP Server Output', 'Run Doctor')
+      .then((action) => {
+        if (action === 'Show MCP Server Output') void vscode.commands.executeCommand('mcpTunnel.showServerOutput', name);
+        else if (action === 'Run Doctor') void vscode.commands.executeCommand('mcpTunnel.runDoctor', name);
+      });
   }
 
   /** Recent engine log records of every tunnel (already redacted by the engine), oldest first. */

@@ -15,6 +15,7 @@ import { EVERYTHING } from '../helpers/everything';
 import {
   clearNotifications,
   descendantsOf,
+  notificationDetails,
   extensionHostLogErrors,
   openWorkbench,
   processesMatching,
@@ -256,6 +257,55 @@ describe('MCP Tunnel extension in VS Code', function () {
 
     it('logged no error from the extension in the extension host', () => {
       assertNoExtensionErrors(server);
+    });
+  });
+
+  describe('a workspace whose MCP server exits at start', () => {
+    let server: CodeServer;
+    let wb: Workbench;
+
+    before(async () => {
+      server = await startCodeServer({
+        name: 'extension-crashloop',
+        workspace: workspaceDir('crashloop'),
+        vsixPath: VSIX,
+        trust: true,
+        env: { E2E_RELAY_KEY: RELAY_KEY },
+        workspaceSettings: {
+          'mcpTunnel.profiles': [
+            {
+              ...everythingProfile(relayInfo),
+              name: 'crashloop',
+              mcp: { servers: [{ command: process.execPath, args: ['-e', "console.error('Error: cannot open database /nowhere/db.sqlite'); process.exit(1)"] }] },
+            },
+          ],
+        },
+      });
+      wb = await openWorkbench(server);
+      await runCommand(wb.page, 'View: Show MCP Tunnels');
+    });
+
+    afterEach(async function () {
+      await recordFailure(this, wb);
+    });
+
+    after(async () => {
+      await wb?.close();
+      await server?.stop();
+    });
+
+    it('says once that the server keeps exiting, with its last stderr, and offers its output and Doctor', async () => {
+      await waitUntil(async () => /crashloop\s+stopped/.test(await rows(wb.page)), 30_000, 'the profile');
+      await runCommand(wb.page, 'MCP Tunnel: Start Tunnel');
+      const toast = await waitForNotification(wb.page, /MCP server of "crashloop" keeps exiting \(exited with code 1; restart attempt \d+ in .*last stderr: Error: cannot open database/, 30_000);
+      const details = (await notificationDetails(wb.page)).find((n) => n.message === toast);
+      assert.equal(details?.severity, 'error');
+      assert.deepEqual(details?.buttons, ['Show MCP Server Output', 'Run Doctor']);
+      await waitUntil(async () => /Problem MCP server "main" restarting: exited with code 1/.test(await rows(wb.page)), 15_000, 'the reason in the tree');
+      await screenshot(wb.page, 'tree-crashloop');
+      await clearNotifications(wb.page);
+      await runCommand(wb.page, 'MCP Tunnel: Stop Tunnel');
+      await waitUntil(async () => /crashloop\s+stopped/.test(await rows(wb.page)), 15_000, 'stopped');
     });
   });
 

@@ -45,7 +45,7 @@ describe('the MCP startup probe', function () {
     await waitFor(async () => (await readyz(t!)).text.startsWith('MCP probe failed'), 10_000, 'the failed probe');
     const failed = await readyz(t);
     assert.equal(failed.status, 503);
-    assert.match(failed.text, /^MCP probe failed: connect \(\w+\)$/);
+    assert.match(failed.text, /^MCP probe failed: cannot connect \(\w+\)$/);
     assert.notEqual(t.engine.status().state, 'ready');
     server = await startEverythingHttp(port);
     await waitFor(async () => (await readyz(t!)).status === 200, 20_000, 'ready after the server started');
@@ -73,7 +73,7 @@ describe('the MCP startup probe', function () {
     const answer = await t.relay.enqueue({ jsonrpc: { jsonrpc: '2.0', id: 1, method: 'tools/list' } }).terminal;
     assert.equal((answer.resp_json as { error: { data: { tunnel_failure: { source: string } } } }).error.data.tunnel_failure.source, 'connect');
     await waitFor(() => t!.engine.status().state === 'degraded', 5000, 'degraded');
-    assert.match((await readyz(t)).text, /^MCP probe failed: connect/);
+    assert.match((await readyz(t)).text, /^MCP probe failed: cannot connect/);
     server = await startEverythingHttp(port);
     await waitFor(async () => (await readyz(t!)).status === 200, 20_000, 'ready again');
   });

@@ -3,6 +3,7 @@
  * answer is JSON or an SSE stream; the engine keeps no session state, the
  * `Mcp-Session-Id` travels in the headers the control plane relays.
  */
+import { describeFailure } from './probe';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { rootCertificates, type ConnectionOptions } from 'node:tls';
@@ -278,8 +279,7 @@ export class HttpChannel implements McpChannel {
     } catch (err) {
       const failure = this.failure(err, call.signal);
       if (failure instanceof TunnelFailureError && TRANSPORT_SOURCES.has(failure.failure.source)) {
-        const kind = failure.failure.transport_error_kind;
-        this.events.emit('transportFailure', `${failure.failure.source}${kind ? ` (${kind})` : ''}`);
+        this.events.emit('transportFailure', describeFailure(failure.failure));
       }
       throw failure;
     } finally {

@@ -6,7 +6,7 @@
  * probe's session is closed again (DELETE) when the server opened one.
  */
 import { CLIENT_NAME, CLIENT_VERSION } from '../../version';
-import { headerValue, type Headers } from '../../protocol/wire';
+import { headerValue, type Headers, type TunnelFailure } from '../../protocol/wire';
 import { DeadlineExceededError, TunnelFailureError } from '../failure';
 import type { McpChannel } from './channel';
 
@@ -21,6 +21,17 @@ export type ProbeResult =
 
 const AUTH_STATUSES = new Set([401, 403]);
 
+/** A failed probe in words; the transport kind follows in parentheses. */
+const SOURCE_REASONS: Record<string, string> = {
+  connect: 'cannot connect',
+  dns: 'cannot resolve the host name',
+  tls: 'the TLS handshake failed',
+  transport_closed: 'the server went away before it answered initialize',
+  timeout: 'no answer to initialize in time',
+  protocol: 'the answer to initialize is not valid MCP',
+  client_internal: 'the probe could not be sent',
+};
+
 function bounded(text: string, max = 200): string {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length <= max ? line : `${line.slice(0, max)}…`;
@@ -29,6 +40,12 @@ function bounded(text: string, max = 200): string {
 function authNote(status: number, headers: Headers): string {
   const challenge = headerValue(headers, 'WWW-Authenticate');
   return `MCP initialize requires auth: HTTP ${status}${challenge ? ` (${bounded(challenge, 160)})` : ''}`;
+}
+
+/** A transport failure in words: "cannot connect (connection_refused)". */
+export function describeFailure(failure: TunnelFailure): string {
+  const kind = failure.transport_error_kind;
+  return `${SOURCE_REASONS[failure.source] ?? failure.source}${kind ? ` (${kind})` : ''}`;
 }
 
 /** Sends the engine's own `initialize` to a channel and says whether it is usable. */
@@ -45,10 +62,10 @@ export async function probeChannel(channel: McpChannel, stop: AbortSignal, timeo
     outcome = await channel.call({ message: initialize, headers: {}, signal, onNotify: () => undefined });
   } catch (err) {
     if (err instanceof TunnelFailureError) {
-      const { source, transport_error_kind: kind, upstream_status: status } = err.failure;
+      const { source, upstream_status: status } = err.failure;
       if (source === 'target_http' && status !== undefined && AUTH_STATUSES.has(status)) return { ok: true, note: authNote(status, {}) };
       if (source === 'target_http') return { ok: false, reason: `the server answered HTTP ${status ?? 'error'} to initialize` };
-      return { ok: false, reason: `${source}${kind ? ` (${kind})` : ''}` };
+      return { ok: false, reason: describeFailure(err.failure) };
     }
     if (err instanceof DeadlineExceededError || signal.aborted) {
       return { ok: false, reason: stop.aborted ? 'the tunnel stopped' : `no answer to initialize within ${Math.round(timeoutMs / 1000)} s` };
