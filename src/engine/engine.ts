@@ -449,11 +449,8 @@ export class TunnelEngine extends EventEmitter {
     const restarting = statuses.find((s) => s.state === 'restarting');
     if (restarting) {
       // The channel's reason already names the attempt ("exited with code 1; restart attempt 2 in 500 ms; last stderr: …").
-      const why = restarting.reason?.replace(/^MCP server /, '');
-      return {
-        state: 'restarting',
-        reason: `MCP server "${restarting.channel}" restarting${why ? `: ${why}` : restarting.attempt ? ` (attempt ${restarting.attempt})` : ''}`,
-      };
+      const why = restarting.reason ? `: ${restarting.reason}` : restarting.attempt ? ` (attempt ${restarting.attempt})` : '';
+      return { state: 'restarting', reason: `MCP server "${restarting.channel}" restarting${why}` };
     }
     const crashed = statuses.find((s) => s.state === 'crashed' || s.state === 'stopped');
     if (crashed) {

@@ -221,7 +221,7 @@ export class TunnelManager implements vscode.Disposable {
     const { name } = tunnel;
     this.log.error(`[${name}] ${status.reason}`);
     void vscode.window
-      .showErrorMessage(`MCP server of "${name}" keeps exiting (${status.reason.replace(/^MCP server "[^"]*" restarting: /, '')})`, 'Show MCP Server Output', 'Run Doctor')
+      .showErrorMessage(`MCP server of "${name}" keeps exiting (${looping.reason ?? `restart attempt ${looping.attempt}`})`, 'Show MCP Server Output', 'Run Doctor')
       .then((action) => {
         if (action === 'Show MCP Server Output') void vscode.commands.executeCommand('mcpTunnel.showServerOutput', name);
         else if (action === 'Run Doctor') void vscode.commands.executeCommand('mcpTunnel.runDoctor', name);

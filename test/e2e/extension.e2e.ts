@@ -91,15 +91,15 @@ describe('MCP Tunnel extension in VS Code', function () {
   let relay: CliProcess;
   let relayInfo: Record<string, string>;
 
-  /** code-server on `workspace` with the everything profile in its settings, and the Tunnels view open. */
-  async function openEditor(name: string, workspace: string, trust: boolean): Promise<{ server: CodeServer; wb: Workbench }> {
+  /** code-server on `workspace` with these profiles (default: the everything profile) in its settings, and the Tunnels view open. */
+  async function openEditor(name: string, workspace: string, trust: boolean, profiles: unknown[] = [everythingProfile(relayInfo)]): Promise<{ server: CodeServer; wb: Workbench }> {
     const server = await startCodeServer({
       name,
       workspace,
       vsixPath: VSIX,
       trust,
       env: { E2E_RELAY_KEY: RELAY_KEY },
-      workspaceSettings: { 'mcpTunnel.profiles': [everythingProfile(relayInfo)] },
+      workspaceSettings: { 'mcpTunnel.profiles': profiles },
     });
     const wb = await openWorkbench(server);
     await runCommand(wb.page, 'View: Show MCP Tunnels');
@@ -265,24 +265,13 @@ describe('MCP Tunnel extension in VS Code', function () {
     let wb: Workbench;
 
     before(async () => {
-      server = await startCodeServer({
-        name: 'extension-crashloop',
-        workspace: workspaceDir('crashloop'),
-        vsixPath: VSIX,
-        trust: true,
-        env: { E2E_RELAY_KEY: RELAY_KEY },
-        workspaceSettings: {
-          'mcpTunnel.profiles': [
-            {
-              ...everythingProfile(relayInfo),
-              name: 'crashloop',
-              mcp: { servers: [{ command: process.execPath, args: ['-e', "console.error('Error: cannot open database /nowhere/db.sqlite'); process.exit(1)"] }] },
-            },
-          ],
+      ({ server, wb } = await openEditor('extension-crashloop', workspaceDir('crashloop'), true, [
+        {
+          ...everythingProfile(relayInfo),
+          name: 'crashloop',
+          mcp: { servers: [{ command: process.execPath, args: ['-e', "console.error('Error: cannot open database /nowhere/db.sqlite'); process.exit(1)"] }] },
         },
-      });
-      wb = await openWorkbench(server);
-      await runCommand(wb.page, 'View: Show MCP Tunnels');
+      ]));
     });
 
     afterEach(async function () {
@@ -314,21 +303,11 @@ describe('MCP Tunnel extension in VS Code', function () {
     let wb: Workbench;
 
     before(async () => {
-      server = await startCodeServer({
-        name: 'extension-invalid',
-        workspace: workspaceDir('invalid'),
-        vsixPath: VSIX,
-        trust: true,
-        workspaceSettings: {
-          'mcpTunnel.profiles': [
-            { name: 'broken', controlPlane: { tunnelId: 'tunnel_SHORT' }, mcp: { servers: [] } },
-            everythingProfile(relayInfo),
-            { ...everythingProfile(relayInfo), name: 'everything' },
-          ],
-        },
-      });
-      wb = await openWorkbench(server);
-      await runCommand(wb.page, 'View: Show MCP Tunnels');
+      ({ server, wb } = await openEditor('extension-invalid', workspaceDir('invalid'), true, [
+        { name: 'broken', controlPlane: { tunnelId: 'tunnel_SHORT' }, mcp: { servers: [] } },
+        everythingProfile(relayInfo),
+        { ...everythingProfile(relayInfo), name: 'everything' },
+      ]));
     });
 
     afterEach(async function () {
@@ -360,10 +339,8 @@ describe('MCP Tunnel extension in VS Code', function () {
   describe('a workspace with no profiles', () => {
     for (const trust of [true, false]) {
       it(`shows the ${trust ? 'getting-started' : 'Restricted Mode'} welcome in ${trust ? 'a trusted' : 'an untrusted'} folder`, async () => {
-        const server = await startCodeServer({ name: `extension-empty-${trust}`, workspace: workspaceDir(`empty-${trust}`), vsixPath: VSIX, trust, workspaceSettings: {} });
-        const wb = await openWorkbench(server);
+        const { server, wb } = await openEditor(`extension-empty-${trust}`, workspaceDir(`empty-${trust}`), trust, []);
         try {
-          await runCommand(wb.page, 'View: Show MCP Tunnels');
           let welcome: Awaited<ReturnType<typeof viewWelcome>>;
           await waitUntil(async () => (welcome = await viewWelcome(wb.page, VIEW)) !== undefined, 30_000, 'the welcome content');
           if (trust) {

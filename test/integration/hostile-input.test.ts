@@ -6,6 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { performance } from 'node:perf_hooks';
+import type { StdioTarget } from '../../src/engine/config';
 import { StdioChannel } from '../../src/engine/mcp/stdio';
 import { formatLogLine } from '../../src/engine/log';
 import { alive, everythingStdioTarget, EVERYTHING, waitFor } from '../helpers/everything';
@@ -14,6 +15,14 @@ import { startTestTunnel, textOf, type TestTunnel } from '../helpers/tunnel';
 
 const ECHO = (id: number, message: string) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { message } } });
 const HOSTILE = { jsonrpc: '2.0', id: 1, method: ['v'], result: {} };
+
+/** server-everything over stdio, with the stuck-server check on a short fuse. */
+function tunnelWithWedgeProbe(wedgeProbe: { afterMs: number; timeoutMs: number }): Promise<TestTunnel> {
+  return startTestTunnel({
+    target: everythingStdioTarget(),
+    engine: { channelFactory: (target, logger) => new StdioChannel(target as StdioTarget, logger.child('mcp:main'), { wedgeProbe }) },
+  });
+}
 
 async function echoThrough(t: TestTunnel, id: number, message: string): Promise<string | undefined> {
   const terminal = await t.relay.enqueue({ jsonrpc: ECHO(id, message) }, { timeoutMs: 15_000 }).terminal;
@@ -136,10 +145,7 @@ describe('hostile input', function () {
   });
 
   it('a stdio server that is alive but stopped answering is pinged, restarted and marked, and calls flow again', async () => {
-    const t = await startTestTunnel({
-      target: everythingStdioTarget(),
-      engine: { channelFactory: (target, logger) => new StdioChannel(target as never, logger.child('mcp:main'), { wedgeProbe: { afterMs: 1000, timeoutMs: 1000 } }) },
-    });
+    const t = await tunnelWithWedgeProbe({ afterMs: 1000, timeoutMs: 1000 });
     try {
       assert.equal(await echoThrough(t, 1, 'before'), 'Echo: before');
       const pid = t.engine.status().channels[0]!.pid!;
@@ -160,10 +166,7 @@ describe('hostile input', function () {
   });
 
   it('a slow tool is not mistaken for a hung server: the ping is answered and the call completes', async () => {
-    const t = await startTestTunnel({
-      target: everythingStdioTarget(),
-      engine: { channelFactory: (target, logger) => new StdioChannel(target as never, logger.child('mcp:main'), { wedgeProbe: { afterMs: 500, timeoutMs: 1000 } }) },
-    });
+    const t = await tunnelWithWedgeProbe({ afterMs: 500, timeoutMs: 1000 });
     try {
       const pid = t.engine.status().channels[0]!.pid;
       const slow = { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'trigger-long-running-operation', arguments: { duration: 3, steps: 1 } } };

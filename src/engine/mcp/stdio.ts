@@ -20,7 +20,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { processTable } from '../processTable';
-import type { StdioTarget } from '../config';
+import { DEFAULTS, type StdioTarget } from '../config';
 import { DeadlineExceededError, TunnelFailureError } from '../failure';
 import type { Logger } from '../log';
 import {
@@ -31,7 +31,6 @@ import {
   isResponse,
   isValidId,
   JSONRPC_INTERNAL_ERROR,
-  JSONRPC_INVALID_REQUEST,
   type JsonRpcId,
   type JsonRpcMessage,
 } from '../../protocol/jsonrpc';
@@ -62,7 +61,7 @@ export const STDIO_DEFAULTS = {
   /** A child that stayed up this long starts the backoff from scratch. */
   restartResetAfterMs: 30_000,
   stopGraceMs: 5_000,
-  maxMessageBytes: 10 * 1024 * 1024,
+  maxMessageBytes: DEFAULTS.maxMessageBytes,
   reinitializeTimeoutMs: 30_000,
   wedgeAfterMs: 15_000,
   wedgePingTimeoutMs: 10_000,
@@ -336,9 +335,8 @@ export class StdioChannel implements McpChannel {
     this.backoffMaxMs = options.restartBackoff?.maxMs ?? STDIO_DEFAULTS.restartMaxMs;
     this.backoffResetAfterMs = options.restartBackoff?.resetAfterMs ?? STDIO_DEFAULTS.restartResetAfterMs;
     this.stopGraceMs = options.stopGraceMs ?? STDIO_DEFAULTS.stopGraceMs;
-    this.maxMessageBytes = options.maxMessageBytes ?? STDIO_DEFAULTS.maxMessageBytes;
+    this.maxMessageBytes = target.maxMessageBytes ?? options.maxMessageBytes ?? STDIO_DEFAULTS.maxMessageBytes;
     this.reinitializeTimeoutMs = options.reinitializeTimeoutMs ?? STDIO_DEFAULTS.reinitializeTimeoutMs;
-    this.maxMessageBytes = target.maxMessageBytes ?? this.maxMessageBytes;
     this.wedgeProbe = options.wedgeProbe ?? { afterMs: STDIO_DEFAULTS.wedgeAfterMs, timeoutMs: STDIO_DEFAULTS.wedgePingTimeoutMs };
   }
 
@@ -426,14 +424,9 @@ export class StdioChannel implements McpChannel {
       await this.writeMessage(await this.acquire(call.signal), message);
       return { kind: 'ack', status: 202, headers: {} };
     }
-    const id = isObj(message) && isValidId(message.id) ? message.id : null;
     return {
       kind: 'response',
-      json: {
-        jsonrpc: '2.0',
-        id,
-        error: { code: JSONRPC_INVALID_REQUEST, message: 'Invalid Request: not a JSON-RPC 2.0 request, notification or response' },
-      },
+      json: invalidRequestError(answerableId(message), 'not a JSON-RPC 2.0 request, notification or response') as unknown as Obj,
       status: 400,
       headers: jsonHeaders(),
     };
@@ -755,7 +748,7 @@ export class StdioChannel implements McpChannel {
     const after = wait < 1000 ? `${wait} ms` : `${(wait / 1000).toFixed(1)} s`;
     // A child that died before it ever answered usually said why on stderr: show the last of it.
     const said = !child.answered && child.stderrTail.length > 0 ? `; last stderr: ${child.stderrTail.join(' | ')}` : '';
-    this.setState('restarting', `MCP server ${how}; restart attempt ${this.attempt} in ${after}${said}`);
+    this.setState('restarting', `${how}; restart attempt ${this.attempt} in ${after}${said}`);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
       if (this.closed) return;
