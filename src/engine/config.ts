@@ -55,6 +55,14 @@ export interface EngineConfig {
     targets: McpTarget[];
     /** Worker pool size: MCP requests running at once. */
     maxConcurrentRequests: number;
+    /**
+     * Before the first poll, wait up to this long for the main channel's HTTP
+     * server to accept a connection (0 or unset: poll at once). Only for a
+     * Streamable HTTP `main` channel.
+     */
+    startupWaitMs?: number;
+    /** Longest one MCP request (and its streamed answer) may hold its connection (default 10 min). */
+    connectionMaxTtlMs?: number;
   };
   health?: {
     /** host:port; port 0 picks a free port. */
@@ -76,6 +84,8 @@ export const DEFAULTS = {
   maxConcurrentRequests: 10,
   /** Largest message a stdio MCP server is sent or may answer with. */
   maxMessageBytes: 10 * 1024 * 1024,
+  /** Longest one MCP request may take, as the reference daemon's `mcp.connection_max_ttl`. */
+  connectionMaxTtlMs: 10 * 60_000,
   healthListenAddr: '127.0.0.1:8080',
   traceMaxEntries: 1000,
 } as const;

@@ -82,3 +82,10 @@ export class Deadline {
     this.parent = undefined;
   }
 }
+
+/** A delay in words for messages: "250 ms", "1.5 s", "10 s", "2 min". */
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${Number((ms / 1000).toFixed(1))} s`;
+}

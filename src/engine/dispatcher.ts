@@ -9,7 +9,7 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { invalidRequestError, isRequest, type JsonRpcMessage, type JsonRpcRequest } from '../protocol/jsonrpc';
 import { channelRoute, decodeCommand, headerValue, type InvalidJsonRpcCommand, type PolledCommand, type TunnelResponsePayload, type ResponseType, type Headers } from '../protocol/wire';
-import { Deadline } from './deadline';
+import { Deadline, formatMs } from './deadline';
 import { DeadlineExceededError, TunnelFailureError, synthesizeFailure } from './failure';
 import type { Logger } from './log';
 import type { ByteMeter, McpChannel } from './mcp/channel';
@@ -25,6 +25,8 @@ export interface DispatcherOptions {
   trace: TraceBuffer;
   maxInflight: number;
   maxConcurrent: number;
+  /** Longest one MCP request may take (`mcp.connectionMaxTtl`); 0 or unset: no bound beyond the deadline. */
+  connectionMaxTtlMs?: number;
   onTrace(entry: TraceEntry): void;
 }
 
@@ -225,9 +227,48 @@ export class Dispatcher {
       return this.failureAnswer(command, new TunnelFailureError('transport_closed', { kind: 'connection_closed' }), 0);
     }
     const mcpStart = performance.now();
+    const ttl = this.connectionTtl(deadline);
+    try {
+      return await this.answerCall(command, deadline, channel, ttl, mcpStart);
+    } finally {
+      ttl.dispose();
+    }
+  }
+
+  /**
+   * The signal an MCP request runs under: the command's deadline, and the
+   * connection TTL when that comes first. Only a command without a deadline,
+   * or with one further away than the TTL, pays for a second timer.
+   */
+  private connectionTtl(deadline: Deadline): ConnectionTtl {
+    const ttlMs = this.o.connectionMaxTtlMs ?? 0;
+    if (ttlMs <= 0 || deadline.remainingMs() <= ttlMs) return { signal: deadline.signal, ttlMs, reached: () => false, dispose: () => undefined };
+    const controller = new AbortController();
+    const onDeadline = () => controller.abort(deadline.signal.reason);
+    deadline.signal.addEventListener('abort', onDeadline, { once: true });
+    const timer = setTimeout(() => controller.abort(CONNECTION_TTL), ttlMs);
+    timer.unref();
+    return {
+      signal: controller.signal,
+      ttlMs,
+      reached: () => controller.signal.reason === CONNECTION_TTL && !deadline.signal.aborted,
+      dispose: () => {
+        clearTimeout(timer);
+        deadline.signal.removeEventListener('abort', onDeadline);
+      },
+    };
+  }
+
+  /** The answer when the connection TTL ended a request: a timeout failure, as for any MCP server that did not answer in time. */
+  private ttlAnswer(command: PolledCommand, ttl: ConnectionTtl, mcpMs: number): Answer {
+    this.o.logger.warn(`the MCP request ran past mcp.connectionMaxTtl (${formatMs(ttl.ttlMs)}) and was ended`, { request_id: command.request_id });
+    return this.failureAnswer(command, new TunnelFailureError('timeout', { kind: 'timeout' }), mcpMs);
+  }
+
+  private async answerCall(command: PolledCommand, deadline: Deadline, channel: McpChannel, ttl: ConnectionTtl, mcpStart: number): Promise<Answer> {
     if (command.command_type === 'session_termination') {
       try {
-        const result = await channel.terminateSession(command.headers, deadline.signal);
+        const result = await channel.terminateSession(command.headers, ttl.signal);
         return {
           payload: this.payload(command, 'session_termination_response', result.status, result.headers),
           outcome: 'ok',
@@ -236,6 +277,7 @@ export class Dispatcher {
           mcpMs: performance.now() - mcpStart,
         };
       } catch (err) {
+        if (ttl.reached()) return this.ttlAnswer(command, ttl, performance.now() - mcpStart);
         if (deadline.signal.aborted || err instanceof DeadlineExceededError) return blankAnswer(deadline.expired ? 'expired' : 'cancelled');
         const failure = err instanceof TunnelFailureError ? err : new TunnelFailureError('client_internal', { kind: 'unknown' });
         return { ...this.failureAnswer(command, failure, performance.now() - mcpStart), payload: this.payload(command, 'session_termination_response', 502, {}) };
@@ -264,7 +306,7 @@ export class Dispatcher {
     let answer: Answer;
     const meter: ByteMeter = { sent: 0, received: 0 };
     try {
-      const outcome = await channel.call({ message: command.jsonrpc, headers: command.headers, signal: deadline.signal, onNotify, meter });
+      const outcome = await channel.call({ message: command.jsonrpc, headers: command.headers, signal: ttl.signal, onNotify, meter });
       const mcpMs = performance.now() - mcpStart;
       if (outcome.kind === 'ack') {
         answer = { payload: this.payload(command, 'notify_ack', outcome.status, outcome.headers), outcome: 'ok', notifications: captured, notificationCount: count, mcpMs };
@@ -279,7 +321,9 @@ export class Dispatcher {
       }
     } catch (err) {
       const mcpMs = performance.now() - mcpStart;
-      if (deadline.signal.aborted || err instanceof DeadlineExceededError) {
+      if (ttl.reached()) {
+        answer = { ...this.ttlAnswer(command, ttl, mcpMs), notifications: captured, notificationCount: count };
+      } else if (deadline.signal.aborted || err instanceof DeadlineExceededError) {
         answer = { ...blankAnswer(deadline.expired ? 'expired' : 'cancelled'), notifications: captured, notificationCount: count, mcpMs };
       } else {
         const failure = err instanceof TunnelFailureError ? err : new TunnelFailureError('client_internal', { kind: 'unknown' });
@@ -380,6 +424,16 @@ export class Dispatcher {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+const CONNECTION_TTL = 'connection_ttl';
+
+interface ConnectionTtl {
+  signal: AbortSignal;
+  ttlMs: number;
+  /** True when the TTL, not the command's deadline or a stop, ended the request. */
+  reached(): boolean;
+  dispose(): void;
 }
 
 function blankAnswer(outcome: TraceOutcome): Answer {

@@ -6,9 +6,10 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { isRequest, type JsonRpcMessage } from '../protocol/jsonrpc';
-import { headerValue, type Headers } from '../protocol/wire';
-import type { EngineConfig, McpTarget } from './config';
+import { DEFAULT_CHANNEL, headerValue, type Headers } from '../protocol/wire';
+import { DEFAULTS, type EngineConfig, type McpTarget } from './config';
 import { ControlPlaneClient, ControlPlaneError, serverInfoHeader, type FailureKind } from './controlPlane';
+import { formatMs } from './deadline';
 import { Dispatcher } from './dispatcher';
 import { DeadlineExceededError, TunnelFailureError, synthesizeFailure } from './failure';
 import type { ChannelStatusEntry, EngineEvents, EngineState, EngineStatus, MetricsSnapshot } from './events';
@@ -92,6 +93,10 @@ export class TunnelEngine extends EventEmitter {
   private settleWaiters: ((readiness: Readiness) => void)[] = [];
   /** The startup probe of each channel: "ready" needs a passing one. */
   private readonly probes = new Map<string, ProbeState>();
+  /** The startup wait (`mcp.startupWaitMs`) while it holds the first poll back. */
+  private gate: StartupGate | undefined;
+  /** Set when the startup wait ran out; cleared once the server answers. */
+  private gateFailure: string | undefined;
 
   constructor(
     readonly config: EngineConfig,
@@ -133,6 +138,7 @@ export class TunnelEngine extends EventEmitter {
       trace: this.trace,
       maxInflight: config.controlPlane.maxInflightRequests,
       maxConcurrent: config.mcp.maxConcurrentRequests,
+      connectionMaxTtlMs: config.mcp.connectionMaxTtlMs ?? DEFAULTS.connectionMaxTtlMs,
       onTrace: (entry) => this.onTrace(entry),
     });
     this.poller = new Poller(
@@ -160,7 +166,11 @@ export class TunnelEngine extends EventEmitter {
     );
   }
 
-  /** Starts channels, fetches tunnel metadata, binds health and begins polling. Resolves once polling has begun. */
+  /**
+   * Starts channels, fetches tunnel metadata, binds health and begins polling.
+   * Resolves once polling has begun, or once it waits for the MCP server
+   * (`mcp.startupWaitMs`).
+   */
   async start(): Promise<void> {
     if (this.started) throw new Error('engine already started');
     this.started = true;
@@ -170,6 +180,7 @@ export class TunnelEngine extends EventEmitter {
       this.health = new HealthServer(this.config.health.listenAddr, () => this.readiness(), this.metrics.registry, this.logger.child('health'), this.config.health.urlFile, this.config.health.setting);
       await this.health.start();
     }
+    this.gate = this.openStartupGate();
     for (const channel of this.channels.values()) {
       channel.start().catch((err: Error) => this.logger.error(`MCP channel "${channel.name}" failed to start: ${err.message}`));
       void this.probe(channel);
@@ -185,7 +196,8 @@ export class TunnelEngine extends EventEmitter {
         this.logger.warn(`could not fetch tunnel metadata: ${(err as Error).message}; polling anyway`);
       }
     }
-    this.pollLoop = this.poller.run(this.pollAbort.signal);
+    const gate = this.gate;
+    this.pollLoop = gate ? gate.passed.then(() => this.poller.run(this.pollAbort.signal)) : this.poller.run(this.pollAbort.signal);
     if (this.options.metricsIntervalMs) {
       this.metricsTimer = setInterval(() => this.emit('metrics', this.snapshot()), this.options.metricsIntervalMs);
       this.metricsTimer.unref();
@@ -328,6 +340,7 @@ export class TunnelEngine extends EventEmitter {
     this.pollAbort.abort();
     if (this.metricsTimer) clearInterval(this.metricsTimer);
     for (const probe of this.probes.values()) if (probe.timer) clearTimeout(probe.timer);
+    this.gate?.pass();
     await this.dispatcher.drain(Math.min(1500, left() * 0.3));
     this.dispatcher.beginStop();
     await Promise.allSettled([...this.channels.values()].map((c) => c.close()));
@@ -391,6 +404,47 @@ export class TunnelEngine extends EventEmitter {
   }
 
   /**
+   * The startup wait of a Streamable HTTP `main` channel: the first poll waits
+   * until its server accepts a connection (any HTTP answer, even 401, counts),
+   * for at most `mcp.startupWaitMs`. When the wait runs out, polling starts
+   * anyway and readiness says so until the server answers.
+   */
+  private openStartupGate(): StartupGate | undefined {
+    const waitMs = this.config.mcp.startupWaitMs ?? 0;
+    if (waitMs <= 0) return undefined;
+    const target = this.config.mcp.targets.find((t) => t.channel === DEFAULT_CHANNEL);
+    if (target?.kind !== 'http') {
+      this.logger.debug('the MCP startup wait applies to a Streamable HTTP main channel only; polling at once');
+      return undefined;
+    }
+    let release!: () => void;
+    const passed = new Promise<void>((resolve) => (release = resolve));
+    const gate: StartupGate = {
+      channel: target.channel,
+      waitMs,
+      passed,
+      pass: () => {
+        if (this.gate !== gate) return;
+        this.gate = undefined;
+        clearTimeout(timer);
+        this.pollAbort.signal.removeEventListener('abort', gate.pass);
+        release();
+        this.updateState();
+      },
+    };
+    const timer = setTimeout(() => {
+      const last = this.probes.get(target.channel)?.reason ?? 'no answer';
+      this.gateFailure = `the MCP server "${target.channel}" did not accept a connection within ${formatMs(waitMs)} (${last})`;
+      this.logger.error(`MCP startup wait ran out: ${this.gateFailure}; polling anyway`, { channel: target.channel });
+      gate.pass();
+    }, waitMs);
+    timer.unref();
+    this.pollAbort.signal.addEventListener('abort', gate.pass, { once: true });
+    this.logger.info(`waiting up to ${formatMs(waitMs)} for the MCP server "${target.channel}" to accept connections before the first poll`, { channel: target.channel });
+    return gate;
+  }
+
+  /**
    * Probes a channel until it answers `initialize`, with capped back-off
    * between failed probes (1 s doubling to 30 s).
    */
@@ -407,10 +461,24 @@ export class TunnelEngine extends EventEmitter {
       probe.running = false;
     }
     if (this.stopped || this.pollAbort.signal.aborted) return;
+    const gate = this.gate?.channel === channel.name ? this.gate : undefined;
     if (result.ok) {
       if (probe.state !== 'ok') this.logger.info(`MCP server "${channel.name}" answered initialize${result.note ? `: ${result.note}` : ''}`, { channel: channel.name });
       Object.assign(probe, { state: 'ok', note: result.note, reason: undefined, attempt: 0 });
+      if (this.gateFailure) this.logger.info(`MCP server "${channel.name}" is up after the startup wait ran out`, { channel: channel.name });
+      this.gateFailure = undefined;
+      gate?.pass();
+    } else if (gate && result.refused) {
+      // The startup wait: nothing listens yet. Probe again soon, quietly, until the wait runs out.
+      const wait = Math.min(GATE_BACKOFF_MAX_MS, GATE_BACKOFF_INITIAL_MS * 2 ** Math.min(probe.attempt, 10));
+      probe.attempt++;
+      this.logger.debug(`retrying the MCP startup probe of "${channel.name}": ${result.reason}`, { channel: channel.name, attempt: probe.attempt, delayMs: wait });
+      Object.assign(probe, { state: 'failed', reason: result.reason, note: undefined });
+      probe.timer = setTimeout(() => void this.probe(channel), wait);
+      probe.timer.unref();
     } else {
+      gate?.pass();
+      if (gate) probe.attempt = 0;
       const wait = Math.min(PROBE_BACKOFF_MAX_MS, PROBE_BACKOFF_INITIAL_MS * 2 ** Math.min(probe.attempt, 10));
       probe.attempt++;
       if (probe.reason !== result.reason) this.logger.warn(`MCP probe failed for "${channel.name}": ${result.reason}; probing again`, { channel: channel.name, delayMs: wait });
@@ -457,6 +525,8 @@ export class TunnelEngine extends EventEmitter {
       const what = crashed.state === 'crashed' ? 'crashed' : 'not started';
       return { state: this.everPolled ? 'degraded' : 'starting', reason: `MCP server "${crashed.channel}" ${what}${crashed.reason ? `: ${crashed.reason}` : ''}` };
     }
+    if (this.gate) return { state: 'starting', reason: `waiting for MCP server "${this.gate.channel}" to accept connections (startup wait, up to ${formatMs(this.gate.waitMs)})` };
+    if (this.gateFailure) return { state: this.everPolled ? 'degraded' : 'starting', reason: `MCP startup wait failed: ${this.gateFailure}` };
     const failed = [...this.probes].find(([, p]) => p.state === 'failed');
     if (failed) {
       const [channel, p] = failed;
@@ -514,6 +584,18 @@ interface ProbeState {
 
 const PROBE_BACKOFF_INITIAL_MS = 1000;
 const PROBE_BACKOFF_MAX_MS = 30_000;
+/** While the startup wait holds the first poll, a refused probe is retried fast (as the reference daemon does). */
+const GATE_BACKOFF_INITIAL_MS = 50;
+const GATE_BACKOFF_MAX_MS = 1000;
+
+interface StartupGate {
+  channel: string;
+  waitMs: number;
+  /** Resolves when the first poll may go out. */
+  passed: Promise<void>;
+  pass(): void;
+}
+
 
 /** Why polling fails, said once: "control plane unreachable (ECONNREFUSED)", "control plane unavailable: answered 503 …". */
 function controlPlaneReason(lastError: string | undefined): string {

@@ -39,6 +39,8 @@ export const ENV_VARS: Record<string, string> = {
   'mcp.servers[0].clientKey': 'MCP_CLIENT_KEY',
   'mcp.maxConcurrentRequests': 'MCP_MAX_CONCURRENT_REQUESTS',
   'mcp.maxMessageBytes': 'MCP_MAX_MESSAGE_BYTES',
+  'mcp.startupWaitTimeout': 'MCP_STARTUP_WAIT_TIMEOUT',
+  'mcp.connectionMaxTtl': 'MCP_CONNECTION_MAX_TTL',
   caBundle: 'CA_BUNDLE',
   'health.listenAddr': 'HEALTH_LISTEN_ADDR',
   'health.urlFile': 'HEALTH_URL_FILE',

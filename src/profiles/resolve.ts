@@ -263,7 +263,12 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
       pollTimeoutMs,
       maxInflightRequests: cp.maxInflightRequests,
     },
-    mcp: { targets, maxConcurrentRequests: profile.mcp.maxConcurrentRequests },
+    mcp: {
+      targets,
+      maxConcurrentRequests: profile.mcp.maxConcurrentRequests,
+      startupWaitMs: Math.ceil(parseDuration(profile.mcp.startupWaitTimeout) ?? 0),
+      connectionMaxTtlMs: Math.ceil(parseDuration(profile.mcp.connectionMaxTtl) ?? DEFAULTS.connectionMaxTtlMs),
+    },
     log: { level: profile.log.level },
     trace: { capturePayloads: profile.trace.capturePayloads, maxEntries: profile.trace.maxEntries },
   };

@@ -137,6 +137,10 @@ function checkPollTimeout(value: string, ctx: Ctx): void {
   }
 }
 
+function checkPositiveDuration(value: string, ctx: Ctx): void {
+  if (parseDuration(value) === 0) fail(ctx, 'must be longer than 0', 'Use a value such as 10m');
+}
+
 function checkListenAddr(value: string, ctx: Ctx): void {
   if (value === '') return; // turns the health server off
   if (!parseListenAddr(value)) {
@@ -406,6 +410,29 @@ const McpSchema = z
           'Largest JSON-RPC message, in bytes, a stdio MCP server is sent or may answer with (default 10 MiB, `10485760`). A larger request is refused with a clear error instead of overflowing the server\'s read buffer.',
         ),
       ),
+    startupWaitTimeout: z
+      .string()
+      .regex(DURATION_PATTERN, 'must be a whole number with one unit (ns, us, ms, s, m, h)')
+      .default('0s')
+      .meta({
+        ...doc(
+          'Before the first poll, wait up to this long for the main HTTP MCP server to accept connections (for a server started beside the tunnel). 0s polls at once.',
+          'Before the first poll, wait up to this long for the `main` Streamable HTTP server to accept connections, e.g. `60s` for a server started beside the tunnel. Only a refused connection is retried; any HTTP answer, even `401`, ends the wait. When the wait runs out, polling starts anyway and the tunnel stays not ready until the server answers. `0s` (the default) polls at once.',
+        ),
+        patternErrorMessage: 'Write a whole number with one unit (ns, us, ms, s, m, h), e.g. 60s',
+      }),
+    connectionMaxTtl: z
+      .string()
+      .regex(DURATION_PATTERN, 'must be a whole number with one unit (ns, us, ms, s, m, h)')
+      .superRefine(checkPositiveDuration)
+      .default('10m')
+      .meta({
+        ...doc(
+          'Longest one MCP request, with its streamed answer, may take before it is ended with a timeout failure (default 10m).',
+          'Longest one MCP request, with its streamed answer, may take before the tunnel ends it and answers with a `timeout` tunnel failure (default `10m`). A shorter deadline sent with the command wins.',
+        ),
+        patternErrorMessage: 'Write a whole number with one unit (ns, us, ms, s, m, h), e.g. 10m',
+      }),
     extraHeaders: headerMap
       .superRefine(checkHeaders(MCP_RESERVED_HEADERS, 'the tunnel sets it per request'))
       .optional()
@@ -510,6 +537,8 @@ const FIELD_FIXES: Record<string, string> = {
   'controlPlane.maxInflightRequests': 'Use a whole number from 1 to 10000',
   'mcp.maxConcurrentRequests': 'Use a whole number from 1 to 1000',
   'mcp.maxMessageBytes': 'Use a whole number of bytes from 1024 to 1073741824',
+  'mcp.startupWaitTimeout': 'Write a whole number with one unit, e.g. 60s, or 0s to poll at once',
+  'mcp.connectionMaxTtl': 'Write a whole number with one unit, e.g. 10m',
   'mcp.servers': 'Configure between 1 and 32 servers, e.g. a command for the main channel',
   'mcp.servers.*.channel': 'Use a name such as main or docs-search',
   'log.level': 'Use one of debug, info, warn, error',

@@ -58,6 +58,8 @@ export const YamlProfileShape = z.strictObject({
       extra_headers: value,
       max_concurrent_requests: value,
       max_message_bytes: value,
+      startup_wait_timeout: value,
+      connection_max_ttl: value,
       ca_bundle: value,
       proxy: value,
     })

@@ -104,6 +104,15 @@ describe('MCP Tunnel dashboard in VS Code', function () {
     assert.match(text, /Transportstdio/);
     assert.match(text, /Last successful poll\d+ s ago/);
 
+    // The help for the states says what each one means, the current one marked.
+    await health.getByText('What the states mean').click();
+    const current = health.locator('.state-help dt[aria-current="true"]');
+    assert.equal(await current.textContent(), 'ready');
+    const help = (await health.locator('.state-help').textContent()) ?? '';
+    assert.match(help, /a call would work/);
+    assert.match(help, /startup wait/);
+    assert.match(help, /auth error/);
+
     // Opening it again reveals the same panel.
     await runCommand(wb.page, 'MCP Tunnel: Open Dashboard');
     assert.equal(await wb.page.locator('.tab', { hasText: 'MCP Tunnel: everything' }).count(), 1);

@@ -255,6 +255,23 @@ describe('MCP Tunnel extension in VS Code', function () {
       await waitUntil(async () => /fixture\s+stopped/.test(await rows(wb.page)), 15_000, 'fixture stopped');
     });
 
+    it('runs Doctor for a profile whose key is in secret storage, and Doctor finds that key', async () => {
+      await runCommand(wb.page, 'MCP Tunnel: Set API Key…');
+      await quickPick(wb.page).pick('fixture');
+      await quickPick(wb.page).fill(RELAY_KEY, { password: true });
+      await waitForNotification(wb.page, /API key for "fixture" saved/);
+      await clearNotifications(wb.page);
+      await runCommand(wb.page, 'MCP Tunnel: Run Doctor');
+      await quickPick(wb.page).pick('fixture');
+      await waitForNotification(wb.page, /Doctor: "fixture" looks good/, 30_000);
+      const report = (await wb.page.locator('.editor-instance .view-lines').first().textContent({ timeout: 10_000 })) ?? '';
+      assert.match(report.replace(/\u00a0/g, ' '), /The key stored for the profile "fixture" in the editor's secret storage/);
+      assert.doesNotMatch(report, /No API key/);
+      assert.ok(!report.includes(RELAY_KEY), 'the report never shows the key');
+      await screenshot(wb.page, 'doctor-stored-key');
+      await clearNotifications(wb.page);
+    });
+
     it('logged no error from the extension in the extension host', () => {
       assertNoExtensionErrors(server);
     });

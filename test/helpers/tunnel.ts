@@ -4,7 +4,7 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { EngineConfig, McpTarget } from '../../src/engine/config';
+import type { EngineConfig, HttpTarget, McpTarget } from '../../src/engine/config';
 import { TunnelEngine, type EngineOptions } from '../../src/engine/engine';
 import { Logger, type LogRecord } from '../../src/engine/log';
 import { Relay, type RelayOptions, type RelayStartInfo } from '../../src/relay/relay';
@@ -85,4 +85,15 @@ export async function startTestTunnel(options: TestTunnelOptions): Promise<TestT
 export function textOf(result: unknown): string | undefined {
   const content = (result as { content?: { type: string; text?: string }[] }).content ?? [];
   return content.find((c) => c.type === 'text')?.text;
+}
+
+/** `/readyz` of a test tunnel: its status and its one-line body. */
+export async function readyz(t: TestTunnel): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${t.engine.healthUrl}/readyz`);
+  return { status: res.status, text: (await res.text()).trim() };
+}
+
+/** A Streamable HTTP `main` channel at `url`, no headers, no TLS material. */
+export function httpTarget(url: string): HttpTarget {
+  return { kind: 'http', channel: 'main', url, headers: {}, tls: {} };
 }

@@ -9,14 +9,14 @@ import express from 'express';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
 import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { everythingStdioTarget, freePort, startEverythingHttp, waitFor, type RunningServer } from '../helpers/everything';
-import { startTestTunnel, type TestTunnel } from '../helpers/tunnel';
+import { httpTarget, readyz, startTestTunnel, type TestTunnel } from '../helpers/tunnel';
 
-async function readyz(t: TestTunnel): Promise<{ status: number; text: string }> {
-  const res = await fetch(`${t.engine.healthUrl}/readyz`);
-  return { status: res.status, text: (await res.text()).trim() };
-}
-
-const httpTarget = (url: string) => ({ kind: 'http' as const, channel: 'main', url, headers: {}, tls: {} });
+const INITIALIZE = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'sidecar-test', version: '1.0.0' } },
+};
 
 describe('the MCP startup probe', function () {
   this.timeout(60_000);
@@ -52,12 +52,17 @@ describe('the MCP startup probe', function () {
     assert.equal((await readyz(t)).text, 'ready');
   });
 
-  it('an OAuth-protected server that answers 401 is ready, with the auth note', async () => {
+  /** An MCP endpoint behind the SDK's bearer-token middleware, answering 401 to a request without a token; its port. */
+  async function startOAuthProtected(): Promise<number> {
     const app = express();
     app.use('/mcp', requireBearerAuth({ verifier: { verifyAccessToken: async () => { throw new InvalidTokenError('no token'); } }, resourceMetadataUrl: 'http://127.0.0.1/.well-known/oauth-protected-resource' }));
     oauth = createServer(app);
     await new Promise<void>((r) => oauth!.listen(0, '127.0.0.1', r));
-    const port = (oauth.address() as AddressInfo).port;
+    return (oauth.address() as AddressInfo).port;
+  }
+
+  it('an OAuth-protected server that answers 401 is ready, with the auth note', async () => {
+    const port = await startOAuthProtected();
     t = await startTestTunnel({ target: httpTarget(`http://127.0.0.1:${port}/mcp`) });
     const ready = await readyz(t);
     assert.equal(ready.status, 200);
@@ -76,5 +81,60 @@ describe('the MCP startup probe', function () {
     assert.match((await readyz(t)).text, /^MCP probe failed: cannot connect/);
     server = await startEverythingHttp(port);
     await waitFor(async () => (await readyz(t!)).status === 200, 20_000, 'ready again');
+  });
+
+  /**
+   * The startup wait (`mcp.startup_wait_timeout` / `MCP_STARTUP_WAIT_TIMEOUT`):
+   * a tunnel started beside its HTTP MCP server (a sidecar) holds its first
+   * poll until the server accepts connections, so no command is polled only to
+   * fail with a connect error.
+   */
+  describe('with a startup wait', () => {
+    it('holds the first poll until the HTTP server listens, says so in /readyz, and the waiting command gets a real answer', async () => {
+      const port = await freePort();
+      t = await startTestTunnel({ target: httpTarget(`http://127.0.0.1:${port}/mcp`), waitReady: false, config: (c) => (c.mcp.startupWaitMs = 30_000) });
+      const waiting = t.relay.enqueue({ jsonrpc: INITIALIZE });
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal(t.relay.stats().polls, 0, 'no poll while the server is not listening');
+      const held = await readyz(t);
+      assert.equal(held.status, 503);
+      assert.equal(held.text, 'waiting for MCP server "main" to accept connections (startup wait, up to 30 s)');
+      assert.equal(t.engine.status().state, 'starting');
+
+      server = await startEverythingHttp(port);
+      const answer = await waiting.terminal;
+      assert.equal(answer.resp_code, 200);
+      assert.ok((answer.resp_json as { result: { serverInfo: { name: string } } }).result.serverInfo.name, 'the held command was answered by the server');
+      await waitFor(async () => (await readyz(t!)).text === 'ready', 10_000, 'ready');
+      assert.ok(!t.relay.responseLog().some((r) => r.status === 502), 'no command was answered with an early 502');
+    });
+
+    it('when the wait runs out, polls anyway and stays not ready with the reason, then is ready once the server starts', async () => {
+      const port = await freePort();
+      t = await startTestTunnel({ target: httpTarget(`http://127.0.0.1:${port}/mcp`), waitReady: false, config: (c) => (c.mcp.startupWaitMs = 800) });
+      await waitFor(() => t!.relay.stats().polls > 0, 10_000, 'polling after the wait ran out');
+      const failed = await readyz(t);
+      assert.equal(failed.status, 503);
+      assert.match(failed.text, /^MCP startup wait failed: the MCP server "main" did not accept a connection within 800 ms \(cannot connect \(connection_refused\)\)$/);
+      assert.ok(t.logs.some((l) => l.level === 'error' && /MCP startup wait ran out/.test(l.msg)));
+      server = await startEverythingHttp(port);
+      await waitFor(async () => (await readyz(t!)).status === 200, 20_000, 'ready after the server started');
+      assert.equal((await readyz(t)).text, 'ready');
+    });
+
+    it('ends the wait at the first HTTP answer, even a 401 from an OAuth-protected server', async () => {
+      const port = await startOAuthProtected();
+      t = await startTestTunnel({ target: httpTarget(`http://127.0.0.1:${port}/mcp`), waitReady: false, config: (c) => (c.mcp.startupWaitMs = 30_000) });
+      await t.engine.whenReady();
+      assert.match((await readyz(t)).text, /^ready \(MCP initialize requires auth: HTTP 401/);
+      assert.ok(t.relay.stats().polls > 0);
+    });
+
+    it('does not hold a stdio main channel: its commands wait for the child anyway', async () => {
+      t = await startTestTunnel({ target: everythingStdioTarget(), waitReady: false, config: (c) => (c.mcp.startupWaitMs = 30_000) });
+      await t.engine.whenReady();
+      assert.ok(t.relay.stats().polls > 0);
+      assert.ok(!t.logs.some((l) => /waiting up to/.test(l.msg)));
+    });
   });
 });

@@ -26,11 +26,13 @@ export function StateBadge({ health }: { health: HealthView | undefined }) {
   );
 }
 
-function Row({ label, children }: { label: string; children: preact.ComponentChildren }) {
+function Row({ label, children, current }: { label: string; children: preact.ComponentChildren; current?: boolean }) {
   return (
     <>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
+      <dt class={current ? 'current' : undefined} aria-current={current ? 'true' : undefined}>
+        {label}
+      </dt>
+      <dd class={current ? 'current' : undefined}>{children}</dd>
     </>
   );
 }
@@ -66,6 +68,45 @@ function Stderr({ lines }: { lines: string[] }) {
   );
 }
 
+/** What each state word means, as the Tunnels view, the status bar and /readyz use them. */
+export const STATE_HELP: readonly { state: string; meaning: string }[] = [
+  {
+    state: 'ready',
+    meaning:
+      'The control plane answers polls and every MCP server answered the tunnel’s own initialize: a call would work. “ready (MCP initialize requires auth …)” is an OAuth-protected server, usable by a connector that brings a token.',
+  },
+  {
+    state: 'starting',
+    meaning:
+      'Not proven yet: waiting for the control plane to answer the first poll, for the MCP server to start and answer initialize, or, with a startup wait, for an HTTP server to accept connections before the first poll.',
+  },
+  {
+    state: 'degraded',
+    meaning:
+      'Something that worked now fails: the control plane cannot be reached, the MCP probe failed (the server is probed again and the tunnel turns ready by itself), or the startup wait ran out.',
+  },
+  { state: 'restarting', meaning: 'The MCP server exited and is started again with growing back-off; the reason holds its exit and its last stderr lines.' },
+  { state: 'auth error', meaning: 'The control plane refused the API key or does not know the tunnel id. Retrying will not help: set the key again or fix the id.' },
+  { state: 'crashed', meaning: 'The tunnel’s worker process ended. Start the tunnel again; the MCP Tunnel output says why.' },
+  { state: 'invalid', meaning: 'The profile has problems. Expand it in the Tunnels view to see each one.' },
+  { state: 'stopped', meaning: 'Not running.' },
+];
+
+function StateHelp({ current }: { current: string | undefined }) {
+  return (
+    <details class="state-help">
+      <summary>What the states mean</summary>
+      <dl class="facts">
+        {STATE_HELP.map(({ state, meaning }) => (
+          <Row key={state} label={state} current={state === current}>
+            {meaning}
+          </Row>
+        ))}
+      </dl>
+    </details>
+  );
+}
+
 export function Health({ health }: { health: HealthView | undefined }) {
   const now = useNow();
   if (!health) return <p class="muted">Loading…</p>;
@@ -81,6 +122,7 @@ export function Health({ health }: { health: HealthView | undefined }) {
         </div>
         {health.reason && <p class="reason">{health.reason}</p>}
         {!health.running && <p class="muted">Start the tunnel from the Tunnels view or with "MCP Tunnel: Start Tunnel".</p>}
+        <StateHelp current={health.state.replace(/ \(.*$/, '')} />
         <dl class="facts">
           {health.workerPid !== undefined && <Row label="Worker PID">{health.workerPid}</Row>}
           <Row label="Payload capture">{health.capturePayloads ? 'on (redacted)' : 'off (metadata only)'}</Row>

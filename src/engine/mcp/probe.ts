@@ -17,7 +17,8 @@ export const PROBE_TIMEOUT_MS = 10_000;
 export type ProbeResult =
   /** Usable. `note` says why with a caveat (an OAuth-protected server a connector must bring a token to). */
   | { ok: true; note?: string }
-  | { ok: false; reason: string };
+  /** `refused`: nothing accepted the connection (the server is not listening yet). */
+  | { ok: false; reason: string; refused?: boolean };
 
 const AUTH_STATUSES = new Set([401, 403]);
 
@@ -65,7 +66,8 @@ export async function probeChannel(channel: McpChannel, stop: AbortSignal, timeo
       const { source, upstream_status: status } = err.failure;
       if (source === 'target_http' && status !== undefined && AUTH_STATUSES.has(status)) return { ok: true, note: authNote(status, {}) };
       if (source === 'target_http') return { ok: false, reason: `the server answered HTTP ${status ?? 'error'} to initialize` };
-      return { ok: false, reason: describeFailure(err.failure) };
+      const refused = source === 'connect' && err.failure.transport_error_kind === 'connection_refused';
+      return refused ? { ok: false, reason: describeFailure(err.failure), refused } : { ok: false, reason: describeFailure(err.failure) };
     }
     if (err instanceof DeadlineExceededError || signal.aborted) {
       return { ok: false, reason: stop.aborted ? 'the tunnel stopped' : `no answer to initialize within ${Math.round(timeoutMs / 1000)} s` };

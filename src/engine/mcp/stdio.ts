@@ -22,6 +22,7 @@ import { existsSync } from 'node:fs';
 import { processTable } from '../processTable';
 import { DEFAULTS, type StdioTarget } from '../config';
 import { DeadlineExceededError, TunnelFailureError } from '../failure';
+import { formatMs } from '../deadline';
 import type { Logger } from '../log';
 import {
   answerableId,
@@ -745,10 +746,9 @@ export class StdioChannel implements McpChannel {
     this.attempt = child.answered || upFor >= this.backoffResetAfterMs ? 1 : this.attempt + 1;
     const wait = Math.min(this.backoffMaxMs, this.backoffInitialMs * 2 ** Math.min(this.attempt - 1, 30));
     this.logger.warn(`MCP server ${how}; restarting`, { channel: this.name, pid: child.pid, attempt: this.attempt, delayMs: wait });
-    const after = wait < 1000 ? `${wait} ms` : `${(wait / 1000).toFixed(1)} s`;
     // A child that died before it ever answered usually said why on stderr: show the last of it.
     const said = !child.answered && child.stderrTail.length > 0 ? `; last stderr: ${child.stderrTail.join(' | ')}` : '';
-    this.setState('restarting', `${how}; restart attempt ${this.attempt} in ${after}${said}`);
+    this.setState('restarting', `${how}; restart attempt ${this.attempt} in ${formatMs(wait)}${said}`);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
       if (this.closed) return;

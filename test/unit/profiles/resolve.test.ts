@@ -63,11 +63,45 @@ describe('resolving a profile into the engine config', () => {
           },
         ],
         maxConcurrentRequests: 10,
+        startupWaitMs: 0,
+        connectionMaxTtlMs: 600_000,
       },
       health: { listenAddr: '127.0.0.1:8080', urlFile: files.urlFile, setting: 'health.listen_addr' },
       log: { level: 'info' },
       trace: { capturePayloads: false, maxEntries: 1000 },
     });
+  });
+
+  it('reads the startup wait and the connection TTL from the reference daemon’s YAML keys, with its env vars winning', async () => {
+    const yaml = `config_version: 1
+control_plane:
+  tunnel_id: ${TUNNEL_ID}
+mcp:
+  startup_wait_timeout: 60s
+  connection_max_ttl: 2m
+  server_urls:
+    - channel: main
+      url: http://127.0.0.1:3001/mcp
+`;
+    const file = await writeFile(dir, 'sidecar.yaml', yaml);
+    const fromYaml = await loadProfile({ profileFile: file, env: { CONTROL_PLANE_API_KEY: API_KEY } });
+    const config = await resolveProfile(fromYaml.profile, { env: { CONTROL_PLANE_API_KEY: API_KEY } });
+    assert.equal(config.mcp.startupWaitMs, 60_000);
+    assert.equal(config.mcp.connectionMaxTtlMs, 120_000);
+    const env = { CONTROL_PLANE_API_KEY: API_KEY, MCP_STARTUP_WAIT_TIMEOUT: '1500ms', MCP_CONNECTION_MAX_TTL: '30s' };
+    const fromEnv = await loadProfile({ profileFile: file, env });
+    const overridden = await resolveProfile(fromEnv.profile, { env });
+    assert.equal(overridden.mcp.startupWaitMs, 1500);
+    assert.equal(overridden.mcp.connectionMaxTtlMs, 30_000);
+  });
+
+  it('refuses a zero connection TTL and a startup wait that is not a duration, naming the variable', async () => {
+    const ttl = await failure(loadProfile({ env: { CONTROL_PLANE_API_KEY: API_KEY, CONTROL_PLANE_TUNNEL_ID: TUNNEL_ID, MCP_COMMAND: 'node s.js', MCP_CONNECTION_MAX_TTL: '0s' } }));
+    assert.equal(ttl.field, 'MCP_CONNECTION_MAX_TTL');
+    assert.match(ttl.problem, /must be longer than 0/);
+    const wait = await failure(loadProfile({ env: { CONTROL_PLANE_API_KEY: API_KEY, CONTROL_PLANE_TUNNEL_ID: TUNNEL_ID, MCP_COMMAND: 'node s.js', MCP_STARTUP_WAIT_TIMEOUT: 'soon' } }));
+    assert.equal(wait.field, 'MCP_STARTUP_WAIT_TIMEOUT');
+    assert.match(wait.problem, /whole number with one unit/);
   });
 
   it('joins the host root and path prefix, and keeps a custom base URL under mTLS', () => {
