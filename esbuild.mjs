@@ -1,9 +1,8 @@
 // Bundles every entry point. Node entries are self-contained CommonJS files so
 // the worker can be forked and the CLI run without node_modules at runtime.
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync } from 'node:fs';
 
-const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const watch = process.argv.includes('--watch');
 // --production: minified, no source maps (what the .vsix ships).
 const production = process.argv.includes('--production');

@@ -65,6 +65,8 @@ class EventEmitter {
   }
 }
 
+// The fake editor API's own Disposable, as `vscode.Disposable`; Node's global of that name is not it.
+// eslint-disable-next-line no-redeclare
 class Disposable {
   constructor(fn) {
     this.fn = fn;
@@ -248,7 +250,7 @@ const context = {
   const finish = async () => {
     try {
       if (typeof extension.deactivate === 'function') await extension.deactivate();
-      for (const d of context.subscriptions) d && typeof d.dispose === 'function' && d.dispose();
+      for (const d of context.subscriptions) if (d && typeof d.dispose === 'function') d.dispose();
     } finally {
       fs.rmSync(storage, { recursive: true, force: true });
       process.exit(0);

@@ -23,7 +23,6 @@ import type { MetricsSnapshot, TraceRow } from '../webview/protocol';
 import { max, median, percentile, round } from './lib/stats';
 
 // The functions given to page.evaluate run in the page; the project compiles without the DOM library, so name what they use.
-/* eslint-disable @typescript-eslint/no-explicit-any */
 declare const window: any;
 declare const document: any;
 declare const PerformanceObserver: any;

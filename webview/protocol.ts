@@ -8,9 +8,10 @@
  * the validator tables are typed so that every message type, and every field
  * of it, must have a check.
  */
-import type { EngineStatus, MetricsSnapshot } from '../src/engine/events';
-import type { LogLevel, LogRecord } from '../src/engine/log';
-import type { TraceEntry } from '../src/engine/trace';
+import { engineStatus, logLevel, logRecord, metricsSnapshot, traceEntry, traceEntryFields } from '../src/engine/eventChecks';
+import { anything, arrayOf, bool, int, oneOf, opt, parseMessage, shape, str, stringRecord, type Check, type Validators } from '../src/protocol/checks';
+import { isObject } from '../src/protocol/jsonrpc';
+import { LOG_LEVELS, type EngineStatus, type LogLevel, type LogRecord, type MetricsSnapshot, type TraceEntry } from '../src/engine/events';
 
 export type { EngineStatus, LogLevel, LogRecord, MetricsSnapshot, TraceEntry };
 
@@ -27,7 +28,7 @@ export function restoredProfile(state: unknown): string | undefined {
   return typeof profile === 'string' && profile ? profile : undefined;
 }
 
-export const LOG_LEVEL_NAMES: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+export const LOG_LEVEL_NAMES: readonly LogLevel[] = LOG_LEVELS;
 
 /** Colour family of the state badge. */
 export type HealthTone = 'ok' | 'warn' | 'error' | 'idle' | 'busy';
@@ -107,40 +108,6 @@ export type WebviewMessage =
 
 // ── validation ─────────────────────────────────────────────────────────────
 
-type Check = (value: unknown) => boolean;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-const str: Check = (v) => typeof v === 'string';
-const num: Check = (v) => typeof v === 'number' && Number.isFinite(v);
-const int: Check = (v) => Number.isSafeInteger(v);
-const bool: Check = (v) => typeof v === 'boolean';
-const anything: Check = () => true;
-const object: Check = isObject;
-const opt =
-  (check: Check): Check =>
-  (v) =>
-    v === undefined || check(v);
-const arrayOf =
-  (check: Check): Check =>
-  (v) =>
-    Array.isArray(v) && v.every(check);
-const oneOf =
-  (...values: readonly unknown[]): Check =>
-  (v) =>
-    values.includes(v);
-const shape =
-  (fields: Record<string, Check>): Check =>
-  (v) =>
-    isObject(v) && Object.keys(fields).every((k) => fields[k]!(v[k]));
-
-const logLevel = oneOf(...LOG_LEVEL_NAMES);
-const jsonRpcId: Check = (v) => v === null || typeof v === 'string' || num(v);
-
-const engineStatus = shape({ state: str, reason: str, tunnelId: str, controlPlane: str, consecutivePollErrors: num, pollErrors: object, channels: arrayOf(object) });
-
 const healthView = shape({
   state: str,
   tone: oneOf('ok', 'warn', 'error', 'idle', 'busy'),
@@ -152,40 +119,7 @@ const healthView = shape({
   capturePayloads: bool,
 });
 
-const metricsSnapshot = shape({
-  time: num,
-  commands: object,
-  inFlight: num,
-  queued: num,
-  running: num,
-  queueCapacity: num,
-  workers: num,
-  latencyMs: shape({ p50: num, p95: num, p99: num, count: num }),
-});
-
-const traceCore = {
-  seq: int,
-  origin: opt(oneOf('local')),
-  requestId: str,
-  channel: str,
-  commandType: oneOf('jsonrpc', 'session_termination'),
-  receivedAt: num,
-  method: opt(str),
-  toolName: opt(str),
-  jsonrpcId: opt(jsonRpcId),
-  sessionId: opt(str),
-  phases: shape({ queuedMs: num, mcpMs: num, postMs: num }),
-  durationMs: num,
-  outcome: oneOf('ok', 'error', 'tool_error', 'failure', 'expired', 'gone', 'post_failed', 'cancelled'),
-  bytesIn: num,
-  bytesOut: num,
-  notifications: num,
-};
-
-const traceRow = shape({ ...traceCore, key: int, captured: bool, preview: opt(str) });
-const traceEntry = shape(traceCore);
-const logRecord = shape({ time: str, level: logLevel, msg: str, scope: str, fields: opt(object) });
-const stringRecord: Check = (v) => isObject(v) && Object.values(v).every(str);
+const traceRow = shape({ ...traceEntryFields, key: int, captured: bool, preview: opt(str) });
 
 const mcpRequest: Check = (v) => {
   if (!isObject(v)) return false;
@@ -207,9 +141,6 @@ const mcpRequest: Check = (v) => {
   }
 };
 
-/** A check for every field of every message of union `M` (optional fields included). */
-type Validators<M extends { type: string }> = { [T in M['type']]: { [K in Exclude<keyof Extract<M, { type: T }>, 'type'>]-?: Check } };
-
 const HOST_MESSAGES: Validators<HostMessage> = {
   snapshot: { profile: str, health: healthView, metrics: arrayOf(metricsSnapshot), trace: arrayOf(traceRow), logs: arrayOf(logRecord), logLevel, loopbackUrl: opt(str), maxEntries: int },
   update: { health: opt(healthView), metrics: arrayOf(metricsSnapshot), trace: arrayOf(traceRow), logs: arrayOf(logRecord), loopbackUrl: opt(str) },
@@ -228,20 +159,14 @@ const WEBVIEW_MESSAGES: Validators<WebviewMessage> = {
   setLogLevel: { level: logLevel },
 };
 
-function parse<M extends { type: string }>(table: Record<string, Record<string, Check>>, data: unknown): M | undefined {
-  if (!isObject(data) || typeof data.type !== 'string' || !Object.prototype.hasOwnProperty.call(table, data.type)) return undefined;
-  const fields = table[data.type]!;
-  return Object.keys(fields).every((k) => fields[k]!(data[k])) ? (data as M) : undefined;
-}
-
 /** The message, when `data` is a well-formed host message; otherwise undefined. */
 export function parseHostMessage(data: unknown): HostMessage | undefined {
-  return parse<HostMessage>(HOST_MESSAGES, data);
+  return parseMessage(HOST_MESSAGES, data);
 }
 
 /** The message, when `data` is a well-formed webview message; otherwise undefined. */
 export function parseWebviewMessage(data: unknown): WebviewMessage | undefined {
-  return parse<WebviewMessage>(WEBVIEW_MESSAGES, data);
+  return parseMessage(WEBVIEW_MESSAGES, data);
 }
 
 /** Every message type, for tests and exhaustiveness. */

@@ -22,8 +22,9 @@ import {
 import type { EngineConfig, TlsMaterial } from './config';
 import { parseRetryAfter } from './backoff';
 
-/** Why a control-plane request did not succeed; drives retry and state. */
-export type FailureKind = 'network' | 'auth' | 'not_found' | 'rate_limited' | 'server' | 'client' | 'decode';
+import type { FailureKind } from './events';
+
+export type { FailureKind } from './events';
 
 export class ControlPlaneError extends Error {
   constructor(

@@ -8,14 +8,14 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { invalidRequestError, isRequest, type JsonRpcMessage, type JsonRpcRequest } from '../protocol/jsonrpc';
-import { channelRoute, decodeCommand, headerValue, type InvalidJsonRpcCommand, type PolledCommand, type TunnelResponsePayload, type ResponseType, type Headers } from '../protocol/wire';
+import { channelRoute, decodeCommand, type InvalidJsonRpcCommand, type PolledCommand, type TunnelResponsePayload, type ResponseType, type Headers } from '../protocol/wire';
 import { Deadline, formatMs } from './deadline';
 import { DeadlineExceededError, TunnelFailureError, synthesizeFailure } from './failure';
 import type { Logger } from './log';
 import type { ByteMeter, McpChannel } from './mcp/channel';
 import { methodLabel, type EngineMetrics } from './metrics';
 import type { PostOutcome, ResponsePoster } from './responsePoster';
-import { answerOutcome, type TraceBuffer, type TraceEntry, type TraceOutcome } from './trace';
+import { answerOutcome, describeExchange, type TraceBuffer, type TraceEntry, type TraceOutcome } from './trace';
 
 export interface DispatcherOptions {
   channels: ReadonlyMap<string, McpChannel>;
@@ -369,34 +369,24 @@ export class Dispatcher {
     const type = command.command_type;
     this.o.metrics.recordCommand(type, methodLabel(method ?? (type === 'session_termination' ? 'session_termination' : undefined)), answer.outcome, durationMs / 1000);
     const payload = answer.payload;
-    const respJson = payload?.resp_json as { error?: { code?: number; data?: { tunnel_failure?: TraceEntry['failure'] } } } | undefined;
-    const params = message && 'params' in message ? (message.params as Record<string, unknown> | undefined) : undefined;
-    const entry: TraceEntry = {
+    const entry = describeExchange({
       seq: this.o.trace.nextSeq(),
       requestId: command.request_id,
       channel: command.channel,
       commandType: type,
       receivedAt: job.receivedWall,
-      method,
-      toolName: method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined,
-      jsonrpcId: typeof message?.id === 'string' || typeof message?.id === 'number' ? message.id : undefined,
-      sessionId: headerValue(command.headers, 'Mcp-Session-Id'),
+      message,
+      headers: command.headers,
       phases: { queuedMs: Math.max(0, startedAt - job.receivedAt), mcpMs: answer.mcpMs, postMs },
       durationMs,
       outcome: answer.outcome,
       respCode: postOutcome ? payload?.resp_code : undefined,
-      bytesIn: answer.meter?.sent ?? 0,
-      bytesOut: answer.meter?.received ?? 0,
-      notifications: answer.notificationCount,
-      failure: respJson?.error?.data?.tunnel_failure,
-      errorCode: respJson?.error?.code,
       respHeaders: payload?.resp_headers,
-    };
-    if (this.o.trace.capturePayloads) {
-      entry.request = message;
-      entry.response = payload?.resp_json;
-      entry.notificationPayloads = answer.notifications;
-    }
+      response: payload?.resp_json ?? undefined,
+      meter: answer.meter,
+      notifications: answer.notificationCount,
+      captured: this.o.trace.capturePayloads ? { notifications: answer.notifications } : undefined,
+    });
     this.o.onTrace(this.o.trace.add(entry));
   }
 

@@ -6,10 +6,10 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { isRequest, type JsonRpcMessage } from '../protocol/jsonrpc';
-import { DEFAULT_CHANNEL, headerValue, type Headers } from '../protocol/wire';
+import type { Headers } from '../protocol/wire';
 import { DEFAULTS, type EngineConfig, type McpTarget } from './config';
-import { ControlPlaneClient, ControlPlaneError, serverInfoHeader, type FailureKind } from './controlPlane';
-import { formatMs } from './deadline';
+import { ControlPlaneClient, ControlPlaneError, serverInfoHeader } from './controlPlane';
+import { ControlPlaneHealth } from './controlPlaneHealth';
 import { Dispatcher } from './dispatcher';
 import { DeadlineExceededError, TunnelFailureError, synthesizeFailure } from './failure';
 import type { ChannelStatusEntry, EngineEvents, EngineState, EngineStatus, MetricsSnapshot } from './events';
@@ -18,12 +18,12 @@ import { LatencyWindow } from './latency';
 import { Logger, type LogLevel } from './log';
 import type { McpChannel, McpOutcome } from './mcp/channel';
 import { HttpChannel } from './mcp/http';
-import { probeChannel } from './mcp/probe';
 import { StdioChannel } from './mcp/stdio';
+import { McpReadiness } from './mcpReadiness';
 import { EngineMetrics } from './metrics';
 import { Poller, type PollerOptions } from './poller';
 import { ResponsePoster, type PosterOptions } from './responsePoster';
-import { answerOutcome, TraceBuffer, type TraceEntry, type TraceOutcome } from './trace';
+import { answerOutcome, describeExchange, TraceBuffer, type TraceEntry, type TraceOutcome } from './trace';
 
 export interface EngineOptions {
   logger?: Logger;
@@ -79,24 +79,14 @@ export class TunnelEngine extends EventEmitter {
 
   private started = false;
   private stopped = false;
-  private everPolled = false;
-  private consecutivePollErrors = 0;
-  private readonly pollErrors: Partial<Record<FailureKind, number>> = {};
-  private authError: string | undefined;
-  private lastError: string | undefined;
-  private lastPollAt: number | undefined;
-  private retryAt: number | undefined;
+  private readonly controlPlane = new ControlPlaneHealth();
   private tunnelName: string | undefined;
   private lastState: EngineState | undefined;
   private lastReason: string | undefined;
   private readyWaiters: (() => void)[] = [];
   private settleWaiters: ((readiness: Readiness) => void)[] = [];
-  /** The startup probe of each channel: "ready" needs a passing one. */
-  private readonly probes = new Map<string, ProbeState>();
-  /** The startup wait (`mcp.startupWaitMs`) while it holds the first poll back. */
-  private gate: StartupGate | undefined;
-  /** Set when the startup wait ran out; cleared once the server answers. */
-  private gateFailure: string | undefined;
+  /** The probes of each channel: "ready" needs a passing one. */
+  private readonly mcp: McpReadiness;
 
   constructor(
     readonly config: EngineConfig,
@@ -115,8 +105,7 @@ export class TunnelEngine extends EventEmitter {
       const channel = factory(target, this.logger);
       channel.on('status', () => this.updateState());
       channel.on('stderr', (line) => this.emit('mcpStderr', target.channel, line));
-      channel.on('transportFailure', (reason) => this.onTransportFailure(channel, reason));
-      this.probes.set(target.channel, { state: 'probing', attempt: 0, running: false });
+      channel.on('transportFailure', (reason) => this.mcp.onTransportFailure(channel, reason));
       channel.on('bytes', (direction, count) => {
         this.metrics.bytes.inc({ hop: 'mcp', direction }, count);
         if (direction === 'in') this.bytes.mcpIn += count;
@@ -124,6 +113,7 @@ export class TunnelEngine extends EventEmitter {
       });
       this.channels.set(target.channel, channel);
     }
+    this.mcp = new McpReadiness(this.channels, this.logger, this.pollAbort.signal, () => this.updateState());
     const declarations = [...this.channels.values()].map((c) => ({ name: c.name, procAffinity: c.procAffinity }));
     this.client = new ControlPlaneClient(config.controlPlane, serverInfoHeader(declarations));
     const poster = new ResponsePoster(this.client, this.logger.child('poster'), options.poster, (n) => {
@@ -149,15 +139,10 @@ export class TunnelEngine extends EventEmitter {
       {
         onSuccess: () => {
           this.pollCycles++;
-          this.lastPollAt = Date.now();
-          this.retryAt = undefined;
           // A poll answered as the one before it changes no state: skip the work on this hot path.
-          const recovered = this.consecutivePollErrors > 0 || this.authError !== undefined;
-          if (this.everPolled && !recovered) return;
-          this.logger.info(this.everPolled ? 'control plane reachable again' : 'control plane answered the first poll');
-          this.everPolled = true;
-          this.consecutivePollErrors = 0;
-          this.authError = undefined;
+          const change = this.controlPlane.pollSucceeded(Date.now());
+          if (!change) return;
+          this.logger.info(change === 'recovered' ? 'control plane reachable again' : 'control plane answered the first poll');
           this.updateState();
         },
         onError: (error, retryInMs) => this.onPollError(error, retryInMs),
@@ -180,11 +165,10 @@ export class TunnelEngine extends EventEmitter {
       this.health = new HealthServer(this.config.health.listenAddr, () => this.readiness(), this.metrics.registry, this.logger.child('health'), this.config.health.urlFile, this.config.health.setting);
       await this.health.start();
     }
-    this.gate = this.openStartupGate();
     for (const channel of this.channels.values()) {
       channel.start().catch((err: Error) => this.logger.error(`MCP channel "${channel.name}" failed to start: ${err.message}`));
-      void this.probe(channel);
     }
+    const mayPoll = this.mcp.start(this.config.mcp.targets, this.config.mcp.startupWaitMs ?? 0);
     try {
       const meta = await this.client.getMetadata(this.pollAbort.signal);
       this.tunnelName = typeof meta.name === 'string' ? meta.name : undefined;
@@ -196,8 +180,7 @@ export class TunnelEngine extends EventEmitter {
         this.logger.warn(`could not fetch tunnel metadata: ${(err as Error).message}; polling anyway`);
       }
     }
-    const gate = this.gate;
-    this.pollLoop = gate ? gate.passed.then(() => this.poller.run(this.pollAbort.signal)) : this.poller.run(this.pollAbort.signal);
+    this.pollLoop = mayPoll.then(() => this.poller.run(this.pollAbort.signal));
     if (this.options.metricsIntervalMs) {
       this.metricsTimer = setInterval(() => this.emit('metrics', this.snapshot()), this.options.metricsIntervalMs);
       this.metricsTimer.unref();
@@ -290,37 +273,26 @@ export class TunnelEngine extends EventEmitter {
       }
     }
     const mcpMs = performance.now() - began;
-    const params = 'params' in message ? (message.params as Record<string, unknown> | undefined) : undefined;
-    const method = 'method' in message ? message.method : undefined;
-    const json = outcome?.kind === 'response' ? (outcome.json as { error?: { code?: number; data?: { tunnel_failure?: TraceEntry['failure'] } } }) : undefined;
     const seq = this.trace.nextSeq();
-    const entry: TraceEntry = {
+    const entry = describeExchange({
       seq,
       origin: 'local',
       requestId: `local-${seq}`,
       channel: channel.name,
       commandType: 'jsonrpc',
       receivedAt,
-      method,
-      toolName: method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined,
-      jsonrpcId: 'id' in message ? message.id : undefined,
-      sessionId: headerValue(headers, 'Mcp-Session-Id'),
+      message: message as unknown as Record<string, unknown>,
+      headers,
       phases: { queuedMs: 0, mcpMs, postMs: 0 },
       durationMs: mcpMs,
       outcome: result,
       respCode: outcome?.status,
-      bytesIn: meter.sent,
-      bytesOut: meter.received,
-      notifications: count,
-      failure: json?.error?.data?.tunnel_failure,
-      errorCode: json?.error?.code,
       respHeaders: outcome?.headers,
-    };
-    if (capture) {
-      entry.request = message;
-      entry.response = json;
-      entry.notificationPayloads = notifications;
-    }
+      response: outcome?.kind === 'response' ? outcome.json : undefined,
+      meter,
+      notifications: count,
+      captured: capture ? { notifications } : undefined,
+    });
     this.emit('trace', this.trace.add(entry));
     if (problem || !outcome) throw problem ?? new Error('no answer');
     return { outcome, traceSeq: seq };
@@ -339,8 +311,7 @@ export class TunnelEngine extends EventEmitter {
     const left = () => Math.max(0, budget - (Date.now() - began));
     this.pollAbort.abort();
     if (this.metricsTimer) clearInterval(this.metricsTimer);
-    for (const probe of this.probes.values()) if (probe.timer) clearTimeout(probe.timer);
-    this.gate?.pass();
+    this.mcp.close();
     await this.dispatcher.drain(Math.min(1500, left() * 0.3));
     this.dispatcher.beginStop();
     await Promise.allSettled([...this.channels.values()].map((c) => c.close()));
@@ -362,11 +333,7 @@ export class TunnelEngine extends EventEmitter {
       tunnelName: this.tunnelName,
       controlPlane: safeOrigin(this.config.controlPlane.baseUrl),
       healthUrl: this.health?.url,
-      lastPollAt: this.lastPollAt,
-      consecutivePollErrors: this.consecutivePollErrors,
-      pollErrors: { ...this.pollErrors },
-      lastError: this.lastError,
-      retryAt: this.retryAt,
+      ...this.controlPlane.statusFields(),
       channels: this.channelStatuses(),
     };
   }
@@ -384,7 +351,7 @@ export class TunnelEngine extends EventEmitter {
       bytes: { ...this.bytes },
       pollCycles: this.pollCycles,
       mcpRestarts: this.restarts,
-      lastPollAt: this.lastPollAt,
+      lastPollAt: this.controlPlane.lastSuccessAt,
     };
   }
 
@@ -403,116 +370,15 @@ export class TunnelEngine extends EventEmitter {
     this.emit('trace', entry);
   }
 
-  /**
-   * The startup wait of a Streamable HTTP `main` channel: the first poll waits
-   * until its server accepts a connection (any HTTP answer, even 401, counts),
-   * for at most `mcp.startupWaitMs`. When the wait runs out, polling starts
-   * anyway and readiness says so until the server answers.
-   */
-  private openStartupGate(): StartupGate | undefined {
-    const waitMs = this.config.mcp.startupWaitMs ?? 0;
-    if (waitMs <= 0) return undefined;
-    const target = this.config.mcp.targets.find((t) => t.channel === DEFAULT_CHANNEL);
-    if (target?.kind !== 'http') {
-      this.logger.debug('the MCP startup wait applies to a Streamable HTTP main channel only; polling at once');
-      return undefined;
-    }
-    let release!: () => void;
-    const passed = new Promise<void>((resolve) => (release = resolve));
-    const gate: StartupGate = {
-      channel: target.channel,
-      waitMs,
-      passed,
-      pass: () => {
-        if (this.gate !== gate) return;
-        this.gate = undefined;
-        clearTimeout(timer);
-        this.pollAbort.signal.removeEventListener('abort', gate.pass);
-        release();
-        this.updateState();
-      },
-    };
-    const timer = setTimeout(() => {
-      const last = this.probes.get(target.channel)?.reason ?? 'no answer';
-      this.gateFailure = `the MCP server "${target.channel}" did not accept a connection within ${formatMs(waitMs)} (${last})`;
-      this.logger.error(`MCP startup wait ran out: ${this.gateFailure}; polling anyway`, { channel: target.channel });
-      gate.pass();
-    }, waitMs);
-    timer.unref();
-    this.pollAbort.signal.addEventListener('abort', gate.pass, { once: true });
-    this.logger.info(`waiting up to ${formatMs(waitMs)} for the MCP server "${target.channel}" to accept connections before the first poll`, { channel: target.channel });
-    return gate;
-  }
-
-  /**
-   * Probes a channel until it answers `initialize`, with capped back-off
-   * between failed probes (1 s doubling to 30 s).
-   */
-  private async probe(channel: McpChannel): Promise<void> {
-    const probe = this.probes.get(channel.name)!;
-    if (probe.running || this.stopped) return;
-    probe.running = true;
-    if (probe.timer) clearTimeout(probe.timer);
-    probe.timer = undefined;
-    let result;
-    try {
-      result = await probeChannel(channel, this.pollAbort.signal);
-    } finally {
-      probe.running = false;
-    }
-    if (this.stopped || this.pollAbort.signal.aborted) return;
-    const gate = this.gate?.channel === channel.name ? this.gate : undefined;
-    if (result.ok) {
-      if (probe.state !== 'ok') this.logger.info(`MCP server "${channel.name}" answered initialize${result.note ? `: ${result.note}` : ''}`, { channel: channel.name });
-      Object.assign(probe, { state: 'ok', note: result.note, reason: undefined, attempt: 0 });
-      if (this.gateFailure) this.logger.info(`MCP server "${channel.name}" is up after the startup wait ran out`, { channel: channel.name });
-      this.gateFailure = undefined;
-      gate?.pass();
-    } else if (gate && result.refused) {
-      // The startup wait: nothing listens yet. Probe again soon, quietly, until the wait runs out.
-      const wait = Math.min(GATE_BACKOFF_MAX_MS, GATE_BACKOFF_INITIAL_MS * 2 ** Math.min(probe.attempt, 10));
-      probe.attempt++;
-      this.logger.debug(`retrying the MCP startup probe of "${channel.name}": ${result.reason}`, { channel: channel.name, attempt: probe.attempt, delayMs: wait });
-      Object.assign(probe, { state: 'failed', reason: result.reason, note: undefined });
-      probe.timer = setTimeout(() => void this.probe(channel), wait);
-      probe.timer.unref();
-    } else {
-      gate?.pass();
-      if (gate) probe.attempt = 0;
-      const wait = Math.min(PROBE_BACKOFF_MAX_MS, PROBE_BACKOFF_INITIAL_MS * 2 ** Math.min(probe.attempt, 10));
-      probe.attempt++;
-      if (probe.reason !== result.reason) this.logger.warn(`MCP probe failed for "${channel.name}": ${result.reason}; probing again`, { channel: channel.name, delayMs: wait });
-      Object.assign(probe, { state: 'failed', reason: result.reason, note: undefined });
-      probe.timer = setTimeout(() => void this.probe(channel), wait);
-      probe.timer.unref();
-    }
-    this.updateState();
-  }
-
-  /** A call could not reach an HTTP server: it is not ready any more until a probe passes again. */
-  private onTransportFailure(channel: McpChannel, reason: string): void {
-    const probe = this.probes.get(channel.name);
-    if (!probe || probe.running || probe.state === 'failed' || this.stopped) return;
-    Object.assign(probe, { state: 'failed', reason, note: undefined });
-    this.logger.warn(`MCP server "${channel.name}" cannot be reached: ${reason}; probing until it answers`, { channel: channel.name });
-    this.updateState();
-    probe.timer = setTimeout(() => void this.probe(channel), PROBE_BACKOFF_INITIAL_MS);
-    probe.timer.unref();
-  }
-
   private onPollError(error: ControlPlaneError, retryInMs: number): void {
-    this.consecutivePollErrors++;
-    this.pollErrors[error.kind] = (this.pollErrors[error.kind] ?? 0) + 1;
-    this.lastError = error.message;
-    this.retryAt = retryInMs > 0 ? Date.now() + retryInMs : undefined;
-    if (error.kind === 'auth') this.authError = error.message;
-    else if (error.kind === 'not_found') this.authError = `${error.message}: check the tunnel id, and that it belongs to the key's organization and workspace`;
+    this.controlPlane.pollFailed(error, retryInMs, Date.now());
     this.updateState();
   }
 
   private deriveState(): { state: EngineState; reason: string } {
     if (!this.started || this.stopped) return { state: 'stopped', reason: 'tunnel is stopped' };
-    if (this.authError) return { state: 'auth_error', reason: `auth error: ${this.authError}` };
+    const polled = this.controlPlane.everPolled;
+    if (this.controlPlane.authProblem) return { state: 'auth_error', reason: `auth error: ${this.controlPlane.authProblem}` };
     const statuses = this.channelStatuses();
     const restarting = statuses.find((s) => s.state === 'restarting');
     if (restarting) {
@@ -523,24 +389,18 @@ export class TunnelEngine extends EventEmitter {
     const crashed = statuses.find((s) => s.state === 'crashed' || s.state === 'stopped');
     if (crashed) {
       const what = crashed.state === 'crashed' ? 'crashed' : 'not started';
-      return { state: this.everPolled ? 'degraded' : 'starting', reason: `MCP server "${crashed.channel}" ${what}${crashed.reason ? `: ${crashed.reason}` : ''}` };
+      return { state: polled ? 'degraded' : 'starting', reason: `MCP server "${crashed.channel}" ${what}${crashed.reason ? `: ${crashed.reason}` : ''}` };
     }
-    if (this.gate) return { state: 'starting', reason: `waiting for MCP server "${this.gate.channel}" to accept connections (startup wait, up to ${formatMs(this.gate.waitMs)})` };
-    if (this.gateFailure) return { state: this.everPolled ? 'degraded' : 'starting', reason: `MCP startup wait failed: ${this.gateFailure}` };
-    const failed = [...this.probes].find(([, p]) => p.state === 'failed');
-    if (failed) {
-      const [channel, p] = failed;
-      const name = this.channels.size > 1 ? ` (channel "${channel}")` : '';
-      return { state: this.everPolled ? 'degraded' : 'starting', reason: `MCP probe failed${name}: ${p.reason}` };
-    }
-    if (this.consecutivePollErrors > 0) return { state: this.everPolled ? 'degraded' : 'starting', reason: controlPlaneReason(this.lastError) };
-    if (!this.everPolled) return { state: 'starting', reason: 'waiting for the control plane to answer a poll' };
+    const mcp = this.mcp.view();
+    if (mcp.kind === 'waiting') return { state: 'starting', reason: mcp.reason };
+    if (mcp.kind === 'failed') return { state: polled ? 'degraded' : 'starting', reason: mcp.reason };
+    const failing = this.controlPlane.failing;
+    if (failing) return { state: polled ? 'degraded' : 'starting', reason: failing };
+    if (!polled) return { state: 'starting', reason: 'waiting for the control plane to answer a poll' };
     const starting = statuses.find((s) => s.state === 'starting');
     if (starting) return { state: 'starting', reason: `MCP server "${starting.channel}" starting` };
-    const probing = [...this.probes].find(([, p]) => p.state === 'probing');
-    if (probing) return { state: 'starting', reason: `checking MCP server "${probing[0]}" (initialize)` };
-    const note = [...this.probes.values()].find((p) => p.note)?.note;
-    return { state: 'ready', reason: note ? `ready (${note})` : 'ready' };
+    if (mcp.kind === 'probing') return { state: 'starting', reason: mcp.reason };
+    return { state: 'ready', reason: mcp.note ? `ready (${mcp.note})` : 'ready' };
   }
 
   private updateState(): void {
@@ -570,38 +430,6 @@ export class TunnelEngine extends EventEmitter {
     }
     this.emit('state', this.status());
   }
-}
-
-interface ProbeState {
-  state: 'probing' | 'ok' | 'failed';
-  /** A caveat of a passing probe (the server wants a bearer token). */
-  note?: string;
-  reason?: string;
-  attempt: number;
-  running: boolean;
-  timer?: NodeJS.Timeout;
-}
-
-const PROBE_BACKOFF_INITIAL_MS = 1000;
-const PROBE_BACKOFF_MAX_MS = 30_000;
-/** While the startup wait holds the first poll, a refused probe is retried fast (as the reference daemon does). */
-const GATE_BACKOFF_INITIAL_MS = 50;
-const GATE_BACKOFF_MAX_MS = 1000;
-
-interface StartupGate {
-  channel: string;
-  waitMs: number;
-  /** Resolves when the first poll may go out. */
-  passed: Promise<void>;
-  pass(): void;
-}
-
-
-/** Why polling fails, said once: "control plane unreachable (ECONNREFUSED)", "control plane unavailable: answered 503 …". */
-function controlPlaneReason(lastError: string | undefined): string {
-  if (!lastError) return 'control plane unreachable: no answer';
-  if (lastError.startsWith('control plane unreachable')) return lastError;
-  return `control plane unavailable: ${lastError.replace(/^control plane /, '')}`;
 }
 
 function safeOrigin(url: string): string {

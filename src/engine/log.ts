@@ -2,19 +2,10 @@
  * Structured logging with a level that can change at runtime. Every record is
  * redacted, then handed to sinks (stderr lines in the CLI, IPC in the worker).
  */
+import { LOG_LEVELS, type LogLevel, type LogRecord } from './events';
 import { redactText, redactValue } from './redact';
 
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-export interface LogRecord {
-  time: string;
-  level: LogLevel;
-  msg: string;
-  /** Component that logged: poller, dispatcher, stdio, http, health, relay, … */
-  scope: string;
-  fields?: Record<string, unknown>;
-}
+export { LOG_LEVELS, type LogLevel, type LogRecord };
 
 export type LogSink = (record: LogRecord) => void;
 

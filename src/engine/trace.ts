@@ -3,27 +3,12 @@
  * `--trace` output. Payloads are kept only when capture is on, and always
  * pass through redaction first.
  */
-import type { Headers, TunnelFailure } from '../protocol/wire';
+import { headerValue, type Headers } from '../protocol/wire';
+import type { TraceEntry, TraceOutcome } from './events';
 import { hasValidError } from '../protocol/jsonrpc';
 import { redactValue } from './redact';
 
-export type TraceOutcome =
-  /** Answered with a JSON-RPC result, an ack, or a session close. */
-  | 'ok'
-  /** Answered with the server's own JSON-RPC error. */
-  | 'error'
-  /** Answered with a tool result that reports a failure (`isError: true`). */
-  | 'tool_error'
-  /** Answered with a synthesized tunnel failure. */
-  | 'failure'
-  /** Deadline passed; nothing was posted. */
-  | 'expired'
-  /** The control plane no longer held the command (404 on POST). */
-  | 'gone'
-  /** The response POST could not be delivered. */
-  | 'post_failed'
-  /** Engine stopped before the command finished. */
-  | 'cancelled';
+export type { TraceEntry, TraceOutcome } from './events';
 
 /** How a JSON-RPC answer reads: a result, the server's error, or a tool result that reports a failure. */
 export function answerOutcome(json: unknown): 'ok' | 'error' | 'tool_error' {
@@ -32,35 +17,64 @@ export function answerOutcome(json: unknown): 'ok' | 'error' | 'tool_error' {
   return typeof result === 'object' && result !== null && result.isError === true ? 'tool_error' : 'ok';
 }
 
-export interface TraceEntry {
+/** What one exchange was, for `describeExchange`. */
+export interface Exchange {
   seq: number;
-  /** 'local': run from the dashboard straight on the MCP server, not polled from the control plane. */
   origin?: 'local';
   requestId: string;
   channel: string;
-  commandType: 'jsonrpc' | 'session_termination';
-  /** Wall-clock time the poll batch arrived (ms since epoch). */
+  commandType: TraceEntry['commandType'];
   receivedAt: number;
-  method?: string;
-  toolName?: string;
-  jsonrpcId?: string | number | null;
-  sessionId?: string;
-  phases: { queuedMs: number; mcpMs: number; postMs: number };
+  /** The JSON-RPC message sent to the server (absent for a session termination). */
+  message?: Record<string, unknown>;
+  headers: Headers;
+  phases: TraceEntry['phases'];
   durationMs: number;
   outcome: TraceOutcome;
   respCode?: number;
-  /** Bytes of the request as written to the MCP server. */
-  bytesIn: number;
-  /** Bytes of the server's answer (the terminal response) as read from it. */
-  bytesOut: number;
-  notifications: number;
-  failure?: TunnelFailure;
-  errorCode?: number;
   respHeaders?: Headers;
-  /** Present only with payload capture on, redacted. */
-  request?: unknown;
-  response?: unknown;
-  notificationPayloads?: unknown[];
+  /** The JSON-RPC answer, when there is one. */
+  response?: Record<string, unknown>;
+  meter?: { sent: number; received: number };
+  notifications: number;
+  /** Payloads to keep, when capture is on. */
+  captured?: { notifications: unknown[] };
+}
+
+/** One trace entry, the same way for a polled command and a call made by hand. */
+export function describeExchange(x: Exchange): TraceEntry {
+  const method = typeof x.message?.method === 'string' ? x.message.method : undefined;
+  const params = x.message && 'params' in x.message ? (x.message.params as Record<string, unknown> | undefined) : undefined;
+  const id = x.message?.id;
+  const error = (x.response as { error?: { code?: number; data?: { tunnel_failure?: TraceEntry['failure'] } } } | undefined)?.error;
+  const entry: TraceEntry = {
+    seq: x.seq,
+    requestId: x.requestId,
+    channel: x.channel,
+    commandType: x.commandType,
+    receivedAt: x.receivedAt,
+    method,
+    toolName: method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined,
+    jsonrpcId: typeof id === 'string' || typeof id === 'number' || id === null ? id : undefined,
+    sessionId: headerValue(x.headers, 'Mcp-Session-Id'),
+    phases: x.phases,
+    durationMs: x.durationMs,
+    outcome: x.outcome,
+    respCode: x.respCode,
+    bytesIn: x.meter?.sent ?? 0,
+    bytesOut: x.meter?.received ?? 0,
+    notifications: x.notifications,
+    failure: error?.data?.tunnel_failure,
+    errorCode: error?.code,
+    respHeaders: x.respHeaders,
+  };
+  if (x.origin) entry.origin = x.origin;
+  if (x.captured) {
+    entry.request = x.message;
+    entry.response = x.response;
+    entry.notificationPayloads = x.captured.notifications;
+  }
+  return entry;
 }
 
 export class TraceBuffer {

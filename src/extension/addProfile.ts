@@ -10,7 +10,8 @@ import { readFile } from 'node:fs/promises';
 import { TUNNEL_ID_PATTERN } from '../protocol/wire';
 import { parseCodexConfigToml, parseVsCodeMcpJson, toProfileServer, type ImportedServer } from '../profiles/importers';
 import { PROFILE_NAME_PATTERN } from '../profiles/schema';
-import { appendProfile, type ProfileEntry, type ProfileScope } from './profiles';
+import type { ProfileEntry, ProfileScope } from './profiles';
+import { SETTINGS_SECTION } from './settings';
 import type { ApiKeys } from './secrets';
 
 export type ServerSource = 'mcpJson' | 'codex' | 'command' | 'url';
@@ -180,4 +181,12 @@ export async function addProfile(keys: ApiKeys, existing: ProfileEntry[], preset
   if (action === 'Start Tunnel') void vscode.commands.executeCommand('mcpTunnel.start', name);
   else if (action === 'Set API Key…') void vscode.commands.executeCommand('mcpTunnel.setApiKey', name);
   return name;
+}
+
+/** Appends a profile to the user or workspace `mcpTunnel.profiles`. */
+export async function appendProfile(profile: Record<string, unknown>, scope: ProfileScope): Promise<void> {
+  const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+  const inspected = config.inspect<unknown[]>('profiles');
+  const current = (scope === 'user' ? inspected?.globalValue : inspected?.workspaceValue) ?? [];
+  await config.update('profiles', [...current, profile], scope === 'user' ? vscode.ConfigurationTarget.Global : vscode.ConfigurationTarget.Workspace);
 }

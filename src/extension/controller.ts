@@ -9,15 +9,15 @@ import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import * as os from 'node:os';
 import type { EngineConfig } from '../engine/config';
-import { isLogLevel, LOG_LEVELS, type LogLevel } from '../engine/log';
+import { LOG_LEVELS, type LogLevel } from '../engine/log';
 import { redactValue } from '../engine/redact';
 import { TUNNEL_ID_PATTERN } from '../protocol/wire';
 import { CLIENT_VERSION } from '../version';
 import { DashboardPanel, type DashboardDeps } from './dashboard/panel';
 import type { ReportDocuments } from './documents';
 import { pickProfile } from './pick';
-import { readProfiles, SECTION, type ProfileEntry } from './profiles';
-import type { CaptureSetting } from './resolveConfig';
+import { readProfiles, type ProfileEntry } from './profiles';
+import { editorSettings, updateEditorSetting } from './settings';
 import { lazy } from './lazy';
 import type { ApiKeys } from './secrets';
 import { presentState } from './tree';
@@ -70,9 +70,8 @@ export class Controller implements vscode.Disposable {
   }
 
   private settings() {
-    const config = vscode.workspace.getConfiguration(SECTION);
-    const capture = config.get<CaptureSetting>('trace.capturePayloads', 'auto');
-    return { capture, maxEntries: config.get<number>('trace.maxEntries', 1000), logLevel: logLevelSetting() };
+    const settings = editorSettings();
+    return { capture: settings['trace.capturePayloads'], maxEntries: settings['trace.maxEntries'], logLevel: settings.logLevel };
   }
 
   pick(arg: unknown, placeHolder: string, filter?: (e: ProfileEntry) => boolean): Promise<ProfileEntry | undefined> {
@@ -299,7 +298,7 @@ export class Controller implements vscode.Disposable {
       { placeHolder: 'Log level of running and future tunnels (applies at once, no restart)' },
     );
     if (!picked) return;
-    await vscode.workspace.getConfiguration(SECTION).update('logLevel', picked.label, vscode.ConfigurationTarget.Global);
+    await updateEditorSetting('logLevel', picked.label as LogLevel);
   }
 
   applyLogLevel(): void {
@@ -351,7 +350,7 @@ export class Controller implements vscode.Disposable {
       const bundle = {
         exportedAt: new Date().toISOString(),
         versions: { extension: CLIENT_VERSION, vscode: vscode.version, node: process.versions.node, platform: `${os.platform()} ${os.release()} ${os.arch()}` },
-        settings: redactValue({ ...this.settings(), autoStart: vscode.workspace.getConfiguration(SECTION).get('autoStart') }),
+        settings: redactValue(editorSettings()),
         profiles: this.profiles().map((e) => ({ name: e.name, scope: e.scope, error: e.error, blocked: e.blockedReason, profile: redactValue(e.raw) })),
         tunnels: this.tunnels.runningNames().map((name) => {
           const view = this.tunnels.get(name)!;
@@ -413,7 +412,7 @@ export class Controller implements vscode.Disposable {
       config.controlPlane.tls = {};
       config.controlPlane.proxy = undefined;
       config.controlPlane.extraHeaders = {};
-      if (vscode.workspace.getConfiguration(SECTION).get<CaptureSetting>('trace.capturePayloads', 'auto') === 'auto') config.trace.capturePayloads = true;
+      if (editorSettings()['trace.capturePayloads'] === 'auto') config.trace.capturePayloads = true;
     }, false, relayKey);
     if (!ok) {
       relay.kill('SIGTERM');
@@ -472,6 +471,5 @@ export class Controller implements vscode.Disposable {
 }
 
 export function logLevelSetting(): LogLevel {
-  const level = vscode.workspace.getConfiguration(SECTION).get<string>('logLevel', 'info');
-  return isLogLevel(level) ? level : 'info';
+  return editorSettings().logLevel;
 }

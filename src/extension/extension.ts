@@ -9,7 +9,7 @@ import { Controller, logLevelSetting } from './controller';
 import { DashboardPanel, DashboardSerializer } from './dashboard/panel';
 import { ReportDocuments, SCHEME } from './documents';
 import { DASHBOARD_VIEW_TYPE } from '../../webview/protocol';
-import { SECTION } from './profiles';
+import { editorSettings, SETTINGS_SECTION } from './settings';
 import { ApiKeys } from './secrets';
 import { TunnelStatusBar } from './statusBar';
 import { TunnelTree } from './tree';
@@ -87,8 +87,8 @@ export function activate(context: vscode.ExtensionContext): void {
       if (c.kind === 'lifecycle') ctl.updateRunningContext();
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(`${SECTION}.profiles`)) ctl.onProfilesChanged(reloadProfiles());
-      if (e.affectsConfiguration(`${SECTION}.logLevel`)) ctl.applyLogLevel();
+      if (e.affectsConfiguration(`${SETTINGS_SECTION}.profiles`)) ctl.onProfilesChanged(reloadProfiles());
+      if (e.affectsConfiguration(`${SETTINGS_SECTION}.logLevel`)) ctl.applyLogLevel();
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => reloadProfiles()),
   );
@@ -97,7 +97,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // Reading and validating profiles loads the schema: done right after activation, not during it.
   setTimeout(() => {
     reloadProfiles();
-    if (vscode.workspace.getConfiguration(SECTION).get<boolean>('autoStart', false)) void ctl.startAll();
+    if (editorSettings().autoStart) void ctl.startAll();
   }, 0);
 }
 

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { DEFAULTS } from '../engine/config';
 import type { TunnelProfile } from '../profiles/schema';
 import { lazy } from './lazy';
+import { SETTINGS_SECTION } from './settings';
 
 export type ProfileScope = 'user' | 'workspace';
 
@@ -29,7 +30,6 @@ export interface ProfileEntry {
   blockedReason?: string;
 }
 
-export const SECTION = 'mcpTunnel';
 
 function runsCommand(raw: Record<string, unknown>): boolean {
   const servers = (raw.mcp as { servers?: unknown[] } | undefined)?.servers;
@@ -62,7 +62,7 @@ function toEntry(raw: unknown, scope: ProfileScope, index: number, trusted: bool
 
 /** Every profile from user and workspace settings; a workspace profile hides a user profile of the same name. */
 export function readProfiles(): ProfileEntry[] {
-  const inspected = vscode.workspace.getConfiguration(SECTION).inspect<unknown[]>('profiles');
+  const inspected = vscode.workspace.getConfiguration(SETTINGS_SECTION).inspect<unknown[]>('profiles');
   const trusted = vscode.workspace.isTrusted;
   const user = (Array.isArray(inspected?.globalValue) ? inspected.globalValue : []).map((p, i) => toEntry(p, 'user', i, trusted));
   const workspace = (Array.isArray(inspected?.workspaceValue) ? inspected.workspaceValue : []).map((p, i) => toEntry(p, 'workspace', i, trusted));
@@ -90,10 +90,3 @@ function flagDuplicates(entries: ProfileEntry[], scope: ProfileScope): void {
   }
 }
 
-/** Appends a profile to the user or workspace `mcpTunnel.profiles`. */
-export async function appendProfile(profile: Record<string, unknown>, scope: ProfileScope): Promise<void> {
-  const config = vscode.workspace.getConfiguration(SECTION);
-  const inspected = config.inspect<unknown[]>('profiles');
-  const current = (scope === 'user' ? inspected?.globalValue : inspected?.workspaceValue) ?? [];
-  await config.update('profiles', [...current, profile], scope === 'user' ? vscode.ConfigurationTarget.Global : vscode.ConfigurationTarget.Workspace);
-}

@@ -10,10 +10,10 @@ import { isLoopbackHost } from '../engine/net';
 import { resolveProfile } from '../profiles/resolve';
 import type { TunnelProfile } from '../profiles/schema';
 import { inputIds, parseVsCodeMcpJson, resolveMcpServerReference, type McpInput } from '../profiles/importers';
+import type { CapturePayloadsSetting } from '../profiles/editorSettings';
 import type { ApiKeys } from './secrets';
 import type { ProfileEntry } from './profiles';
 
-export type CaptureSetting = 'auto' | 'on' | 'off';
 
 /** Values of `${input:id}` variables: asked once, then kept in secret storage. */
 async function inputValue(input: McpInput, keys: ApiKeys): Promise<string | undefined> {
@@ -69,7 +69,7 @@ export async function expandMcpJsonReferences(profile: TunnelProfile, keys: ApiK
 export async function resolveForEditor(
   entry: ProfileEntry,
   keys: ApiKeys,
-  capture: CaptureSetting,
+  capture: CapturePayloadsSetting,
   maxEntries: number,
   apiKey?: string,
 ): Promise<{ config: EngineConfig; warnings: string[] }> {

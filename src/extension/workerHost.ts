@@ -19,7 +19,7 @@ import type { TraceEntry } from '../engine/trace';
 import type { McpOutcome } from '../engine/mcp/channel';
 import type { JsonRpcMessage } from '../protocol/jsonrpc';
 import type { Headers } from '../protocol/wire';
-import { IPC_VERSION, type HostMessage, type WorkerMessage } from '../worker/ipc';
+import { IPC_VERSION, parseWorkerMessage, type HostMessage} from '../worker/ipc';
 import { killGroupIfOurs, killProcessTree, processStartTime } from './processTree';
 
 export interface RestartPolicy {
@@ -142,13 +142,6 @@ function configSecrets(config: EngineConfig): string[] {
     if (target.kind === 'http') out.push(...Object.values(target.headers), target.tls.key ?? '');
   }
   return out.filter((s) => typeof s === 'string' && s.length > 0);
-}
-
-const WORKER_MESSAGE_TYPES: ReadonlySet<string> = new Set(['started', 'state', 'trace', 'metrics', 'log', 'mcpStderr', 'callResult', 'stopped', 'fatal']);
-
-function isWorkerMessage(value: unknown): value is WorkerMessage {
-  const type = (value as { type?: unknown } | null)?.type;
-  return typeof type === 'string' && WORKER_MESSAGE_TYPES.has(type);
 }
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
@@ -424,8 +417,9 @@ export class WorkerHost extends EventEmitter {
     return new Promise((resolve) => lines.once('close', () => resolve()));
   }
 
-  private onMessage(run: Run, message: unknown): void {
-    if (run !== this.run || !isWorkerMessage(message)) return;
+  private onMessage(run: Run, data: unknown): void {
+    const message = run === this.run ? parseWorkerMessage(data) : undefined;
+    if (!message) return;
     switch (message.type) {
       case 'started':
         run.startedAt = Date.now();

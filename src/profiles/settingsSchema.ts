@@ -13,12 +13,10 @@
  */
 import { z } from 'zod';
 import { LOG_LEVELS } from '../engine/log';
+import { CAPTURE_PAYLOAD_MODES, EDITOR_SETTING_KEYS, SETTINGS_SECTION, type EditorSettings } from './editorSettings';
 import { profileJsonSchema } from './schema';
 
-export const SETTINGS_SECTION = 'mcpTunnel';
-
-export const CAPTURE_PAYLOAD_MODES = ['auto', 'on', 'off'] as const;
-export type CapturePayloadsSetting = (typeof CAPTURE_PAYLOAD_MODES)[number];
+export { SETTINGS_SECTION };
 
 type JsonSchema = Record<string, unknown>;
 
@@ -64,7 +62,10 @@ export const EditorSettingsSchema = z.object({
     }),
 });
 
-export type EditorSettings = z.output<typeof EditorSettingsSchema>;
+// The reader's plain type and the schema must agree, key for key and type for type.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const settingsAgree: Same<EditorSettings, z.output<typeof EditorSettingsSchema>> = true;
+void settingsAgree;
 
 const TUNNEL_ID_PLACEHOLDER = 'tunnel_${2:id from the Platform tunnel settings}';
 
@@ -141,9 +142,8 @@ export function profilesSetting(): JsonSchema {
 
 /** The whole `contributes.configuration` value. */
 export function settingsConfiguration(): JsonSchema {
-  const order = ['autoStart', 'trace.capturePayloads', 'trace.maxEntries', 'logLevel'] as const;
   const properties: Record<string, JsonSchema> = { [`${SETTINGS_SECTION}.profiles`]: profilesSetting() };
-  order.forEach((key, index) => {
+  EDITOR_SETTING_KEYS.forEach((key, index) => {
     properties[`${SETTINGS_SECTION}.${key}`] = { ...editorSetting(key), scope: 'window', order: index + 1 };
   });
   return { title: 'MCP Tunnel', properties };
@@ -158,14 +158,4 @@ export function updateManifest(packageJsonText: string): string {
   const contributes = (manifest.contributes ??= {}) as Record<string, unknown>;
   contributes.configuration = settingsConfiguration();
   return JSON.stringify(manifest, null, 2) + (packageJsonText.endsWith('\n') ? '\n' : '');
-}
-
-/** Reads the editor settings leniently: a value VS Code would flag falls back to its default. */
-export function readEditorSettings(get: (key: string) => unknown): EditorSettings {
-  const out: Record<string, unknown> = {};
-  for (const [key, schema] of Object.entries(EditorSettingsSchema.shape)) {
-    const parsed = (schema as z.ZodType).safeParse(get(key));
-    out[key] = parsed.success ? parsed.data : (schema as z.ZodType).parse(undefined);
-  }
-  return out as EditorSettings;
 }

@@ -127,7 +127,6 @@ export type DecodedCommand =
   | { ok: false; requestId: string | undefined; commandType: unknown; reason: string };
 
 /** What an HTTP header value may hold (RFC 9110 field-value: tab, visible ASCII, space, obs-text). */
-// eslint-disable-next-line no-control-regex
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 function isStringArrayRecord(value: unknown): value is Headers {

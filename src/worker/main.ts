@@ -3,7 +3,7 @@
  * running profile), it runs one TunnelEngine and reports over IPC.
  */
 import { TunnelEngine } from '../engine/engine';
-import { IPC_VERSION, isHostMessage, type HostMessage, type WorkerMessage } from './ipc';
+import { IPC_VERSION, parseHostMessage, type HostMessage, type WorkerMessage } from './ipc';
 
 let engine: TunnelEngine | undefined;
 
@@ -78,8 +78,13 @@ function shutdown(): Promise<void> {
   return stopping;
 }
 
-process.on('message', (message) => {
-  if (isHostMessage(message)) void handle(message);
+process.on('message', (data) => {
+  const message = parseHostMessage(data);
+  if (message) void handle(message);
+  else if (!engine && (data as { type?: unknown } | null)?.type === 'start') {
+    // A start the worker cannot read would otherwise leave the host waiting for 'started'.
+    sendThenExit({ type: 'fatal', message: `the tunnel worker (IPC version ${IPC_VERSION}) cannot read the start message it was sent: reinstall the extension` }, 2);
+  }
 });
 // Losing the host means nobody can stop us: stop on our own.
 process.on('disconnect', () => void shutdown());

@@ -13,7 +13,8 @@ async function connect(mcpUrl: string, token?: string): Promise<Client> {
   return client;
 }
 
-async function stopWithin(p: CliProcess, signal: NodeJS.Signals, ms: number): Promise<number> {
+/** Sends `signal` and waits for exit code 0; the time it took, in ms. */
+async function stopTime(p: CliProcess, signal: NodeJS.Signals): Promise<number> {
   const started = Date.now();
   p.child.kill(signal);
   const code = await p.exited();
@@ -52,7 +53,7 @@ describe('mcp-tunnel CLI', function () {
     assert.equal((await fetch(`${info.health_url}/readyz`)).status, 200);
     const children = p.childPids();
     assert.ok(children.length >= 1, 'the MCP server runs as a child');
-    const ms = await stopWithin(p, 'SIGTERM', 5000);
+    const ms = await stopTime(p, 'SIGTERM');
     assert.ok(ms < 5000, `stopped in ${ms} ms`);
     for (const pid of children) assert.equal(alive(pid), false, `child ${pid} gone`);
   });
@@ -84,7 +85,7 @@ describe('mcp-tunnel CLI', function () {
     assert.ok((await client.listTools()).tools.length > 0);
     await client.close();
     const children = run.childPids();
-    const ms = await stopWithin(run, 'SIGINT', 5000);
+    const ms = await stopTime(run, 'SIGINT');
     assert.ok(ms < 5000, `stopped in ${ms} ms`);
     for (const pid of children) assert.equal(alive(pid), false);
     assert.ok(!run.stderr.join('\n').includes(r.api_key!), 'the API key never appears in the logs, even at debug');

@@ -6,7 +6,6 @@
  */
 import { strict as assert } from 'node:assert';
 import { running } from '../helpers/processes';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { StdioTarget } from '../../src/engine/config';
 import { DeadlineExceededError, TunnelFailureError } from '../../src/engine/failure';

@@ -4,6 +4,7 @@
  * field that cannot be used. Scalars get their own inputs; arrays, objects and
  * anything the form cannot express (anyOf, …) are edited as JSON.
  */
+import { isObject } from '../../src/protocol/jsonrpc';
 
 export type FieldKind = 'string' | 'number' | 'integer' | 'boolean' | 'enum' | 'json';
 
@@ -44,9 +45,6 @@ export interface FormResult {
 
 type Schema = Record<string, unknown>;
 
-function isObject(value: unknown): value is Schema {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function num(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;

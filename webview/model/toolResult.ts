@@ -3,6 +3,7 @@
  * draw: text, images and audio as data: URIs (the only non-bundled source the
  * panel's CSP allows), resource links, embedded resources and JSON.
  */
+import { isObject } from '../../src/protocol/jsonrpc';
 
 export type ResultPart =
   | { kind: 'text'; text: string }
@@ -21,9 +22,6 @@ export interface RenderedResult {
 
 type Obj = Record<string, unknown>;
 
-function isObject(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 const MEDIA_TYPE = /^[a-z]+\/[a-z0-9.+-]+$/i;
 const BASE64 = /^[A-Za-z0-9+/\r\n]*={0,2}$/;

@@ -4,6 +4,9 @@
  */
 import type { JsonRpcMessage } from '../../protocol/jsonrpc';
 import type { Headers } from '../../protocol/wire';
+import type { ChannelStatus } from '../events';
+
+export type { ChannelState, ChannelStatus } from '../events';
 
 export interface McpCall {
   /** The JSON-RPC request or notification from the command, untouched. */
@@ -29,25 +32,6 @@ export type McpOutcome =
   | { kind: 'response'; json: Record<string, unknown>; status: number; headers: Headers }
   /** A notification (or a client response to a server request) was accepted. */
   | { kind: 'ack'; status: number; headers: Headers };
-
-export type ChannelState = 'stopped' | 'starting' | 'ready' | 'restarting' | 'crashed';
-
-export interface ChannelStatus {
-  kind: 'stdio' | 'http';
-  state: ChannelState;
-  /** stdio: the child's pid while it runs. */
-  pid?: number;
-  /** http: the server origin (no path, no credentials). */
-  origin?: string;
-  restarts: number;
-  /** stdio: restart attempt number while restarting. */
-  attempt?: number;
-  /** Calls currently in progress on this channel. */
-  inFlight: number;
-  /** Short reason for a non-ready state, safe to show. */
-  reason?: string;
-  startedAt?: number;
-}
 
 export interface ChannelEvents {
   status(status: ChannelStatus): void;

@@ -11,7 +11,7 @@ import { Pool, ProxyAgent, buildConnector, type Dispatcher } from 'undici';
 import type { HttpTarget, TlsMaterial } from '../config';
 import { DeadlineExceededError, TunnelFailureError, classifyNetworkError } from '../failure';
 import type { Logger } from '../log';
-import { hasValidError, isRequest, isResponse, type JsonRpcId, type JsonRpcMessage } from '../../protocol/jsonrpc';
+import { hasValidError, isObject, isRequest, isResponse, type JsonRpcId, type JsonRpcMessage } from '../../protocol/jsonrpc';
 import { headerValue, type Headers } from '../../protocol/wire';
 import type { ChannelEvents, ChannelState, ChannelStatus, McpCall, McpChannel, McpOutcome } from './channel';
 import { filterResponseHeaders } from './responseHeaders';
@@ -103,9 +103,6 @@ function isJsonMediaType(mediaType: string | undefined): boolean {
   return mediaType === 'application/json' || (mediaType !== undefined && mediaType.endsWith('+json'));
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * A JSON-RPC error the server produced itself, to be passed through untouched.

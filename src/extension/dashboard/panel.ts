@@ -30,7 +30,7 @@ import {
   type WebviewMessage,
 } from '../../../webview/protocol';
 import type { ProfileEntry } from '../profiles';
-import { SECTION } from '../profiles';
+import { editorSettings, SETTINGS_SECTION, updateEditorSetting } from '../settings';
 import { presentState } from '../tree';
 import type { TunnelManager } from '../tunnels';
 import { buildCurl } from './curl';
@@ -168,8 +168,8 @@ export class DashboardPanel implements vscode.Disposable {
         this.pending.logs.push(rest);
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`${SECTION}.logLevel`)) this.post({ type: 'logLevel', level: logLevel() });
-        if (e.affectsConfiguration(`${SECTION}.profiles`)) this.pending.health = true;
+        if (e.affectsConfiguration(`${SETTINGS_SECTION}.logLevel`)) this.post({ type: 'logLevel', level: logLevel() });
+        if (e.affectsConfiguration(`${SETTINGS_SECTION}.profiles`)) this.pending.health = true;
       }),
     );
     this.timer = setInterval(() => this.flush(), FLUSH_MS);
@@ -223,7 +223,7 @@ export class DashboardPanel implements vscode.Disposable {
       logs,
       logLevel: logLevel(),
       loopbackUrl: this.loopbackUrl,
-      maxEntries: vscode.workspace.getConfiguration(SECTION).get<number>('trace.maxEntries', 1000),
+      maxEntries: editorSettings()['trace.maxEntries'],
     });
   }
 
@@ -281,7 +281,7 @@ export class DashboardPanel implements vscode.Disposable {
       case 'mcp':
         return this.runMcp(message.reqId, message.request);
       case 'setLogLevel':
-        if (isLogLevel(message.level)) await vscode.workspace.getConfiguration(SECTION).update('logLevel', message.level, vscode.ConfigurationTarget.Global);
+        if (isLogLevel(message.level)) await updateEditorSetting('logLevel', message.level);
         return;
     }
   }
@@ -431,6 +431,5 @@ export class DashboardSerializer implements vscode.WebviewPanelSerializer {
 }
 
 function logLevel(): LogLevel {
-  const level = vscode.workspace.getConfiguration(SECTION).get<string>('logLevel', 'info');
-  return isLogLevel(level) ? level : 'info';
+  return editorSettings().logLevel;
 }

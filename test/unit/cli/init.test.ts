@@ -2,7 +2,6 @@ import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { INIT_SAMPLES, runInit } from '../../../src/cli/init';
-import { ConfigError } from '../../../src/profiles/errors';
 import { loadProfile } from '../../../src/profiles/load';
 import { removeDir, tempDir, TUNNEL_ID, failure } from '../profiles/support';
 

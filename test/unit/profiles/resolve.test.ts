@@ -1,6 +1,5 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
-import { ConfigError } from '../../../src/profiles/errors';
 import { loadProfile } from '../../../src/profiles/load';
 import { controlPlaneUrl, resolveProfile } from '../../../src/profiles/resolve';
 import { TunnelProfileSchema, type TunnelProfileInput } from '../../../src/profiles/schema';

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
 import { TunnelProfileSchema } from '../../../src/profiles/schema';
-import { PROFILE_SNIPPETS, readEditorSettings, settingsConfiguration, updateManifest } from '../../../src/profiles/settingsSchema';
+import { readEditorSettings, type SettingDeclaration } from '../../../src/profiles/editorSettings';
+import { PROFILE_SNIPPETS, settingsConfiguration, updateManifest } from '../../../src/profiles/settingsSchema';
 import { TUNNEL_ID } from './support';
 
 type Schema = Record<string, unknown> & { properties?: Record<string, Schema>; items?: Schema; description?: string };
@@ -144,8 +145,12 @@ describe('settings schema contributed to VS Code', () => {
     assert.equal(updateManifest(after), after);
   });
 
-  it('reads editor settings, falling back to the default for a value out of range', () => {
+  it('reads editor settings against the generated declarations, falling back to the default for a value VS Code would flag', () => {
+    const declarations = settingsConfiguration().properties as Record<string, SettingDeclaration>;
     const values: Record<string, unknown> = { autoStart: true, 'trace.capturePayloads': 'sometimes', 'trace.maxEntries': 50, logLevel: 'warn' };
-    assert.deepEqual(readEditorSettings((key) => values[key]), { autoStart: true, 'trace.capturePayloads': 'auto', 'trace.maxEntries': 1000, logLevel: 'warn' });
+    assert.deepEqual(readEditorSettings((key) => values[key], declarations), { autoStart: true, 'trace.capturePayloads': 'auto', 'trace.maxEntries': 1000, logLevel: 'warn' });
+    const odd: Record<string, unknown> = { autoStart: 'yes', 'trace.capturePayloads': 'on', 'trace.maxEntries': 250.5, logLevel: 'loud' };
+    assert.deepEqual(readEditorSettings((key) => odd[key], declarations), { autoStart: false, 'trace.capturePayloads': 'on', 'trace.maxEntries': 1000, logLevel: 'info' });
+    assert.deepEqual(readEditorSettings(() => undefined, declarations), { autoStart: false, 'trace.capturePayloads': 'auto', 'trace.maxEntries': 1000, logLevel: 'info' });
   });
 });
