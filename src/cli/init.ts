@@ -92,16 +92,13 @@ export function renderProfileYaml(opts: Omit<InitOptions, 'dir' | 'force' | 'env
     '',
   ];
   const log = (format: 'text' | 'json') => ['log:', '  level: info     # debug | info | warn | error', `  format: ${format}    # text | json`, ''];
+  // The samples without a proxy differ only in their mcp section.
+  const direct = [...header, ...controlPlane, ...tuning, ...health, ...log('text'), 'mcp:'];
 
   switch (sample) {
     case 'stdio-local':
       return [
-        ...header,
-        ...controlPlane,
-        ...tuning,
-        ...health,
-        ...log('text'),
-        'mcp:',
+        ...direct,
         '  # A stdio MCP server started by the tunnel. The command line is split',
         '  # like a shell would split it, but never run by a shell.',
         '  commands:',
@@ -113,12 +110,7 @@ export function renderProfileYaml(opts: Omit<InitOptions, 'dir' | 'force' | 'env
       ].join('\n');
     case 'remote-http':
       return [
-        ...header,
-        ...controlPlane,
-        ...tuning,
-        ...health,
-        ...log('text'),
-        'mcp:',
+        ...direct,
         '  # A private Streamable HTTP MCP server, reached from this machine.',
         '  server_urls:',
         '    - channel: main',

@@ -1,7 +1,7 @@
 /** `run`, `doctor` and `init`: the commands that work on a tunnel profile. */
 import { TunnelEngine } from '../engine/engine';
 import { INIT_SAMPLES, runInit, type InitSample } from './init';
-import { formatDoctor, runDoctor } from './doctor';
+import { formatDoctor, runDoctor } from '../doctor';
 import { loadProfile, type ProfileFlags } from '../profiles/load';
 import { resolveProfile } from '../profiles/resolve';
 import { isSecretReference } from '../profiles/schema';

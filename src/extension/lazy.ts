@@ -7,7 +7,7 @@
 export const lazy = {
   schema: () => require('../profiles/schema') as typeof import('../profiles/schema'),
   errors: () => require('../profiles/errors') as typeof import('../profiles/errors'),
-  doctor: () => require('../cli/doctor') as typeof import('../cli/doctor'),
+  doctor: () => require('../doctor') as typeof import('../doctor'),
   resolveConfig: () => require('./resolveConfig') as typeof import('./resolveConfig'),
   addProfile: () => require('./addProfile') as typeof import('./addProfile'),
 };

@@ -20,7 +20,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../engine/log';
 import { answerableId, invalidRequestError, isNotification, isRequest, isResponse, jsonRpcProblem, JSONRPC_INTERNAL_ERROR, JSONRPC_INVALID_REQUEST, JSONRPC_PARSE_ERROR, type JsonRpcId } from '../protocol/jsonrpc';
 import type { Headers, TunnelResponsePayload } from '../protocol/wire';
-import { CommandDroppedError, type CommandQueue, type PendingCommand } from './commandQueue';
+import { CommandDroppedError, type CommandQueue, type EnqueueInput, type PendingCommand } from './commandQueue';
 import { isLoopbackHost } from '../engine/net';
 import { BodyTooLargeError, bearerMatches, readBody, sendApiError, sendEmpty, sendJson } from './http';
 
@@ -66,6 +66,12 @@ export interface FrontDoorStats {
 }
 
 type Out = Record<string, string | string[]>;
+
+/** The HTTP answer for a command that got no terminal response. */
+interface DropAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
 
 function jsonRpcError(id: JsonRpcId | null, code: number, message: string, data?: unknown): Record<string, unknown> {
   const error: Record<string, unknown> = { code, message };
@@ -225,18 +231,40 @@ export class FrontDoor {
     sendJson(res, 400, invalidRequestError(null, 'expected one JSON-RPC 2.0 request, notification or response object'), cors);
   }
 
-  /** Tracks an open response; drops its command if the client leaves before any poll took it. */
-  private track(res: ServerResponse, command: PendingCommand): void {
+  /**
+   * Queues the command for a client's message, with that client's headers, and
+   * tracks its response: the command is dropped if the client leaves before
+   * any poll took it.
+   */
+  private enqueueFor(req: IncomingMessage, res: ServerResponse, input: EnqueueInput): PendingCommand {
+    const command = this.o.queue.enqueue({ ...input, headers: this.commandHeaders(req) }, { timeoutMs: this.o.commandTimeoutMs });
     this.open.add(res);
     res.on('close', () => {
       this.open.delete(res);
       if (!res.writableFinished && command.state === 'queued') command.cancel();
     });
+    return command;
+  }
+
+  /** The command's terminal payload, or the HTTP answer for a command dropped before one arrived. */
+  private async outcome(command: PendingCommand, id: JsonRpcId | null): Promise<{ terminal: TunnelResponsePayload } | { dropped: DropAnswer }> {
+    try {
+      return { terminal: await command.terminal };
+    } catch (err) {
+      return { dropped: this.dropAnswer(err, id) };
+    }
+  }
+
+  /** A terminal answer as the MCP server gave it: its status, its JSON body unless the status has none. */
+  private sendTerminal(res: ServerResponse, cors: Out, terminal: TunnelResponsePayload): void {
+    const status = validStatus(terminal.resp_code) ? terminal.resp_code : 502;
+    const headers = relayedHeaders(terminal.resp_headers, { ...cors });
+    if (terminal.resp_json && status !== 204 && status !== 304) sendJson(res, status, terminal.resp_json, headers);
+    else sendEmpty(res, status, headers);
   }
 
   private async forwardRequest(req: IncomingMessage, res: ServerResponse, cors: Out, message: unknown, id: JsonRpcId): Promise<void> {
-    const command = this.o.queue.enqueue({ jsonrpc: message, headers: this.commandHeaders(req) }, { timeoutMs: this.o.commandTimeoutMs });
-    this.track(res, command);
+    const command = this.enqueueFor(req, res, { jsonrpc: message });
     const streamable = acceptsEventStream(req.headers.accept);
     let streaming = false;
     command.onNotify((notify: TunnelResponsePayload) => {
@@ -252,38 +280,29 @@ export class FrontDoor {
       }
       res.write(`event: message\ndata: ${JSON.stringify(notify.resp_json)}\n\n`);
     });
-    let terminal: TunnelResponsePayload;
-    try {
-      terminal = await command.terminal;
-    } catch (err) {
-      const { status, body } = this.dropAnswer(err, id);
-      if (res.destroyed || res.writableEnded) return;
+    const outcome = await this.outcome(command, id);
+    if (res.destroyed || res.writableEnded) return;
+    if ('dropped' in outcome) {
+      const { status, body } = outcome.dropped;
       if (streaming) res.end(`event: message\ndata: ${JSON.stringify(body)}\n\n`);
       else sendJson(res, status, body, cors);
       return;
     }
-    if (res.destroyed || res.writableEnded) return;
+    const { terminal } = outcome;
     if (streaming) {
       res.end(terminal.resp_json ? `event: message\ndata: ${JSON.stringify(terminal.resp_json)}\n\n` : undefined);
       return;
     }
-    const status = validStatus(terminal.resp_code) ? terminal.resp_code : 502;
-    const headers = relayedHeaders(terminal.resp_headers, { ...cors });
-    if (terminal.resp_json && status !== 204 && status !== 304) sendJson(res, status, terminal.resp_json, headers);
-    else sendEmpty(res, status, headers);
+    this.sendTerminal(res, cors, terminal);
   }
 
   private async forwardAcknowledged(req: IncomingMessage, res: ServerResponse, cors: Out, message: unknown): Promise<void> {
-    const command = this.o.queue.enqueue({ jsonrpc: message, headers: this.commandHeaders(req) }, { timeoutMs: this.o.commandTimeoutMs });
-    this.track(res, command);
-    let terminal: TunnelResponsePayload;
-    try {
-      terminal = await command.terminal;
-    } catch (err) {
-      const { status, body } = this.dropAnswer(err, null);
-      sendJson(res, status, body, cors);
+    const outcome = await this.outcome(this.enqueueFor(req, res, { jsonrpc: message }), null);
+    if ('dropped' in outcome) {
+      sendJson(res, outcome.dropped.status, outcome.dropped.body, cors);
       return;
     }
+    const { terminal } = outcome;
     const headers = relayedHeaders(terminal.resp_headers, { ...cors });
     if (validStatus(terminal.resp_code) && terminal.resp_code < 400) {
       sendEmpty(res, 202, headers);
@@ -303,25 +322,18 @@ export class FrontDoor {
       });
       return;
     }
-    const command = this.o.queue.enqueue({ command_type: 'session_termination', headers: this.commandHeaders(req) }, { timeoutMs: this.o.commandTimeoutMs });
-    this.track(res, command);
-    let terminal: TunnelResponsePayload;
-    try {
-      terminal = await command.terminal;
-    } catch (err) {
-      const { status, body } = this.dropAnswer(err, null);
+    const outcome = await this.outcome(this.enqueueFor(req, res, { command_type: 'session_termination' }), null);
+    if ('dropped' in outcome) {
+      const { status, body } = outcome.dropped;
       const error = (body.error as { message: string }).message;
       sendApiError(res, status, error, status === 504 ? 'tunnel_client_not_connected' : null, { headers: cors });
       return;
     }
-    const status = validStatus(terminal.resp_code) ? terminal.resp_code : 502;
-    const headers = relayedHeaders(terminal.resp_headers, { ...cors });
-    if (terminal.resp_json && status !== 204 && status !== 304) sendJson(res, status, terminal.resp_json, headers);
-    else sendEmpty(res, status, headers);
+    this.sendTerminal(res, cors, outcome.terminal);
   }
 
   /** The HTTP answer for a command that got no terminal response. */
-  private dropAnswer(err: unknown, id: JsonRpcId | null): { status: number; body: Record<string, unknown> } {
+  private dropAnswer(err: unknown, id: JsonRpcId | null): DropAnswer {
     if (err instanceof CommandDroppedError && err.reason === 'timeout') {
       this.stats.timeouts++;
       const seconds = Math.round(this.o.commandTimeoutMs / 100) / 10;

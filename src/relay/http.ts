@@ -113,3 +113,11 @@ export function sendApiError(
   sendJson(res, status, apiError(message, code, type, options.param ?? null), options.headers);
 }
 
+/** A path segment, percent-decoded; undefined when its escapes are malformed. */
+export function safeDecode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}

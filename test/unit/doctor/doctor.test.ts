@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { generateKeyPairSync } from 'node:crypto';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { formatDoctor, runDoctor, type DoctorReport } from '../../../src/cli/doctor';
+import { formatDoctor, runDoctor, type DoctorReport } from '../../../src/doctor';
 import { API_KEY, removeDir, tempDir, TEST_CERT_PEM, TEST_KEY_PEM, TUNNEL_ID, writeFile } from '../profiles/support';
 
 function listen(port = 0): Promise<net.Server> {
