@@ -2,9 +2,9 @@
  * `mcp-tunnel`: the headless front of the same engine the editor runs.
  *   run | doctor | init | relay | loopback | demo
  */
-import { parseArgs } from 'node:util';
 import { isLogLevel, type LogLevel } from '../engine/log';
 import { CLIENT_VERSION } from '../version';
+import { parseCli, type CliValues } from './options';
 import { createCliLogger, EXIT_CONFIG, EXIT_RUNTIME, onShutdownSignal, UsageError } from './output';
 
 // Each command loads only what it uses: the bundle evaluates a required module on
@@ -34,37 +34,6 @@ Environment: CONTROL_PLANE_BASE_URL, CONTROL_PLANE_TUNNEL_ID, CONTROL_PLANE_API_
 (or OPENAI_API_KEY), MCP_COMMAND, MCP_SERVER_URL, HEALTH_LISTEN_ADDR, LOG_LEVEL, …
 API keys are never accepted as flags: use the environment or a file: reference.
 `;
-
-const OPTIONS = {
-  profile: { type: 'string' },
-  'profile-file': { type: 'string' },
-  'tunnel-id': { type: 'string' },
-  'base-url': { type: 'string' },
-  'mcp-command': { type: 'string' },
-  'mcp-server-url': { type: 'string' },
-  'health-listen': { type: 'string' },
-  'health-url-file': { type: 'string' },
-  'log-level': { type: 'string' },
-  'log-format': { type: 'string' },
-  listen: { type: 'string' },
-  'front-door-auth': { type: 'string' },
-  'print-json': { type: 'boolean' },
-  explain: { type: 'boolean' },
-  json: { type: 'boolean' },
-  sample: { type: 'string' },
-  dir: { type: 'string' },
-  force: { type: 'boolean' },
-  once: { type: 'boolean' },
-  'api-key': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'v' },
-} as const;
-
-export type CliValues = ReturnType<typeof parseCli>['values'];
-
-function parseCli(argv: string[]) {
-  return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-}
 
 function logLevelOf(values: CliValues, fallback: LogLevel = 'info'): LogLevel {
   const level = values['log-level'] ?? process.env.LOG_LEVEL ?? fallback;

@@ -5,7 +5,7 @@ import { formatDoctor, runDoctor } from '../doctor';
 import { loadProfile, type ProfileFlags } from '../profiles/load';
 import { resolveProfile } from '../profiles/resolve';
 import { isSecretReference } from '../profiles/schema';
-import type { CliValues } from './main';
+import type { CliValues } from './options';
 import { createCliLogger, onShutdownSignal, UsageError } from './output';
 
 export function flagsFrom(values: CliValues): ProfileFlags {

@@ -3,7 +3,7 @@ import type { Logger } from '../engine/log';
 import { Relay } from '../relay/relay';
 import { isSecretReference, resolveSecret } from '../profiles/secrets';
 import { readFile } from 'node:fs/promises';
-import type { CliValues } from './main';
+import type { CliValues } from './options';
 import { onShutdownSignal, UsageError } from './output';
 
 /**

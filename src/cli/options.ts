@@ -1,0 +1,37 @@
+/**
+ * The command line's options, parsed once by main.ts and read by each
+ * command module; kept apart so a command imports its option types without
+ * importing the entry point.
+ */
+import { parseArgs } from 'node:util';
+
+const OPTIONS = {
+  profile: { type: 'string' },
+  'profile-file': { type: 'string' },
+  'tunnel-id': { type: 'string' },
+  'base-url': { type: 'string' },
+  'mcp-command': { type: 'string' },
+  'mcp-server-url': { type: 'string' },
+  'health-listen': { type: 'string' },
+  'health-url-file': { type: 'string' },
+  'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
+  listen: { type: 'string' },
+  'front-door-auth': { type: 'string' },
+  'print-json': { type: 'boolean' },
+  explain: { type: 'boolean' },
+  json: { type: 'boolean' },
+  sample: { type: 'string' },
+  dir: { type: 'string' },
+  force: { type: 'boolean' },
+  once: { type: 'boolean' },
+  'api-key': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+export type CliValues = ReturnType<typeof parseCli>['values'];
+
+export function parseCli(argv: string[]) {
+  return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+}
