@@ -6,13 +6,9 @@
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { errorCode } from '../engine/failure';
 
 export type ProbeResult = { ok: true } | { ok: false; code: string };
-
-export function errorCode(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' ? code : 'error';
-}
 
 export async function findExecutable(
   command: string,
@@ -55,14 +51,14 @@ export function probeTcp(host: string, port: number, timeoutMs: number): Promise
     };
     socket.setTimeout(timeoutMs, () => done({ ok: false, code: 'ETIMEDOUT' }));
     socket.once('connect', () => done({ ok: true }));
-    socket.once('error', (err) => done({ ok: false, code: errorCode(err) }));
+    socket.once('error', (err) => done({ ok: false, code: errorCode(err) ?? 'error' }));
   });
 }
 
 export function bindProbe(host: string | undefined, port: number): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', (err) => resolve({ ok: false, code: errorCode(err) }));
+    server.once('error', (err) => resolve({ ok: false, code: errorCode(err) ?? 'error' }));
     server.listen({ host, port, exclusive: true }, () => server.close(() => resolve({ ok: true })));
   });
 }

@@ -4,7 +4,6 @@
  * response poster act on. It never retries by itself.
  */
 import { randomUUID } from 'node:crypto';
-import { rootCertificates } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { Agent, ProxyAgent, type Dispatcher } from 'undici';
 import { CLIENT_NAME, CLIENT_VERSION } from '../version';
@@ -23,6 +22,8 @@ import type { EngineConfig, TlsMaterial } from './config';
 import { parseRetryAfter } from './backoff';
 
 import type { FailureKind } from './events';
+import { errorCode } from './failure';
+import { tlsConnectOptions } from './tls';
 
 export type { FailureKind } from './events';
 
@@ -58,22 +59,12 @@ export function serverInfoHeader(channels: readonly ChannelDeclaration[]): strin
 }
 
 export function createDispatcher(tls: TlsMaterial, proxy: string | undefined, connections?: number): Dispatcher {
-  const connect = {
-    ...(tls.cert ? { cert: tls.cert } : {}),
-    ...(tls.key ? { key: tls.key } : {}),
-    ...(tls.ca ? { ca: [...rootCertificates, tls.ca] } : {}),
-    noDelay: true,
-  };
+  const connect = { ...tlsConnectOptions(tls), noDelay: true };
   const common = { keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, ...(connections ? { connections } : {}) };
   return proxy ? new ProxyAgent({ uri: proxy, requestTls: connect, ...common }) : new Agent({ connect, ...common });
 }
 
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
-
-function errorCode(err: unknown): string | undefined {
-  const e = err as { code?: string; cause?: { code?: string } } | null;
-  return e?.code ?? e?.cause?.code;
-}
 
 export class ControlPlaneClient {
   readonly instanceId = randomUUID();

@@ -71,10 +71,17 @@ export function synthesizeFailure(id: JsonRpcId | null, failure: TunnelFailure):
   };
 }
 
+/** The code of a Node or undici error (`ECONNREFUSED`, `UND_ERR_SOCKET`, `ENOENT`…), its own or its cause's. */
+export function errorCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | null | undefined;
+  const code = e?.code ?? e?.cause?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /** Maps a Node/undici network error to a failure source and transport kind. */
 export function classifyNetworkError(err: unknown): TunnelFailureError {
   if (err instanceof TunnelFailureError) return err;
-  const code = (err as { code?: string } | null)?.code ?? (err as { cause?: { code?: string } } | null)?.cause?.code;
+  const code = errorCode(err);
   switch (code) {
     case 'ENOTFOUND':
     case 'EAI_AGAIN':

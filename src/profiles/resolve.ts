@@ -13,6 +13,7 @@ import { DEFAULTS, type EngineConfig, type HttpTarget, type McpTarget, type TlsM
 import { splitCommand } from '../engine/mcp/argv';
 import { parseDuration } from './duration';
 import { ConfigError, formatPath } from './errors';
+import { errorCode } from '../engine/failure';
 import { isSecretReference, type TunnelProfile } from './schema';
 import { defaultReadFile, expandHome, readPrivateFile, resolveSecret, type Env, type FileAccess, type SecretStore } from './secrets';
 
@@ -79,8 +80,8 @@ export async function readPemFile(
   const text =
     opts.kind === 'key'
       ? await readPrivateFile(resolved, { ...opts, what: 'the private key' })
-      : await (opts.readFile ?? defaultReadFile)(resolved).catch((err: NodeJS.ErrnoException) => {
-          throw new ConfigError(opts.field, `cannot read the ${opts.kind} ${resolved} (${err.code ?? 'unreadable'})`, 'Check the path and that this user may read the file');
+      : await (opts.readFile ?? defaultReadFile)(resolved).catch((err: unknown) => {
+          throw new ConfigError(opts.field, `cannot read the ${opts.kind} ${resolved} (${errorCode(err) ?? 'unreadable'})`, 'Check the path and that this user may read the file');
         });
   if (!text.includes('-----BEGIN ')) {
     throw new ConfigError(opts.field, `${resolved} is not a PEM file`, `Point it at a PEM ${opts.kind} (text starting with -----BEGIN)`);
@@ -156,7 +157,7 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
     try {
       text = await readFile(resolved);
     } catch (err) {
-      throw new ConfigError(field, `cannot read the env file ${resolved} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`, 'Check the path and that this user may read the file');
+      throw new ConfigError(field, `cannot read the env file ${resolved} (${errorCode(err) ?? 'unreadable'})`, 'Check the path and that this user may read the file');
     }
     // dotenv's grammar: comments, `export`, quotes and multi-line values; other lines are ignored.
     const out: Record<string, string> = parseDotenv(text);

@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { errorCode } from '../engine/failure';
 import { ConfigError } from './errors';
 import { isSecretReference } from './schema';
 
@@ -60,11 +61,6 @@ export function describeSecretReference(ref: string): string {
   return isSecretReference(ref) ? ref : 'a value written directly in the configuration';
 }
 
-function errorCode(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' ? code : 'unreadable';
-}
-
 /** Reads a file that holds a secret or private key, warning when other users can read it. */
 export async function readPrivateFile(
   file: string,
@@ -77,7 +73,7 @@ export async function readPrivateFile(
   } catch (err) {
     throw new ConfigError(
       opts.field,
-      `cannot read ${opts.what} ${resolved} (${errorCode(err)})`,
+      `cannot read ${opts.what} ${resolved} (${errorCode(err) ?? 'unreadable'})`,
       'Check the path and that this user may read the file',
     );
   }

@@ -18,6 +18,7 @@ import YAML, { LineCounter } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, formatSnakePath, fromZod } from './errors';
 import { defaultReadFile, type Env, type FileAccess } from './secrets';
+import { errorCode } from '../engine/failure';
 import { PROFILE_NAME_PATTERN, RECORD_FIELDS } from './schema';
 
 export const CONFIG_VERSION = 1;
@@ -201,7 +202,7 @@ export async function readYamlProfile(file: string, access: FileAccess = {}): Pr
   try {
     text = await (access.readFile ?? defaultReadFile)(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    const code = errorCode(err) ?? 'unreadable';
     throw new ConfigError(file, `cannot be read (${code})`, 'Check the path given to --profile-file and that this user may read it', { source: file });
   }
   return parseYamlProfile(text, file);

@@ -9,7 +9,8 @@ import { DEFAULTS } from '../../engine/config';
 import { listenProblem } from '../../engine/net';
 import { parseListenAddr } from '../../profiles/schema';
 import { at, type DoctorInputs } from '../inputs';
-import { bindProbe, errorCode } from '../probes';
+import { errorCode } from '../../engine/failure';
+import { bindProbe } from '../probes';
 import type { DoctorCheck } from '../report';
 
 export async function healthAddress({ raw, describeField }: DoctorInputs): Promise<DoctorCheck[]> {

@@ -6,16 +6,17 @@
 import { describeFailure } from './probe';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { rootCertificates, type ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
 import { Pool, ProxyAgent, buildConnector, type Dispatcher } from 'undici';
-import type { HttpTarget, TlsMaterial } from '../config';
-import { DeadlineExceededError, TunnelFailureError, classifyNetworkError } from '../failure';
+import type { HttpTarget } from '../config';
+import { DeadlineExceededError, TunnelFailureError, classifyNetworkError, errorCode } from '../failure';
 import type { Logger } from '../log';
 import { hasValidError, isObject, isRequest, isResponse, type JsonRpcId, type JsonRpcMessage } from '../../protocol/jsonrpc';
 import { headerValue, type Headers } from '../../protocol/wire';
 import type { ChannelEvents, ChannelState, ChannelStatus, McpCall, McpChannel, McpOutcome } from './channel';
 import { filterResponseHeaders } from './responseHeaders';
 import { SseEventTooLargeError, SseParser } from './sse';
+import { tlsConnectOptions } from '../tls';
 
 export interface HttpChannelOptions {
   /** Largest JSON answer, or single SSE event, accepted from the server (default 64 MiB). */
@@ -135,15 +136,6 @@ function drain(body: Dispatcher.ResponseData['body']): void {
 function displayOrigin(url: URL): string {
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   return `${url.protocol}//${url.hostname}:${port}`;
-}
-
-function tlsConnectOptions(tls: TlsMaterial): ConnectionOptions {
-  const options: ConnectionOptions = {};
-  if (tls.cert) options.cert = tls.cert;
-  if (tls.key) options.key = tls.key;
-  // A configured CA adds to the bundled Mozilla roots instead of replacing them.
-  if (tls.ca) options.ca = [...rootCertificates, tls.ca];
-  return options;
 }
 
 /**
@@ -526,7 +518,7 @@ export class HttpChannel implements McpChannel {
   private failure(err: unknown, signal: AbortSignal): Error {
     if (signal.aborted) return new DeadlineExceededError();
     if (err instanceof TunnelFailureError) return err;
-    const code = (err as { code?: string } | null)?.code ?? (err as { cause?: { code?: string } } | null)?.cause?.code;
+    const code = errorCode(err);
     const failure = isTlsCode(code) ? new TunnelFailureError('tls', { kind: 'tls', cause: err }) : classifyNetworkError(err);
     if (this.logger.enabled('debug')) {
       this.logger.debug('MCP call failed', { channel: this.name, source: failure.failure.source, kind: failure.failure.transport_error_kind, code });
