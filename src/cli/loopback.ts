@@ -7,7 +7,7 @@ import type { EngineConfig, McpTarget } from '../engine/config';
 import { DEFAULTS } from '../engine/config';
 import { TunnelEngine } from '../engine/engine';
 import type { Logger } from '../engine/log';
-import { Relay } from '../relay/relay';
+import { Relay, relayControlPlane } from '../relay/relay';
 import { UsageError } from './output';
 
 export interface LoopbackOptions {
@@ -69,15 +69,7 @@ export async function startLoopback(options: LoopbackOptions): Promise<Loopback>
   const relay = new Relay({ listen: options.listen, listenSetting: options.listenSetting ?? '--listen', frontDoorAuth: options.frontDoorAuth, keepResponseBodies: false, logger: options.logger.child('relay') });
   const started = await relay.start();
   const config: EngineConfig = {
-    controlPlane: {
-      baseUrl: started.url,
-      tunnelId: started.tunnelId,
-      apiKey: started.apiKey,
-      extraHeaders: {},
-      tls: {},
-      pollTimeoutMs: DEFAULTS.pollTimeoutMs,
-      maxInflightRequests: options.maxInflightRequests ?? 256,
-    },
+    controlPlane: relayControlPlane(started, { pollTimeoutMs: DEFAULTS.pollTimeoutMs, maxInflightRequests: options.maxInflightRequests ?? 256 }),
     mcp: { targets: [target], maxConcurrentRequests: options.maxConcurrentRequests ?? 64 },
     health: { listenAddr: options.healthListen, urlFile: options.healthUrlFile, setting: options.healthListenSetting ?? '--health-listen' },
     log: { level: options.logger.level },

@@ -9,6 +9,7 @@
  *   - listening and closing (server.ts)
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { EngineConfig } from '../engine/config';
 import { Logger } from '../engine/log';
 import { CommandQueue, type CommandHandle, type EnqueueInput, type EnqueueOptions } from './commandQueue';
 import { CONTROL_PLANE_PREFIX, ControlPlane } from './controlPlane';
@@ -63,6 +64,11 @@ export interface RelayStartInfo {
   apiKey: string;
   /** Present when frontDoorAuth is 'bearer'. */
   frontDoorToken?: string;
+}
+
+/** How an engine reaches this relay: its URL, tunnel id and key, no TLS, no extra headers. */
+export function relayControlPlane(started: RelayStartInfo, tuning: Pick<EngineConfig['controlPlane'], 'pollTimeoutMs' | 'maxInflightRequests'>): EngineConfig['controlPlane'] {
+  return { baseUrl: started.url, tunnelId: started.tunnelId, apiKey: started.apiKey, extraHeaders: {}, tls: {}, ...tuning };
 }
 
 const DEFAULT_MAX_POLL_WAIT_MS = 30_000;
