@@ -15,6 +15,7 @@ import type { EngineConfig } from '../engine/config';
 import type { EngineStatus, MetricsSnapshot } from '../engine/events';
 import type { LogLevel, LogRecord } from '../engine/log';
 import { isSecretKey, redactText } from '../engine/redact';
+import { within } from '../engine/timing';
 import type { TraceEntry } from '../engine/trace';
 import type { McpOutcome } from '../engine/mcp/channel';
 import type { JsonRpcMessage } from '../protocol/jsonrpc';
@@ -157,17 +158,6 @@ function describeSpan(ms: number): string {
 
 function withTail(reason: string, tail: readonly string[]): string {
   return tail.length === 0 ? reason : `${reason}\nLast worker output:\n${tail.join('\n')}`;
-}
-
-/** Resolves true when `promise` settles within `ms`, false otherwise. */
-function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    void promise.then(() => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
 }
 
 /** One forked worker process, from fork to handled exit. */

@@ -1,6 +1,6 @@
 /** Runs the built `mcp-tunnel` CLI as a user would, and reads what it prints. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { processTable } from '../../src/engine/processTable';
+import { processTable } from '../../src/engine/process/table';
 import { createInterface } from 'node:readline';
 import { CLI } from './everything';
 

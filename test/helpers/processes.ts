@@ -1,6 +1,6 @@
 /** What /proc says about a process: for tests that check who runs, with what argv and environment. */
 import { readFileSync } from 'node:fs';
-import { statFields } from '../../src/engine/processTable';
+import { statFields } from '../../src/engine/process/table';
 import { childPidsOf } from './cli';
 
 /**

@@ -1,6 +1,8 @@
 /**
- * The process table, read without spawning anything on Linux. Used to find a
- * process's descendants and whether a process group still has members.
+ * The process table, read without spawning anything on Linux. Stdio MCP
+ * servers run in their own process groups and leave grandchildren behind
+ * (`npx` → node), so whoever stops them has to see the whole tree and every
+ * group, not just the pid it spawned.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -44,4 +46,43 @@ export function processTable(): ProcEntry[] {
   } catch {
     return [];
   }
+}
+
+/** Every living process below `pid`, children before grandchildren. */
+export function descendantsOf(pid: number, table: ProcEntry[] = processTable()): ProcEntry[] {
+  const byParent = new Map<number, ProcEntry[]>();
+  for (const entry of table) {
+    const siblings = byParent.get(entry.ppid);
+    if (siblings) siblings.push(entry);
+    else byParent.set(entry.ppid, [entry]);
+  }
+  const out: ProcEntry[] = [];
+  const queue = [pid];
+  const seen = new Set<number>([pid]);
+  while (queue.length > 0) {
+    for (const child of byParent.get(queue.shift()!) ?? []) {
+      if (seen.has(child.pid)) continue;
+      seen.add(child.pid);
+      out.push(child);
+      queue.push(child.pid);
+    }
+  }
+  return out;
+}
+
+/** Our own process group: never signalled as a group, or we would kill the editor (or mocha). */
+export function ownGroup(): number | undefined {
+  if (process.platform === 'linux') {
+    const fields = statFields('self');
+    return fields ? Number(fields[2]) : undefined;
+  }
+  return processTable().find((p) => p.pid === process.pid)?.pgid;
+}
+
+/**
+ * Identity of a process that survives pid reuse: its start time (Linux), or
+ * '' where it cannot be read.
+ */
+export function processStartTime(pid: number): string {
+  return process.platform === 'linux' ? (statFields(pid)?.[19] ?? '') : '';
 }

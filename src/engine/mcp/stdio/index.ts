@@ -1,0 +1,7 @@
+/**
+ * The stdio MCP channel, imported as `mcp/stdio` by the engine, the tests and
+ * the benchmarks. Its parts live beside this file; only the channel and its
+ * options are meant for use outside the folder.
+ */
+export { StdioChannel } from './stdioChannel';
+export { STDIO_DEFAULTS, type StdioChannelOptions } from './options';

@@ -1,0 +1,360 @@
+/**
+ * A stdio MCP server as an `McpChannel`: one child process per channel,
+ * shared by every remote session and every concurrent command.
+ *
+ * The reference daemon runs one request at a time over the pipes. Here many
+ * calls are in flight at once, which takes four parts this class puts
+ * together: the child supervisor (`./supervisor`, `./serverProcess`), id
+ * multiplexing (`./ids`), one shared MCP session (`./session`) and a check
+ * that the child still answers (`./wedge`). What is left here is the routing:
+ * which part a caller's message goes to, and whose call each line from the
+ * child belongs to.
+ */
+import { EventEmitter } from 'node:events';
+import {
+  answerableId,
+  invalidRequestError,
+  isNotification,
+  isObject,
+  isRequest,
+  isResponse,
+  isValidId,
+  JSONRPC_INTERNAL_ERROR,
+  type JsonRpcMessage,
+} from '../../../protocol/jsonrpc';
+import type { Headers } from '../../../protocol/wire';
+import type { StdioTarget } from '../../config';
+import { DeadlineExceededError, TunnelFailureError } from '../../failure';
+import type { Logger } from '../../log';
+import type { ChannelEvents, ChannelStatus, McpCall, McpChannel, McpOutcome } from '../channel';
+import type { ServerProcess } from './serverProcess';
+import { MessageTooLargeError, oversizedResponseId } from './framing';
+import { IdMux, type Note, type Obj, type Pending, type Req } from './ids';
+import { STDIO_DEFAULTS, type StdioChannelOptions } from './options';
+import { SharedSession } from './session';
+import { Supervisor } from './supervisor';
+import { WedgeWatch } from './wedge';
+
+function jsonHeaders(): Headers {
+  return { 'Content-Type': ['application/json'] };
+}
+
+function response(json: Obj, status = 200): McpOutcome {
+  return { kind: 'response', json, status, headers: jsonHeaders() };
+}
+
+export class StdioChannel implements McpChannel {
+  readonly kind = 'stdio' as const;
+  readonly procAffinity = true;
+  readonly name: string;
+
+  private readonly maxMessageBytes: number;
+  private readonly events = new EventEmitter();
+  private readonly ids: IdMux;
+  private readonly supervisor: Supervisor;
+  private readonly session: SharedSession<ServerProcess>;
+  private readonly wedge: WedgeWatch;
+
+  constructor(
+    target: StdioTarget,
+    private readonly logger: Logger,
+    options: StdioChannelOptions = {},
+  ) {
+    this.name = target.channel;
+    this.maxMessageBytes = target.maxMessageBytes ?? options.maxMessageBytes ?? STDIO_DEFAULTS.maxMessageBytes;
+    this.ids = new IdMux(logger, this.name);
+    this.supervisor = new Supervisor(
+      target,
+      {
+        backoffInitialMs: options.restartBackoff?.initialMs ?? STDIO_DEFAULTS.restartInitialMs,
+        backoffMaxMs: options.restartBackoff?.maxMs ?? STDIO_DEFAULTS.restartMaxMs,
+        backoffResetAfterMs: options.restartBackoff?.resetAfterMs ?? STDIO_DEFAULTS.restartResetAfterMs,
+        stopGraceMs: options.stopGraceMs ?? STDIO_DEFAULTS.stopGraceMs,
+        maxMessageBytes: this.maxMessageBytes,
+      },
+      {
+        spawned: (child) => void this.prepare(child),
+        line: (line) => this.onLine(line),
+        oversize: (bytes, head, tail) => this.onOversize(bytes, head, tail),
+        failCalls: (makeError) => this.ids.failAll(makeError),
+        inFlight: () => this.ids.size,
+        emit: (event, ...args) => this.emit(event, ...args),
+      },
+      logger,
+    );
+    this.session = new SharedSession<ServerProcess>(
+      {
+        acquire: (signal) => this.supervisor.acquire(signal),
+        send: (child, call, message, signal) => this.send(child, call, message, signal),
+        write: (child, message) => child.write(message),
+      },
+      logger,
+      this.name,
+      options.reinitializeTimeoutMs ?? STDIO_DEFAULTS.reinitializeTimeoutMs,
+    );
+    this.wedge = new WedgeWatch(
+      options.wedgeProbe ?? { afterMs: STDIO_DEFAULTS.wedgeAfterMs, timeoutMs: STDIO_DEFAULTS.wedgePingTimeoutMs },
+      this.ids,
+      this.supervisor,
+      (child, signal) => this.send(child, null, { jsonrpc: '2.0', id: 0, method: 'ping' }, signal),
+      logger,
+      this.name,
+    );
+  }
+
+  on<E extends keyof ChannelEvents>(event: E, listener: ChannelEvents[E]): void {
+    this.events.on(event, listener as (...args: unknown[]) => void);
+  }
+
+  /** A throwing listener must not break the channel's own bookkeeping. */
+  private emit<E extends keyof ChannelEvents>(event: E, ...args: Parameters<ChannelEvents[E]>): void {
+    try {
+      this.events.emit(event, ...args);
+    } catch (err) {
+      this.logger.warn(`a "${event}" listener of the MCP channel threw`, { channel: this.name, error: (err as Error)?.name });
+    }
+  }
+
+  status(): ChannelStatus {
+    return this.supervisor.status();
+  }
+
+  /** See Supervisor.start: resolves once the child runs or could not be started at all. */
+  start(): Promise<void> {
+    return this.supervisor.start();
+  }
+
+  async call(call: McpCall): Promise<McpOutcome> {
+    try {
+      return await this.route(call);
+    } catch (err) {
+      if (!(err instanceof MessageTooLargeError)) throw err;
+      // The server never saw it: a message this size would overflow its read buffer and wedge it.
+      const message = call.message as unknown;
+      this.logger.warn(err.message, { channel: this.name, bytes: err.bytes, limitBytes: err.limit });
+      // A notification or a client response has no id to answer: it is refused with the status alone.
+      if (!isRequest(message)) return { kind: 'ack', status: 413, headers: {} };
+      return response(invalidRequestError(answerableId(message), `${err.message}; send a smaller message`) as unknown as Obj, 413);
+    }
+  }
+
+  private async route(call: McpCall): Promise<McpOutcome> {
+    if (call.signal.aborted) throw new DeadlineExceededError();
+    const message = call.message as unknown;
+    if (isRequest(message)) {
+      const req = message as unknown as Req;
+      if (req.method === 'initialize') return response(await this.session.initialize(call, req));
+      return response(await this.send(await this.supervisor.acquire(call.signal), call, req, call.signal));
+    }
+    if (isNotification(message)) {
+      await this.notify(call, message as unknown as Note);
+      return { kind: 'ack', status: 202, headers: {} };
+    }
+    if (isResponse(message)) {
+      // A remote client answering a server-initiated request: the id is the server's own.
+      await (await this.supervisor.acquire(call.signal)).write(message);
+      return { kind: 'ack', status: 202, headers: {} };
+    }
+    return response(invalidRequestError(answerableId(message), 'not a JSON-RPC 2.0 request, notification or response') as unknown as Obj, 400);
+  }
+
+  /**
+   * A stdio server has no per-session state to close and is shared by every
+   * session, so nothing is stopped: the termination is acknowledged with 204
+   * and the child keeps serving the other sessions.
+   */
+  async terminateSession(_headers: Headers, _signal: AbortSignal): Promise<{ status: number; headers: Headers }> {
+    this.logger.debug('session termination on a stdio channel: nothing to close, the server keeps running', { channel: this.name });
+    return { status: 204, headers: {} };
+  }
+
+  close(): Promise<void> {
+    this.wedge.stop();
+    return this.supervisor.close();
+  }
+
+  /** A fresh child serves once it was initialized as the one before it, if there was one. */
+  private async prepare(child: ServerProcess): Promise<void> {
+    if (this.session.needsReplay && !(await this.session.replay(child))) return;
+    this.supervisor.markReady(child);
+  }
+
+  // ---- outgoing ----------------------------------------------------------------
+
+  /**
+   * Sends one request under a fresh local id and resolves with the server's
+   * answer, its id (and progress token) restored to the caller's.
+   */
+  private send(child: ServerProcess, call: McpCall | null, message: Req, signal: AbortSignal): Promise<Obj> {
+    return new Promise<Obj>((resolve, reject) => {
+      // Both settle functions also detach the abort listener.
+      const { entry, outgoing } = this.ids.open(call, message, {
+        resolve: (answer) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(answer);
+        },
+        reject: (err) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      });
+      const onAbort = () => this.abandon(child, entry);
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (call) this.wedge.watch();
+      child.write(outgoing).then(
+        (sent) => {
+          if (call?.meter) call.meter.sent += sent;
+        },
+        (err: Error) => {
+          if (this.ids.close(entry)) entry.reject(err);
+        },
+      );
+    });
+  }
+
+  /**
+   * The caller's deadline passed. The id is retired (its late answer is
+   * dropped) and the server is asked to stop; the pipes stay open for
+   * everyone else. `initialize` must not be cancelled (MCP spec), and a
+   * half-initialized shared child is useless, so it is restarted instead.
+   */
+  private abandon(child: ServerProcess, entry: Pending): void {
+    if (!this.ids.retire(entry, new DeadlineExceededError())) return;
+    if (this.supervisor.child !== child || child.fate === 'ended') return;
+    if (entry.method === 'initialize') {
+      this.logger.warn('initialize did not finish before its deadline; restarting the MCP server', { channel: this.name });
+      this.supervisor.restart(child, 'did not answer initialize in time');
+      return;
+    }
+    child
+      .write({
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { requestId: entry.localId, reason: 'deadline exceeded' },
+      })
+      .catch(() => undefined);
+  }
+
+  private async notify(call: McpCall, message: Note): Promise<void> {
+    const child = await this.supervisor.acquire(call.signal);
+    if (message.method === 'notifications/initialized') {
+      await this.session.initialized(child, message);
+      return;
+    }
+    if (message.method === 'notifications/cancelled') {
+      const forwarded = this.ids.clientCancel(call, message);
+      if (forwarded) await child.write(forwarded);
+      return;
+    }
+    await child.write(message);
+  }
+
+  // ---- incoming ----------------------------------------------------------------
+
+  private onLine(line: Buffer): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(line.toString('utf8'));
+    } catch {
+      const text = line.toString('utf8').trim();
+      if (text) {
+        this.logger.warn('MCP server wrote a line to stdout that is not JSON; skipped it (servers must log to stderr)', {
+          channel: this.name,
+          bytes: line.length,
+        });
+      }
+      return;
+    }
+    if (!isObject(message)) {
+      this.logger.warn('MCP server wrote a JSON value that is not a JSON-RPC message; skipped it', { channel: this.name });
+      return;
+    }
+    if (typeof message.method === 'string') {
+      if ('id' in message) this.onServerRequest(message as Note);
+      else this.onServerNotification(message as Note);
+      return;
+    }
+    if ('id' in message) {
+      this.onResponse(message, line.length);
+      return;
+    }
+    this.logger.warn('MCP server wrote a JSON object that is not a JSON-RPC message; skipped it', { channel: this.name });
+  }
+
+  private onResponse(message: Obj, size: number): void {
+    const entry = this.ids.answer(message);
+    if (!entry) return;
+    const child = this.supervisor.child;
+    if (child) child.answered = true;
+    if (entry.call?.meter) entry.call.meter.received += size;
+    entry.resolve(message);
+  }
+
+  private onServerNotification(message: Note): void {
+    const call = this.ids.notificationCall(message);
+    if (!call) {
+      this.logger.debug('MCP server notification not tied to a call in flight; dropped', { channel: this.name, method: message.method });
+      return;
+    }
+    this.deliver(call, message);
+  }
+
+  /**
+   * sampling/createMessage, elicitation/create, roots/list…: only a remote
+   * client can answer. It goes to the call it belongs to when the server says
+   * so, else to the most recent call in flight. With no call in flight nobody
+   * could ever answer, so the server gets an error instead of waiting forever.
+   */
+  private onServerRequest(message: Note): void {
+    const call = this.ids.serverRequestCall(message);
+    if (call) {
+      this.deliver(call, message);
+      return;
+    }
+    this.logger.debug('MCP server sent a request while no call was in flight; answered it with an error', {
+      channel: this.name,
+      method: message.method,
+    });
+    const child = this.supervisor.child;
+    if (child && isValidId(message.id)) {
+      child
+        .write({
+          jsonrpc: '2.0',
+          id: message.id,
+          error: { code: JSONRPC_INTERNAL_ERROR, message: 'No client request is in flight through the tunnel to answer this request' },
+        })
+        .catch(() => undefined);
+    }
+  }
+
+  private deliver(call: McpCall, message: Obj): void {
+    try {
+      call.onNotify(message as unknown as JsonRpcMessage);
+    } catch (err) {
+      this.logger.warn('delivering a server message to its call failed', { channel: this.name, error: (err as Error).name });
+    }
+  }
+
+  /**
+   * A message over the cap is dropped. If its top-level id can be read from
+   * the first or last bytes (servers put it first or last), the call it
+   * answers fails now with a protocol error instead of waiting for its deadline.
+   */
+  private onOversize(bytes: number, head: Buffer, tail: Buffer): void {
+    const id = oversizedResponseId(head, tail);
+    const entry = id === undefined ? undefined : this.ids.byLocalId(id);
+    this.logger.error(
+      `MCP server sent a ${bytes}-byte message, over the ${this.maxMessageBytes}-byte limit; discarded it. ` +
+        'Raise the channel\'s maximum message size or make the tool return less.',
+      { channel: this.name, bytes, limitBytes: this.maxMessageBytes, failedCall: entry !== undefined },
+    );
+    if (!entry) return;
+    this.ids.retire(
+      entry,
+      new TunnelFailureError('protocol', {
+        kind: 'response_body_too_large',
+        message: `MCP server response of ${bytes} bytes exceeds the ${this.maxMessageBytes}-byte limit`,
+      }),
+    );
+  }
+}
