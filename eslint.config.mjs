@@ -49,6 +49,12 @@ export default tseslint.config(
               message: 'The engine imports only src/protocol and src/version (and never vscode): hosts depend on it, not the other way round.',
             },
             {
+              target: './src/host',
+              from: './src',
+              except: ['./host', './engine', './protocol', './worker/ipc.ts', './version.ts'],
+              message: 'Node-only host code (worker supervisor, dashboard MCP client) uses the engine, the protocol and the IPC contract, never the editor side.',
+            },
+            {
               target: './src/worker',
               from: './src/extension',
               message: 'The worker and the extension host share only the IPC contract, src/worker/ipc.ts.',

@@ -11,7 +11,7 @@ import type { EngineConfig } from '../engine/config';
 import type { McpOutcome } from '../engine/mcp/channel';
 import type { JsonRpcMessage } from '../protocol/jsonrpc';
 import type { Headers } from '../protocol/wire';
-import { WorkerHost } from './workerHost';
+import { WorkerHost } from '../host/workerHost';
 
 export type TunnelPhase = 'starting' | 'running' | 'restarting' | 'stopped' | 'crashed';
 

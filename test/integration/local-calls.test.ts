@@ -5,8 +5,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
-import { LocalMcpClient } from '../../src/extension/dashboard/mcpClient';
-import { WorkerHost } from '../../src/extension/workerHost';
+import { LocalMcpClient } from '../../src/host/mcpClient';
+import { WorkerHost } from '../../src/host/workerHost';
 import type { TraceEntry } from '../../src/engine/trace';
 import { everythingStdioTarget, ROOT, startEverythingHttp, type RunningServer } from '../helpers/everything';
 import { startTestTunnel, type TestTunnel } from '../helpers/tunnel';

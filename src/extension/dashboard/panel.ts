@@ -34,7 +34,7 @@ import { editorSettings, SETTINGS_SECTION, updateEditorSetting } from '../settin
 import { presentState } from '../tree';
 import type { TunnelManager } from '../tunnels';
 import { buildCurl } from './curl';
-import { LocalMcpClient, McpRequestError } from './mcpClient';
+import { LocalMcpClient, McpRequestError } from '../../host/mcpClient';
 import { TraceKeys } from './rows';
 
 export interface DashboardDeps {

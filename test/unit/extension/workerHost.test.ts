@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { EngineConfig } from '../../../src/engine/config';
 import type { EngineStatus } from '../../../src/engine/events';
 import type { LogRecord } from '../../../src/engine/log';
-import { WorkerHost, workerEnvironment, type WorkerHostEvents, type WorkerHostOptions } from '../../../src/extension/workerHost';
+import { WorkerHost, workerEnvironment, type WorkerHostEvents, type WorkerHostOptions } from '../../../src/host/workerHost';
 import { Relay, type RelayStartInfo } from '../../../src/relay/relay';
 import { EVERYTHING, ROOT, waitFor } from '../../helpers/everything';
 import { cmdlineOf, descendantPids, environOf, pgidOf, running } from '../../helpers/processes';

@@ -4,9 +4,9 @@
  * server's Mcp-Session-Id for HTTP servers, and sends requests with its own
  * ids. No `vscode` import: the call function is passed in.
  */
-import type { McpOutcome } from '../../engine/mcp/channel';
-import { hasValidError, isRequest, type JsonRpcMessage } from '../../protocol/jsonrpc';
-import { headerValue, type Headers } from '../../protocol/wire';
+import type { McpOutcome } from '../engine/mcp/channel';
+import { hasValidError, isRequest, type JsonRpcMessage } from '../protocol/jsonrpc';
+import { headerValue, type Headers } from '../protocol/wire';
 
 export const DASHBOARD_PROTOCOL_VERSION = '2025-06-18';
 

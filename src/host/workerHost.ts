@@ -12,93 +12,20 @@ import { statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { EngineConfig } from '../engine/config';
-import type { EngineStatus, MetricsSnapshot } from '../engine/events';
-import type { LogLevel, LogRecord } from '../engine/log';
-import { isSecretKey, redactText } from '../engine/redact';
-import { within } from '../engine/timing';
-import type { TraceEntry } from '../engine/trace';
+import type { EngineStatus, LogLevel, MetricsSnapshot } from '../engine/events';
 import type { McpOutcome } from '../engine/mcp/channel';
+import { killGroupIfOurs, killProcessTree } from '../engine/process/signals';
+import { processStartTime } from '../engine/process/table';
+import { redactText } from '../engine/redact';
+import { within } from '../engine/timing';
 import type { JsonRpcMessage } from '../protocol/jsonrpc';
 import type { Headers } from '../protocol/wire';
-import { IPC_VERSION, parseWorkerMessage, type HostMessage} from '../worker/ipc';
-import { killGroupIfOurs, killProcessTree, processStartTime } from './processTree';
+import { IPC_VERSION, parseWorkerMessage, type HostMessage } from '../worker/ipc';
+import { configSecrets, workerEnvironment } from './workerEnv';
+import type { RestartPolicy, SupervisorState, WorkerHostEvents, WorkerHostOptions } from './workerEvents';
 
-export interface RestartPolicy {
-  /** First delay after a crash (default 1000); doubles per crash. */
-  initialMs?: number;
-  /** Cap on the delay (default 30000). */
-  maxMs?: number;
-  /** Crashes within `windowMs` after which the supervisor gives up (default 5). */
-  maxAttempts?: number;
-  /** Default 120000. */
-  windowMs?: number;
-  /** A run at least this long forgets earlier crashes (default 60000). */
-  stableAfterMs?: number;
-}
-
-export interface WorkerHostOptions {
-  /** The bundled worker entry (dist/worker.js). */
-  workerPath: string;
-  config: EngineConfig;
-  metricsIntervalMs?: number;
-  restart?: RestartPolicy;
-  /** Node flags for the worker. Default none: the host's own (say --inspect) would clash. */
-  execArgv?: string[];
-  /** Environment the worker's is derived from (default process.env); see workerEnvironment. */
-  env?: NodeJS.ProcessEnv;
-}
-
-/**
- * starting: a worker is forked and has not reported 'started' yet.
- * running: the worker runs its engine. restarting: waiting out the backoff
- * after a crash. stopped: not running, on purpose. crashed: gave up.
- */
-export type SupervisorState = 'starting' | 'running' | 'restarting' | 'stopped' | 'crashed';
-
-export interface WorkerExit {
-  pid: number | undefined;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  /** True when stop() asked for it; false for a crash (which is then restarted or given up on). */
-  expected: boolean;
-  /** One line: "the tunnel worker exited with code 1", or the worker's fatal message. */
-  reason: string;
-}
-
-export interface WorkerRestart {
-  /** 1 for the first restart after a crash-free stretch. */
-  attempt: number;
-  delayMs: number;
-  /** Why the previous worker ended. */
-  reason: string;
-}
-
-export interface WorkerGaveUp {
-  /** What went wrong, followed by the last lines the worker printed. */
-  reason: string;
-  stderrTail: string[];
-}
-
-export interface WorkerStarted {
-  pid: number;
-  healthUrl?: string;
-}
-
-export interface WorkerHostEvents {
-  state: (status: EngineStatus) => void;
-  trace: (entry: TraceEntry) => void;
-  metrics: (snapshot: MetricsSnapshot) => void;
-  log: (record: LogRecord) => void;
-  mcpStderr: (channel: string, line: string) => void;
-  /** Lines the worker process itself printed (stderr, and stdout should anything land there). */
-  workerStderr: (line: string) => void;
-  /** Each worker (the first and every restart) that has its engine running. */
-  started: (info: WorkerStarted) => void;
-  exit: (info: WorkerExit) => void;
-  restarting: (info: WorkerRestart) => void;
-  gaveUp: (info: WorkerGaveUp) => void;
-  supervisorState: (state: SupervisorState) => void;
-}
+export { workerEnvironment };
+export type * from './workerEvents';
 
 const STDERR_TAIL_LINES = 20;
 const STDERR_LINE_MAX = 1000;
@@ -106,44 +33,6 @@ const STDERR_LINE_MAX = 1000;
 const STDERR_DRAIN_MS = 250;
 /** After SIGKILL, how long stop() waits to see the exit. */
 const KILL_WAIT_MS = 2000;
-
-/** Env names that look like credentials, beyond what isSecretKey already catches (`*_KEY`, `*_AUTH`, …). */
-const SECRET_NAME = /(^|_)(KEYS?|AUTH|PASS|PASSPHRASE|PAT|CREDS?)(_|$)/i;
-/** Secrets shorter than this are not matched inside env values: they would match innocent paths. */
-const MIN_SECRET_IN_VALUE = 8;
-
-/**
- * The worker's environment: the host's, minus anything secret-looking by
- * name (CONTROL_PLANE_API_KEY, OPENAI_API_KEY, *_TOKEN, *_SECRET, *_KEY,
- * *_PASSWORD, *_CREDENTIALS, …) or holding one of `secrets` in its value,
- * plus ELECTRON_RUN_AS_NODE=1 (in the extension host process.execPath is
- * Electron; under plain node it is harmless). The engine reads no
- * environment itself: its API key travels only in the IPC 'start' message,
- * and what remains here is what Node needs to run (PATH, HOME, locale,
- * proxies, NODE_EXTRA_CA_CERTS). MCP servers get a smaller set still
- * (src/engine/mcp/childEnv.ts).
- */
-export function workerEnvironment(base: NodeJS.ProcessEnv, secrets: readonly string[] = []): NodeJS.ProcessEnv {
-  const needles = secrets.filter((s) => s.length >= MIN_SECRET_IN_VALUE);
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(base)) {
-    if (value === undefined || isSecretKey(name) || SECRET_NAME.test(name)) continue;
-    if (needles.some((s) => value.includes(s))) continue;
-    env[name] = value;
-  }
-  env.ELECTRON_RUN_AS_NODE = '1';
-  return env;
-}
-
-/** Every secret value a config carries, for keeping them out of the environment and host-made text. */
-function configSecrets(config: EngineConfig): string[] {
-  const cp = config.controlPlane;
-  const out = [cp.apiKey, ...Object.values(cp.extraHeaders), cp.tls.key ?? ''];
-  for (const target of config.mcp.targets) {
-    if (target.kind === 'http') out.push(...Object.values(target.headers), target.tls.key ?? '');
-  }
-  return out.filter((s) => typeof s === 'string' && s.length > 0);
-}
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
   if (signal) return `the tunnel worker was killed by ${signal}`;
