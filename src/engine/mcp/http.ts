@@ -3,11 +3,8 @@
  * answer is JSON or an SSE stream; the engine keeps no session state, the
  * `Mcp-Session-Id` travels in the headers the control plane relays.
  */
-import { describeFailure } from './probe';
 import { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
-import type { ConnectionOptions } from 'node:tls';
-import { Pool, ProxyAgent, buildConnector, type Dispatcher } from 'undici';
+import { Pool, ProxyAgent, type Dispatcher } from 'undici';
 import type { HttpTarget } from '../config';
 import { DeadlineExceededError, TunnelFailureError, classifyNetworkError, errorCode } from '../failure';
 import type { Logger } from '../log';
@@ -16,7 +13,9 @@ import { headerValue, type Headers } from '../../protocol/wire';
 import type { ChannelEvents, ChannelState, ChannelStatus, McpCall, McpChannel, McpOutcome } from './channel';
 import { filterResponseHeaders } from './responseHeaders';
 import { SseEventTooLargeError, SseParser } from './sse';
-import { tlsConnectOptions } from '../tls';
+import { describeFailure } from './probe';
+import { isTlsCode, keepTlsErrors, tlsConnectOptions } from '../tls';
+import { BAD_VALUE, buildRequestHeaders, forwardable, TOKEN, type ConfiguredHeader, type RequestHeaders } from './requestHeaders';
 
 export interface HttpChannelOptions {
   /** Largest JSON answer, or single SSE event, accepted from the server (default 64 MiB). */
@@ -32,66 +31,9 @@ const DRAIN_LIMIT_BYTES = 64 * 1024;
 const DRAIN_AFTER_TERMINAL_MS = 1000;
 const CLOSE_GRACE_MS = 2000;
 
-const ACCEPT = 'application/json, text/event-stream';
 
-/**
- * Never forwarded from a command or configuration: hop-by-hop headers
- * (RFC 9110 §7.6.1) and everything that describes our own framing.
- * `expect` is refused by undici; an `accept-encoding` would invite a
- * compressed body we do not decode; `content-encoding` would lie about ours.
- */
-const NOT_FORWARDED = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'host',
-  'content-length',
-  'expect',
-  'content-type',
-  'accept',
-  'accept-encoding',
-  'content-encoding',
-]);
-
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_VALUE = /[\r\n\0]/;
 /** Configured headers whose values are kept out of logs. */
 const SECRET_NAME = /auth|token|key|secret|cookie|password|session/i;
-
-/** TLS error codes `classifyNetworkError` does not recognise (no ERR_TLS / ERR_SSL / CERT in them). */
-const TLS_CODES = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'HOSTNAME_MISMATCH', 'EPROTO']);
-
-/** Also ERR_OSSL_*: configured certificate or key material OpenSSL cannot use. */
-function isTlsCode(code: unknown): boolean {
-  return (
-    typeof code === 'string' &&
-    (TLS_CODES.has(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || code.startsWith('ERR_OSSL') || code.includes('CERT'))
-  );
-}
-
-type RequestHeaders = Record<string, string | string[]>;
-
-function forwardable(lower: string): boolean {
-  return !NOT_FORWARDED.has(lower) && !lower.startsWith('proxy-');
-}
-
-/** Header names listed in a `Connection` header: hop-by-hop for this message only. */
-function connectionNamed(headers: Headers): Set<string> | undefined {
-  let named: Set<string> | undefined;
-  for (const name of Object.keys(headers)) {
-    if (name.toLowerCase() !== 'connection') continue;
-    for (const value of headers[name] ?? []) {
-      for (const token of value.split(',')) {
-        const lower = token.trim().toLowerCase();
-        if (lower) (named ??= new Set()).add(lower);
-      }
-    }
-  }
-  return named;
-}
 
 function mediaTypeOf(value: string | string[] | undefined): string | undefined {
   const first = Array.isArray(value) ? value[0] : value;
@@ -138,25 +80,6 @@ function displayOrigin(url: URL): string {
   return `${url.protocol}//${url.hostname}:${port}`;
 }
 
-/**
- * With TLS 1.3 a server that rejects our client certificate says so in an
- * alert read after the handshake; undici then reports the EOF that follows
- * ("other side closed") instead. Ending the socket with the TLS error itself
- * keeps the real cause, so the failure says `tls`.
- */
-function keepTlsErrors(options: ConnectionOptions): buildConnector.connector {
-  const connect = buildConnector(options);
-  return (opts, callback) =>
-    connect(opts, (...args) => {
-      args[1]?.on('error', endOnTlsError);
-      callback(...args);
-    });
-}
-
-function endOnTlsError(this: Socket, err: Error & { code?: string }): void {
-  if (isTlsCode(err.code) && !this.destroyed) this.destroy(err);
-}
-
 /** Per-call tally of bytes read from the server. */
 interface Tally {
   in: number;
@@ -177,7 +100,7 @@ export class HttpChannel implements McpChannel {
   private readonly path: string;
   private readonly shownOrigin: string;
   /** Operator-configured headers, validated once; they win over command headers. */
-  private readonly configured: Array<[name: string, lower: string, value: string]> = [];
+  private readonly configured: ConfiguredHeader[] = [];
   private readonly maxResponseBytes: number;
   private state: ChannelState = 'stopped';
   private closed = false;
@@ -305,43 +228,12 @@ export class HttpChannel implements McpChannel {
     }
   }
 
-  /**
-   * Command headers first, then configured headers (they replace a command
-   * header of the same name: credentials the operator set for this origin are
-   * not the remote caller's to change), then our own Content-Type and Accept.
-   */
   private requestHeaders(command: Headers, withBody: boolean): RequestHeaders {
-    const out: RequestHeaders = {};
-    const keys = new Map<string, string>();
-    const named = connectionNamed(command);
-    let dropped = 0;
-    for (const name of Object.keys(command)) {
-      const lower = name.toLowerCase();
-      if (!forwardable(lower) || named?.has(lower)) continue;
-      if (!TOKEN.test(name)) {
-        dropped++;
-        continue;
-      }
-      const values = (command[name] ?? []).filter((v) => !BAD_VALUE.test(v));
-      if (values.length === 0) continue;
-      const key = keys.get(lower);
-      const merged = key === undefined ? values : [...[out[key] ?? []].flat(), ...values];
-      if (key === undefined) keys.set(lower, name);
-      // Several Cookie lines are not allowed (RFC 6265 §5.4); other lists repeat.
-      out[key ?? name] = lower === 'cookie' ? merged.join('; ') : merged.length === 1 ? merged[0]! : merged;
-    }
-    for (const [name, lower, value] of this.configured) {
-      const key = keys.get(lower);
-      if (key !== undefined) delete out[key];
-      keys.set(lower, name);
-      out[name] = value;
-    }
-    if (withBody) out['content-type'] = 'application/json';
-    out['accept'] = ACCEPT;
+    const { headers, dropped } = buildRequestHeaders(command, this.configured, withBody);
     if (dropped > 0 && this.logger.enabled('debug')) {
       this.logger.debug('dropped command headers with invalid names', { channel: this.name, count: dropped });
     }
-    return out;
+    return headers;
   }
 
   private async answer(res: Dispatcher.ResponseData, call: McpCall, tally: Tally): Promise<McpOutcome> {
