@@ -14,7 +14,7 @@ import { startCli, type CliProcess } from '../helpers/cli';
 import { EVERYTHING } from '../helpers/everything';
 import {
   clearNotifications,
-  descendantsOf,
+  descendantPids,
   notificationDetails,
   extensionHostLogErrors,
   openWorkbench,
@@ -156,7 +156,7 @@ describe('MCP Tunnel extension in VS Code', function () {
       await waitUntil(async () => /everything\s+ready/.test(await rows(wb.page)), 60_000, 'ready in the tree');
       const workers = processesMatching(WORKER);
       assert.equal(workers.length, 1, 'one worker process runs');
-      const servers = descendantsOf(workers[0]!);
+      const servers = descendantPids(workers[0]!);
       assert.ok(servers.length >= 1, 'the MCP server runs under the worker');
 
       const client = new Client({ name: 'e2e', version: '1.0.0' });
