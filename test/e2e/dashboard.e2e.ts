@@ -9,7 +9,6 @@
  * README's picture on purpose.
  */
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,16 +17,10 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { FrameLocator, Page } from 'playwright-core';
 import { startCli, type CliProcess } from '../helpers/cli';
 import { EVERYTHING } from '../helpers/everything';
-import { quickPick, clearNotifications, extensionHostLogErrors, openWorkbench, REPO_ROOT, RESULTS_DIR, runCommand, screenshot, startCodeServer, waitUntil, type CodeServer, type Workbench } from './harness';
+import { quickPick, clearNotifications, extensionHostLogErrors, openWorkbench, packageProduct, PRODUCT_VSIX, RESULTS_DIR, runCommand, screenshot, startCodeServer, waitUntil, type CodeServer, type Workbench } from './harness';
 
 const EXTENSION_ID = 'mcp-tunnel.mcp-tunnel';
-const VSIX = path.join(REPO_ROOT, 'mcp-tunnel.vsix');
 const RELAY_KEY = `relay-e2e-${Date.now().toString(36)}-secret`;
-
-function packageVsix(): void {
-  if (process.env.MCP_TUNNEL_E2E_SKIP_PACKAGE && fs.existsSync(VSIX)) return;
-  execFileSync('npm', ['run', 'package', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
-}
 
 /** The dashboard's document inside VS Code's webview iframes. */
 function dashboard(page: Page): FrameLocator {
@@ -90,7 +83,7 @@ describe('MCP Tunnel dashboard in VS Code', function () {
   let wb: Workbench;
 
   before(async () => {
-    packageVsix();
+    packageProduct();
     relay = startCli(['relay', '--print-json', '--api-key', 'env:E2E_RELAY_KEY'], { E2E_RELAY_KEY: RELAY_KEY });
     relayInfo = await relay.json();
     const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-tunnel-e2e-dashboard-'));
@@ -98,7 +91,7 @@ describe('MCP Tunnel dashboard in VS Code', function () {
     server = await startCodeServer({
       name: 'dashboard',
       workspace,
-      vsixPath: VSIX,
+      vsixPath: PRODUCT_VSIX,
       env: { E2E_RELAY_KEY: RELAY_KEY },
       userSettings: { 'workbench.colorTheme': 'Default Dark Modern' },
       workspaceSettings: {

@@ -4,7 +4,6 @@
  * server-everything over stdio, and everything is driven as a user would.
  */
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,15 +11,18 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startCli, type CliProcess } from '../helpers/cli';
 import { EVERYTHING } from '../helpers/everything';
+import { running } from '../helpers/processes';
 import {
   clearNotifications,
   descendantPids,
   notificationDetails,
   extensionHostLogErrors,
   openWorkbench,
+  packageProduct,
   processesMatching,
+  PRODUCT_VSIX,
   quickPick,
-  REPO_ROOT,
+  RESULTS_DIR,
   runCommand,
   screenshot,
   startCodeServer,
@@ -34,24 +36,12 @@ import {
 
 const EXTENSION_ID = 'mcp-tunnel.mcp-tunnel';
 const VIEW = 'Tunnels';
-const VSIX = path.join(REPO_ROOT, 'mcp-tunnel.vsix');
 /** The worker of the installed extension (not the repository's dist/). */
 const WORKER = path.join('mcp-tunnel.mcp-tunnel-0.1.0', 'dist', 'worker.js');
 const RELAY_KEY = `relay-e2e-${Date.now().toString(36)}-secret`;
 
 /** Gone, or a zombie waiting for a reaper that this container does not have. */
-function gone(pid: number): boolean {
-  try {
-    return /\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
-}
-
-function packageVsix(): void {
-  if (process.env.MCP_TUNNEL_E2E_SKIP_PACKAGE && fs.existsSync(VSIX)) return;
-  execFileSync('npm', ['run', 'package', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
-}
+const gone = (pid: number) => !running(pid);
 
 function workspaceDir(name: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mcp-tunnel-e2e-${name}-`));
@@ -96,7 +86,7 @@ describe('MCP Tunnel extension in VS Code', function () {
     const server = await startCodeServer({
       name,
       workspace,
-      vsixPath: VSIX,
+      vsixPath: PRODUCT_VSIX,
       trust,
       env: { E2E_RELAY_KEY: RELAY_KEY },
       workspaceSettings: { 'mcpTunnel.profiles': profiles },
@@ -107,7 +97,7 @@ describe('MCP Tunnel extension in VS Code', function () {
   }
 
   before(async () => {
-    packageVsix();
+    packageProduct();
     relay = startCli(['relay', '--print-json', '--api-key', 'env:E2E_RELAY_KEY'], { E2E_RELAY_KEY: RELAY_KEY });
     relayInfo = await relay.json();
   });
@@ -177,7 +167,7 @@ describe('MCP Tunnel extension in VS Code', function () {
       assert.match(tree, /p50 [\d.]+ ms/);
       await screenshot(wb.page, 'tree-ready');
       // The README's picture: the view and the status bar item.
-      await wb.page.screenshot({ path: path.join(REPO_ROOT, 'test-results', 'e2e', 'tunnels-view.png'), clip: { x: 0, y: 0, width: 760, height: 220 } });
+      await wb.page.screenshot({ path: path.join(RESULTS_DIR, 'tunnels-view.png'), clip: { x: 0, y: 0, width: 760, height: 220 } });
 
       await runCommand(wb.page, 'MCP Tunnel: Stop Tunnel');
       await waitUntil(async () => /everything\s+stopped/.test(await rows(wb.page)), 15_000, 'stopped in the tree');

@@ -1,11 +1,28 @@
 /**
- * Throwaway extensions for the tests, packed with @vscode/vsce: helpers a
- * test installs beside the product, never shipped inside its .vsix.
+ * The .vsix files the tests install: the product's, packed the way it ships,
+ * and throwaway extensions packed with @vscode/vsce, helpers a test installs
+ * beside the product and never ships inside its .vsix.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { REPO_ROOT } from './codeServer';
 import { writeJson } from './util';
+
+/** Where `npm run package` writes the product's .vsix. */
+export const PRODUCT_VSIX = path.join(REPO_ROOT, 'mcp-tunnel.vsix');
+
+/**
+ * Packs the product with `npm run package` (a production build), so a run
+ * tests what ships; MCP_TUNNEL_E2E_SKIP_PACKAGE reuses a .vsix already there.
+ */
+export function packageProduct(): string {
+  if (!(process.env.MCP_TUNNEL_E2E_SKIP_PACKAGE && fs.existsSync(PRODUCT_VSIX))) {
+    execFileSync('npm', ['run', 'package', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  }
+  return PRODUCT_VSIX;
+}
 
 /**
  * Writes a throwaway extension (manifest + files) into a temp folder and packs
