@@ -74,6 +74,37 @@ export async function startDirect(): Promise<PathHandle> {
   };
 }
 
+/**
+ * A path whose front is a process the benchmark started: the client connects
+ * through what `transport` gives once the front is up; stop() closes the
+ * client, then stops the process with `signal`. A front whose client cannot
+ * connect is killed.
+ */
+async function frontedPath(
+  name: PathName,
+  proc: Proc,
+  transport: () => Promise<StreamableHTTPClientTransport>,
+  stopWith: { signal: NodeJS.Signals; graceMs: number },
+): Promise<PathHandle> {
+  try {
+    const client = newClient();
+    await client.connect(await transport());
+    return {
+      name,
+      client,
+      frontPid: proc.pid,
+      mcpPids: () => descendantPids(proc.pid),
+      async stop() {
+        await client.close().catch(() => undefined);
+        await proc.stop(stopWith.signal, stopWith.graceMs);
+      },
+    };
+  } catch (err) {
+    await proc.stop('SIGKILL', 0);
+    throw err;
+  }
+}
+
 export async function startBridge(): Promise<PathHandle> {
   const port = await freePort();
   // --logLevel none: supergateway logs every message at its default level
@@ -83,24 +114,15 @@ export async function startBridge(): Promise<PathHandle> {
     ['--require', LOOPBACK_ONLY, SUPERGATEWAY, '--stdio', everythingCommand(), '--outputTransport', 'streamableHttp', '--stateful', '--port', String(port), '--logLevel', 'none'],
     { env: userEnv() },
   );
-  try {
-    await waitForPort(port, { child: proc.child, output: () => proc.stderr.join('\n'), timeoutMs: 20_000 });
-    const client = newClient();
-    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { fetch: benchFetch }));
-    return {
-      name: 'bridge',
-      client,
-      frontPid: proc.pid,
-      mcpPids: () => descendantPids(proc.pid),
-      async stop() {
-        await client.close().catch(() => undefined);
-        await proc.stop('SIGTERM', 5000);
-      },
-    };
-  } catch (err) {
-    await proc.stop('SIGKILL', 0);
-    throw err;
-  }
+  return frontedPath(
+    'bridge',
+    proc,
+    async () => {
+      await waitForPort(port, { child: proc.child, output: () => proc.stderr.join('\n'), timeoutMs: 20_000 });
+      return new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { fetch: benchFetch });
+    },
+    { signal: 'SIGTERM', graceMs: 5000 },
+  );
 }
 
 /** `mcp-tunnel loopback` as a user runs it; `nodeArgs` go before dist/cli.js (e.g. --cpu-prof). */
@@ -123,27 +145,10 @@ export function tunnelTransport(info: LoopbackInfo): StreamableHTTPClientTranspo
 
 export async function startTunnel(nodeArgs: string[] = [], cli = CLI): Promise<PathHandle & { proc: Proc; info: LoopbackInfo }> {
   const { proc, info } = await startLoopbackProcess(nodeArgs, {}, cli);
-  try {
-    const client = newClient();
-    await client.connect(tunnelTransport(info));
-    return {
-      name: 'tunnel',
-      client,
-      proc,
-      info,
-      frontPid: proc.pid,
-      mcpPids: () => descendantPids(proc.pid),
-      async stop() {
-        await client.close().catch(() => undefined);
-        // SIGINT: the loopback stops its engine (and the MCP child's group) and exits normally,
-        // which also lets --cpu-prof write its profile.
-        await proc.stop('SIGINT', 8000);
-      },
-    };
-  } catch (err) {
-    await proc.stop('SIGKILL', 0);
-    throw err;
-  }
+  // SIGINT: the loopback stops its engine (and the MCP child's group) and exits normally,
+  // which also lets --cpu-prof write its profile.
+  const path = await frontedPath('tunnel', proc, async () => tunnelTransport(info), { signal: 'SIGINT', graceMs: 8000 });
+  return { ...path, proc, info };
 }
 
 export function startPath(name: PathName): Promise<PathHandle> {

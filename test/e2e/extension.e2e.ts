@@ -71,6 +71,18 @@ async function recordFailure(ctx: Mocha.Context, wb: Workbench | undefined): Pro
   console.log(`last tree rows:\n${lastRows}`);
 }
 
+/** For the calling describe block: a screenshot of each failed test, then the editor closed and its server stopped. */
+function editorHooks(current: () => { server: CodeServer | undefined; wb: Workbench | undefined }): void {
+  afterEach(async function () {
+    await recordFailure(this, current().wb);
+  });
+  after(async () => {
+    const { server, wb } = current();
+    await wb?.close();
+    await server?.stop();
+  });
+}
+
 function assertNoExtensionErrors(server: CodeServer): void {
   const errors = extensionHostLogErrors(server, EXTENSION_ID, ['mcp-tunnel']);
   assert.deepEqual(errors, [], `extension host errors:\n${errors.join('\n')}`);
@@ -127,14 +139,7 @@ describe('MCP Tunnel extension in VS Code', function () {
       ({ server, wb } = await openEditor('extension-trusted', workspace, true));
     });
 
-    afterEach(async function () {
-      await recordFailure(this, wb);
-    });
-
-    after(async () => {
-      await wb?.close();
-      await server?.stop();
-    });
+    editorHooks(() => ({ server, wb }));
 
     it('shows the profile as stopped in the Tunnels view', async () => {
       await waitUntil(async () => /everything\s+stopped/.test(await rows(wb.page)), 30_000, 'profile row');
@@ -281,14 +286,7 @@ describe('MCP Tunnel extension in VS Code', function () {
       ]));
     });
 
-    afterEach(async function () {
-      await recordFailure(this, wb);
-    });
-
-    after(async () => {
-      await wb?.close();
-      await server?.stop();
-    });
+    editorHooks(() => ({ server, wb }));
 
     it('says once that the server keeps exiting, with its last stderr, and offers its output and Doctor', async () => {
       await waitUntil(async () => /crashloop\s+stopped/.test(await rows(wb.page)), 30_000, 'the profile');
@@ -317,14 +315,7 @@ describe('MCP Tunnel extension in VS Code', function () {
       ]));
     });
 
-    afterEach(async function () {
-      await recordFailure(this, wb);
-    });
-
-    after(async () => {
-      await wb?.close();
-      await server?.stop();
-    });
+    editorHooks(() => ({ server, wb }));
 
     it('shows every problem of an invalid profile as a child row, and flags a second profile of the same name', async () => {
       await waitUntil(async () => /broken\s+invalid/.test(await rows(wb.page)), 30_000, 'the invalid profile');
@@ -375,14 +366,7 @@ describe('MCP Tunnel extension in VS Code', function () {
       ({ server, wb } = await openEditor('extension-untrusted', workspaceDir('untrusted'), false));
     });
 
-    afterEach(async function () {
-      await recordFailure(this, wb);
-    });
-
-    after(async () => {
-      await wb?.close();
-      await server?.stop();
-    });
+    editorHooks(() => ({ server, wb }));
 
     it('does not start a workspace profile that runs a command, and says why', async () => {
       await waitUntil(async () => /everything\s+blocked \(Restricted Mode\)/.test(await rows(wb.page)), 30_000, 'blocked profile');
