@@ -13,7 +13,7 @@
 import { resolve, join } from 'node:path';
 import { echoChecked, sequential, throughput } from './lib/load';
 import { startTunnel } from './lib/paths';
-import { cpuMsOf, installCleanupHandlers, killAll } from './lib/procs';
+import { cpuMsOf, installCleanupHandlers, runMain } from './lib/procs';
 import { median, percentile } from './lib/stats';
 
 function option(name: string, fallback: string): string {
@@ -84,13 +84,4 @@ async function main(): Promise<void> {
   );
 }
 
-main()
-  .then(async () => {
-    await killAll();
-    process.exit(0);
-  })
-  .catch(async (err: Error) => {
-    process.stderr.write(`ab failed: ${err.stack ?? err.message}\n`);
-    await killAll();
-    process.exit(1);
-  });
+runMain('ab', main);

@@ -9,8 +9,9 @@
 import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { echoChecked, sequential, throughput } from './lib/load';
-import { CLI, startTunnel } from './lib/paths';
-import { installCleanupHandlers, killAll } from './lib/procs';
+import { CLI } from '../test/helpers/everything';
+import { startTunnel } from './lib/paths';
+import { installCleanupHandlers, runMain } from './lib/procs';
 import { summarise } from './profile-summary';
 
 function option(name: string, fallback: string): string {
@@ -51,13 +52,4 @@ async function main(): Promise<void> {
   process.stdout.write(summarise(written[0], top) + '\n');
 }
 
-main()
-  .then(async () => {
-    await killAll();
-    process.exit(0);
-  })
-  .catch(async (err: Error) => {
-    process.stderr.write(`profile failed: ${err.stack ?? err.message}\n`);
-    await killAll();
-    process.exit(1);
-  });
+runMain('profile', main);

@@ -24,7 +24,8 @@ import { cliColdStart, startRelay, workerColdStart, type CliColdStart, type Work
 import { extensionBytes, measureActivation, vsix, type Activation } from './lib/extension';
 import { concurrentSlowCalls, echoChecked, rssSampler, sequential, throughput } from './lib/load';
 import { PATH_NAMES, startPath, type PathHandle, type PathName } from './lib/paths';
-import { cpuMsOf, installCleanupHandlers, killAll, machineBusyMs, rssOf, sleep } from './lib/procs';
+import { sleep } from '../test/helpers/wait';
+import { cpuMsOf, installCleanupHandlers, machineBusyMs, rssOf, runMain } from './lib/procs';
 import { MB, max, median, percentile, round } from './lib/stats';
 
 interface Settings {
@@ -385,13 +386,4 @@ async function main(): Promise<number> {
   }
 }
 
-main()
-  .then(async (code) => {
-    await killAll();
-    process.exit(code);
-  })
-  .catch(async (err: Error) => {
-    process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
-    await killAll();
-    process.exit(1);
-  });
+runMain('bench', main);

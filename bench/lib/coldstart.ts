@@ -12,8 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EngineConfig } from '../../src/engine/config';
 import type { HostMessage, WorkerMessage } from '../../src/worker/ipc';
-import { CLI, EVERYTHING, WORKER, baseEnv, everythingCommand } from './paths';
-import { killTree, sleep, start, track, untrack, type Proc } from './procs';
+import { engineConfigFor } from '../../test/helpers/config';
+import { CLI, everythingStdioTarget, WORKER } from '../../test/helpers/everything';
+import { userEnv } from '../../test/helpers/spawn';
+import { sleep } from '../../test/helpers/wait';
+import { everythingCommand } from './paths';
+import { killTree, start, track, untrack, type Proc } from './procs';
 
 export interface RelayInfo {
   mcp_url: string;
@@ -24,7 +28,7 @@ export interface RelayInfo {
 }
 
 export async function startRelay(): Promise<{ proc: Proc; info: RelayInfo }> {
-  const proc = start(process.execPath, [CLI, 'relay', '--print-json'], { env: baseEnv() });
+  const proc = start(process.execPath, [CLI, 'relay', '--print-json'], { env: userEnv() });
   try {
     return { proc, info: await proc.json<RelayInfo>(20_000) };
   } catch (err) {
@@ -57,7 +61,7 @@ export async function cliColdStart(relay: RelayInfo): Promise<CliColdStart> {
   const urlFile = join(dir, 'health.url');
   const t0 = performance.now();
   const proc = start(process.execPath, [CLI, 'run'], {
-    env: baseEnv({
+    env: userEnv({
       CONTROL_PLANE_BASE_URL: relay.control_plane_base_url,
       CONTROL_PLANE_TUNNEL_ID: relay.tunnel_id,
       CONTROL_PLANE_API_KEY: relay.api_key,
@@ -98,28 +102,19 @@ export interface WorkerColdStart {
   readyMs: number;
 }
 
+/** As a profile with the defaults would run it: the 30 s long poll, server-everything over stdio. */
 export function workerConfig(relay: RelayInfo): EngineConfig {
-  return {
-    controlPlane: {
-      baseUrl: relay.control_plane_base_url,
-      tunnelId: relay.tunnel_id,
-      apiKey: relay.api_key,
-      extraHeaders: {},
-      tls: {},
-      pollTimeoutMs: 30_000,
-      maxInflightRequests: 20,
-    },
-    mcp: { targets: [{ kind: 'stdio', channel: 'main', argv: [process.execPath, EVERYTHING, 'stdio'], env: {} }], maxConcurrentRequests: 10 },
-    health: { listenAddr: '127.0.0.1:0' },
-    log: { level: 'info' },
-    trace: { capturePayloads: false, maxEntries: 1000 },
-  };
+  return engineConfigFor(
+    { url: relay.control_plane_base_url, tunnelId: relay.tunnel_id, apiKey: relay.api_key },
+    everythingStdioTarget(),
+    { pollTimeoutMs: 30_000, maxTraceEntries: 1000 },
+  );
 }
 
 export async function workerColdStart(relay: RelayInfo): Promise<WorkerColdStart> {
   const t0 = performance.now();
   // execArgv: [] so the worker does not inherit this process's tsx loader flags.
-  const child = fork(WORKER, [], { env: baseEnv(), execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(WORKER, [], { env: userEnv(), execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   track(child.pid);
   const stderr: string[] = [];
   child.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));

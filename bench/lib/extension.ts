@@ -1,7 +1,7 @@
 /** Extension figures: activation time (approximate, see activation-probe.cjs) and artefact sizes. */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './paths';
+import { ROOT } from '../../test/helpers/everything';
 import { start } from './procs';
 
 export const EXTENSION = join(ROOT, 'dist', 'extension.js');

@@ -7,18 +7,18 @@
  *   bridge: Client ─HTTP─► supergateway ─stdio─► server            (what a user would run instead)
  *   tunnel: Client ─HTTP─► loopback front door ─long-poll─► engine ─stdio─► server
  */
-import { connect as netConnect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { descendantsOf, sleep, start, track, untrack, type Proc } from './procs';
+import type { LoopbackInfo } from '../../src/cli/loopback';
+import { CLI, EVERYTHING, ROOT } from '../../test/helpers/everything';
+import { freePort, waitForPort } from '../../test/helpers/net';
+import { descendantPids } from '../../test/helpers/processes';
+import { userEnv } from '../../test/helpers/spawn';
+import { start, track, untrack, type Proc } from './procs';
 
-export const ROOT = join(__dirname, '..', '..');
-export const EVERYTHING = join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js');
 export const SUPERGATEWAY = join(ROOT, 'node_modules', 'supergateway', 'dist', 'index.js');
-export const CLI = join(ROOT, 'dist', 'cli.js');
-export const WORKER = join(ROOT, 'dist', 'worker.js');
 /** Preload that makes servers listening without a host bind 127.0.0.1 (supergateway has no host flag). */
 export const LOOPBACK_ONLY = join(__dirname, '..', 'loopback-only.cjs');
 
@@ -28,11 +28,6 @@ export const PATH_NAMES: readonly PathName[] = ['direct', 'bridge', 'tunnel'];
 /** The stdio command line of the server, as both supergateway and the tunnel get it. */
 export function everythingCommand(): string {
   return `${process.execPath} ${EVERYTHING} stdio`;
-}
-
-/** Minimal environment for the processes we start (as a user's shell would give them). */
-export function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, ...extra };
 }
 
 export interface PathHandle {
@@ -62,37 +57,9 @@ export function newClient(): Client {
   return new Client({ name: 'mcp-tunnel-bench', version: '1.0.0' });
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, proc: Proc, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = netConnect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (proc.child.exitCode !== null) throw new Error(`process exited (${proc.child.exitCode}) before listening; stderr:\n${proc.stderr.join('\n')}`);
-    if (Date.now() > deadline) throw new Error(`port ${port} did not open within ${timeoutMs} ms`);
-    await sleep(20);
-  }
-}
-
 export async function startDirect(): Promise<PathHandle> {
   const client = newClient();
-  const transport = new StdioClientTransport({ command: process.execPath, args: [EVERYTHING, 'stdio'], stderr: 'ignore', env: baseEnv() as Record<string, string> });
+  const transport = new StdioClientTransport({ command: process.execPath, args: [EVERYTHING, 'stdio'], stderr: 'ignore', env: userEnv() as Record<string, string> });
   await client.connect(transport);
   const pid = transport.pid ?? undefined;
   track(pid);
@@ -107,27 +74,29 @@ export async function startDirect(): Promise<PathHandle> {
   };
 }
 
-export async function startBridge(): Promise<PathHandle> {
-  const port = await freePort();
-  // --logLevel none: supergateway logs every message at its default level
-  // (info); turning that off gives the bridge its best case.
-  const proc = start(
-    process.execPath,
-    ['--require', LOOPBACK_ONLY, SUPERGATEWAY, '--stdio', everythingCommand(), '--outputTransport', 'streamableHttp', '--stateful', '--port', String(port), '--logLevel', 'none'],
-    { env: baseEnv() },
-  );
+/**
+ * A path whose front is a process the benchmark started: the client connects
+ * through what `transport` gives once the front is up; stop() closes the
+ * client, then stops the process with `signal`. A front whose client cannot
+ * connect is killed.
+ */
+async function frontedPath(
+  name: PathName,
+  proc: Proc,
+  transport: () => Promise<StreamableHTTPClientTransport>,
+  stopWith: { signal: NodeJS.Signals; graceMs: number },
+): Promise<PathHandle> {
   try {
-    await waitForPort(port, proc);
     const client = newClient();
-    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { fetch: benchFetch }));
+    await client.connect(await transport());
     return {
-      name: 'bridge',
+      name,
       client,
       frontPid: proc.pid,
-      mcpPids: () => descendantsOf(proc.pid),
+      mcpPids: () => descendantPids(proc.pid),
       async stop() {
         await client.close().catch(() => undefined);
-        await proc.stop('SIGTERM', 5000);
+        await proc.stop(stopWith.signal, stopWith.graceMs);
       },
     };
   } catch (err) {
@@ -136,17 +105,29 @@ export async function startBridge(): Promise<PathHandle> {
   }
 }
 
-export interface LoopbackInfo {
-  mcp_url: string;
-  control_plane_base_url: string;
-  tunnel_id: string;
-  health_url: string;
-  front_door_token?: string;
+export async function startBridge(): Promise<PathHandle> {
+  const port = await freePort();
+  // --logLevel none: supergateway logs every message at its default level
+  // (info); turning that off gives the bridge its best case.
+  const proc = start(
+    process.execPath,
+    ['--require', LOOPBACK_ONLY, SUPERGATEWAY, '--stdio', everythingCommand(), '--outputTransport', 'streamableHttp', '--stateful', '--port', String(port), '--logLevel', 'none'],
+    { env: userEnv() },
+  );
+  return frontedPath(
+    'bridge',
+    proc,
+    async () => {
+      await waitForPort(port, { child: proc.child, output: () => proc.stderr.join('\n'), timeoutMs: 20_000 });
+      return new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { fetch: benchFetch });
+    },
+    { signal: 'SIGTERM', graceMs: 5000 },
+  );
 }
 
 /** `mcp-tunnel loopback` as a user runs it; `nodeArgs` go before dist/cli.js (e.g. --cpu-prof). */
 export async function startLoopbackProcess(nodeArgs: string[] = [], env: NodeJS.ProcessEnv = {}, cli = CLI): Promise<{ proc: Proc; info: LoopbackInfo }> {
-  const proc = start(process.execPath, [...nodeArgs, cli, 'loopback', '--mcp-command', everythingCommand(), '--print-json'], { env: baseEnv(env) });
+  const proc = start(process.execPath, [...nodeArgs, cli, 'loopback', '--mcp-command', everythingCommand(), '--print-json'], { env: userEnv(env) });
   try {
     const info = await proc.json<LoopbackInfo>(30_000);
     return { proc, info };
@@ -164,27 +145,10 @@ export function tunnelTransport(info: LoopbackInfo): StreamableHTTPClientTranspo
 
 export async function startTunnel(nodeArgs: string[] = [], cli = CLI): Promise<PathHandle & { proc: Proc; info: LoopbackInfo }> {
   const { proc, info } = await startLoopbackProcess(nodeArgs, {}, cli);
-  try {
-    const client = newClient();
-    await client.connect(tunnelTransport(info));
-    return {
-      name: 'tunnel',
-      client,
-      proc,
-      info,
-      frontPid: proc.pid,
-      mcpPids: () => descendantsOf(proc.pid),
-      async stop() {
-        await client.close().catch(() => undefined);
-        // SIGINT: the loopback stops its engine (and the MCP child's group) and exits normally,
-        // which also lets --cpu-prof write its profile.
-        await proc.stop('SIGINT', 8000);
-      },
-    };
-  } catch (err) {
-    await proc.stop('SIGKILL', 0);
-    throw err;
-  }
+  // SIGINT: the loopback stops its engine (and the MCP child's group) and exits normally,
+  // which also lets --cpu-prof write its profile.
+  const path = await frontedPath('tunnel', proc, async () => tunnelTransport(info), { signal: 'SIGINT', graceMs: 8000 });
+  return { ...path, proc, info };
 }
 
 export function startPath(name: PathName): Promise<PathHandle> {

@@ -3,9 +3,12 @@
  * (and their descendants) are gone at the end: on success, on error and on
  * SIGINT/SIGTERM.
  */
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { statFields } from '../../src/engine/process/table';
+import { alive, descendantPids } from '../../test/helpers/processes';
+import { spawnLines } from '../../test/helpers/spawn';
+import { sleep } from '../../test/helpers/wait';
 
 const tracked = new Set<number>();
 /** Descendants seen while a tracked process ran (they may be re-parented later). */
@@ -27,49 +30,6 @@ export function untrack(pid: number | undefined): void {
   if (pid !== undefined) tracked.delete(pid);
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function ppidOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 4 (ppid) follows the command name, which is in parentheses and may hold spaces.
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Pids of all descendants of `root` (children, grandchildren, …), read from /proc. */
-export function descendantsOf(root: number): number[] {
-  const parents = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    const ppid = ppidOf(pid);
-    if (ppid === undefined) continue;
-    let list = parents.get(ppid);
-    if (!list) parents.set(ppid, (list = []));
-    list.push(pid);
-  }
-  const out: number[] = [];
-  const stack = [root];
-  while (stack.length > 0) {
-    const pid = stack.pop()!;
-    for (const child of parents.get(pid) ?? []) {
-      out.push(child);
-      stack.push(child);
-    }
-  }
-  return out;
-}
-
 /** VmRSS of a process in bytes, or undefined when it is gone. */
 export function rssOf(pid: number): number | undefined {
   try {
@@ -82,14 +42,9 @@ export function rssOf(pid: number): number | undefined {
 
 /** CPU time (user + system, ms) a process has used so far, from /proc/<pid>/stat; undefined when gone. */
 export function cpuMsOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of the whole line (11 and 12 after the command name).
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
+  const fields = statFields(pid);
+  // utime and stime are fields 14 and 15 of the whole line (11 and 12 after the command name).
+  return fields ? ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS : undefined;
 }
 /** Busy CPU time (ms) of the whole machine so far, all cores, from /proc/stat (everything but idle and iowait). */
 export function machineBusyMs(): number {
@@ -116,12 +71,12 @@ function signal(pid: number, sig: NodeJS.Signals): void {
  * shut down its own children), then SIGKILL to whatever is left after `graceMs`.
  */
 export async function killTree(pid: number, sig: NodeJS.Signals = 'SIGTERM', graceMs = 5000): Promise<void> {
-  const family = new Set(descendantsOf(pid));
+  const family = new Set(descendantPids(pid));
   for (const d of family) descendantsSeen.add(d);
   signal(pid, sig);
   const deadline = Date.now() + graceMs;
   while (alive(pid) && Date.now() < deadline) {
-    for (const d of descendantsOf(pid)) family.add(d);
+    for (const d of descendantPids(pid)) family.add(d);
     await sleep(10);
   }
   signal(pid, 'SIGKILL');
@@ -133,7 +88,7 @@ export async function killTree(pid: number, sig: NodeJS.Signals = 'SIGTERM', gra
 /** Last resort, synchronous: SIGKILL every tracked process and every descendant we know of. */
 function killAllSync(): void {
   for (const pid of tracked) {
-    for (const d of descendantsOf(pid)) descendantsSeen.add(d);
+    for (const d of descendantPids(pid)) descendantsSeen.add(d);
   }
   for (const pid of tracked) signal(pid, 'SIGKILL');
   for (const pid of descendantsSeen) signal(pid, 'SIGKILL');
@@ -144,6 +99,23 @@ function killAllSync(): void {
 export async function killAll(): Promise<void> {
   await Promise.all([...tracked].map((pid) => killTree(pid, 'SIGTERM', 3000)));
   killAllSync();
+}
+
+/**
+ * Runs a benchmark script's `main`, then stops every process it started and
+ * exits with the code `main` returns (0 without one), or 1 with the stack.
+ */
+export function runMain(name: string, main: () => Promise<number | void>): void {
+  main()
+    .then(async (code) => {
+      await killAll();
+      process.exit(code ?? 0);
+    })
+    .catch(async (err: Error) => {
+      process.stderr.write(`${name} failed: ${err.stack ?? err.message}\n`);
+      await killAll();
+      process.exit(1);
+    });
 }
 
 let handlersInstalled = false;
@@ -182,76 +154,30 @@ export interface Proc {
   stop(sig?: NodeJS.Signals, graceMs?: number): Promise<void>;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 /** Spawns a tracked process whose stdout/stderr lines are collected. */
 export function start(command: string, args: string[], options: SpawnOptions = {}): Proc {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  const p = spawnLines(command, args, options);
+  const { child } = p;
   if (child.pid === undefined) throw new Error(`could not start ${command}`);
   const pid = child.pid;
   track(pid);
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const listeners = new Set<() => void>();
-  const stderrTimes: number[] = [];
-  const notify = () => listeners.forEach((l) => l());
-  if (child.stdout) createInterface({ input: child.stdout }).on('line', (l) => (stdout.push(l), notify()));
-  if (child.stderr) {
-    createInterface({ input: child.stderr }).on('line', (l) => {
-      stderr.push(l);
-      stderrTimes.push(performance.now());
-      notify();
-    });
-  }
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  void exited.then(() => {
-    untrack(pid);
-    notify();
-  });
-  function until<T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const found = find();
-        if (found !== undefined) {
-          listeners.delete(check);
-          clearTimeout(timer);
-          resolve(found);
-        } else if (child.exitCode !== null || child.signalCode !== null) {
-          listeners.delete(check);
-          clearTimeout(timer);
-          reject(new Error(`${command} ${args.join(' ')} exited (${child.exitCode ?? child.signalCode}) before ${what}; stderr:\n${stderr.slice(-20).join('\n')}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        listeners.delete(check);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} from ${command} ${args.join(' ')}; stderr:\n${stderr.slice(-20).join('\n')}`));
-      }, timeoutMs);
-      listeners.add(check);
-      check();
-    });
-  }
+  void p.exited.then(() => untrack(pid));
   return {
     child,
     pid,
-    stdout,
-    stderr,
-    exited,
-    json: <T>(timeoutMs = 30_000) =>
-      until(() => {
-        for (const line of stdout) if (line.startsWith('{')) return JSON.parse(line) as T;
-        return undefined;
-      }, timeoutMs, 'a JSON line on stdout'),
+    stdout: p.stdout,
+    stderr: p.stderr,
+    exited: p.exited,
+    json: <T>(timeoutMs = 30_000) => p.json<T>(timeoutMs),
     waitForStderr: (pattern, timeoutMs = 30_000) =>
-      until(() => {
-        const i = stderr.findIndex((l) => pattern.test(l));
-        return i >= 0 ? stderrTimes[i] : undefined;
+      p.until(() => {
+        const i = p.stderr.findIndex((l) => pattern.test(l));
+        return i >= 0 ? p.stderrTimes[i] : undefined;
       }, timeoutMs, String(pattern)),
     stop: async (sig = 'SIGTERM', graceMs = 5000) => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       await killTree(pid, sig, graceMs);
-      await Promise.race([exited, sleep(1000)]);
+      await Promise.race([p.exited, sleep(1000)]);
     },
   };
 }

@@ -5,10 +5,10 @@
  * palette, watch the tunnel turn ready, see a call made through the relay in
  * the trace, run a tool by hand, switch the log level, and find the panel
  * again after a window reload. Screenshots in light and dark themes land in
- * test-results/e2e/; the dark one is the README's picture.
+ * test-results/e2e/ only; `npm run screenshots` copies the dark one to the
+ * README's picture on purpose.
  */
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,17 +17,10 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { FrameLocator, Page } from 'playwright-core';
 import { startCli, type CliProcess } from '../helpers/cli';
 import { EVERYTHING } from '../helpers/everything';
-import { quickPick, clearNotifications, extensionHostLogErrors, openWorkbench, REPO_ROOT, RESULTS_DIR, runCommand, screenshot, startCodeServer, waitUntil, type CodeServer, type Workbench } from './harness';
+import { quickPick, clearNotifications, extensionHostLogErrors, openWorkbench, packageProduct, PRODUCT_VSIX, RESULTS_DIR, runCommand, screenshot, startCodeServer, waitUntil, type CodeServer, type Workbench } from './harness';
 
 const EXTENSION_ID = 'mcp-tunnel.mcp-tunnel';
-const VSIX = path.join(REPO_ROOT, 'mcp-tunnel.vsix');
 const RELAY_KEY = `relay-e2e-${Date.now().toString(36)}-secret`;
-const README_SHOT = path.join(REPO_ROOT, 'media', 'screenshots', 'dashboard.png');
-
-function packageVsix(): void {
-  if (process.env.MCP_TUNNEL_E2E_SKIP_PACKAGE && fs.existsSync(VSIX)) return;
-  execFileSync('npm', ['run', 'package', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
-}
 
 /** The dashboard's document inside VS Code's webview iframes. */
 function dashboard(page: Page): FrameLocator {
@@ -43,6 +36,41 @@ async function openTab(page: Page, name: string): Promise<void> {
   await dashboard(page).locator(`.panel-${name.toLowerCase()}`).waitFor({ timeout: 10_000 });
 }
 
+/** Computed colours of the dashboard: its page, its text and the state badge, as rgb()/rgba() strings. */
+async function colours(page: Page): Promise<{ page: string; text: string; badge: string; badgeText: string }> {
+  // Runs in the webview: no named inner functions (tsx would wrap them in a __name helper the page lacks).
+  return dashboard(page)
+    .locator('.header .badge')
+    .evaluate((badge: any) => {
+      const css = (globalThis as any).getComputedStyle;
+      const body = (globalThis as any).document.body;
+      return { page: String(css(body).backgroundColor), text: String(css(body).color), badge: String(css(badge).color), badgeText: String(badge.textContent ?? '').trim() };
+    });
+}
+
+function channels(colour: string): number[] {
+  const m = /^rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?\)$/.exec(colour);
+  assert.ok(m, `not an rgb() colour: ${colour}`);
+  return [Number(m[1]), Number(m[2]), Number(m[3]), m[4] === undefined ? 1 : Number(m[4])];
+}
+
+/** WCAG relative luminance of an opaque colour. */
+function luminance(colour: string): number {
+  const [r, g, b, alpha] = channels(colour);
+  assert.equal(alpha, 1, `${colour} is not opaque`);
+  const linear = [r!, g!, b!].map((c) => (c / 255 <= 0.04045 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * linear[0]! + 0.7152 * linear[1]! + 0.0722 * linear[2]!;
+}
+
+/** WCAG contrast ratio of `fg` on the opaque `bg`; a translucent `fg` is blended over `bg` first. */
+function contrast(fg: string, bg: string): number {
+  const [r, g, b, a] = channels(fg);
+  const under = channels(bg);
+  const blended = `rgb(${[r!, g!, b!].map((c, i) => c * a! + under[i]! * (1 - a!)).join(', ')})`;
+  const [hi, lo] = [luminance(blended), luminance(bg)].sort((x, y) => y - x);
+  return (hi! + 0.05) / (lo! + 0.05);
+}
+
 function userSettingsFile(server: CodeServer): string {
   return path.join(server.userDataDir, 'User', 'settings.json');
 }
@@ -55,7 +83,7 @@ describe('MCP Tunnel dashboard in VS Code', function () {
   let wb: Workbench;
 
   before(async () => {
-    packageVsix();
+    packageProduct();
     relay = startCli(['relay', '--print-json', '--api-key', 'env:E2E_RELAY_KEY'], { E2E_RELAY_KEY: RELAY_KEY });
     relayInfo = await relay.json();
     const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-tunnel-e2e-dashboard-'));
@@ -63,7 +91,7 @@ describe('MCP Tunnel dashboard in VS Code', function () {
     server = await startCodeServer({
       name: 'dashboard',
       workspace,
-      vsixPath: VSIX,
+      vsixPath: PRODUCT_VSIX,
       env: { E2E_RELAY_KEY: RELAY_KEY },
       userSettings: { 'workbench.colorTheme': 'Default Dark Modern' },
       workspaceSettings: {
@@ -181,20 +209,34 @@ describe('MCP Tunnel dashboard in VS Code', function () {
     assert.equal(await frame.getByLabel('Runtime log level (mcpTunnel.logLevel)').inputValue(), 'debug');
   });
 
-  it('looks right in the light theme too', async () => {
+  it('follows the editor into the light theme: a light page, dark text, and the state badge still there to read', async () => {
     await openTab(wb.page, 'Trace');
     await dashboard(wb.page).locator('.tbody .tr', { hasText: 'echo' }).first().click();
     await dashboard(wb.page).locator('.details').waitFor();
-    const dark = await screenshot(wb.page, 'dashboard-dark');
-    fs.mkdirSync(path.dirname(README_SHOT), { recursive: true });
-    fs.copyFileSync(dark, README_SHOT);
+    const dark = await colours(wb.page);
+    await screenshot(wb.page, 'dashboard-dark');
 
     await runCommand(wb.page, 'Preferences: Color Theme');
     await quickPick(wb.page).pick('Light Modern');
     await wb.page.locator('.monaco-workbench.vs').waitFor({ timeout: 15_000 });
     await waitUntil(async () => (await dashboard(wb.page).locator('body.vscode-light').count()) === 1, 10_000, 'the webview to switch to the light theme');
     await wb.page.waitForTimeout(500);
+    const light = await colours(wb.page);
     await screenshot(wb.page, 'dashboard-light');
+
+    assert.ok(luminance(dark.page) < 0.1, `dark theme: the page is ${dark.page}`);
+    assert.ok(luminance(light.page) > 0.8, `light theme: the page is ${light.page}, was ${dark.page}`);
+    for (const [theme, c] of [['dark', dark], ['light', light]] as const) {
+      assert.equal(c.badgeText, 'ready', `${theme} theme: the badge says the state`);
+      // WCAG AA for body text.
+      assert.ok(contrast(c.text, c.page) >= 4.5, `${theme} theme: text ${c.text} on ${c.page} is ${contrast(c.text, c.page).toFixed(2)}:1`);
+    }
+    assert.ok(contrast(dark.badge, dark.page) >= 4.5, `dark theme: badge ${dark.badge} on ${dark.page} is ${contrast(dark.badge, dark.page).toFixed(2)}:1`);
+    // The badge takes the theme's passed-test colour, which Light Modern keeps
+    // as light as in the dark theme (about 2:1 on white): it must at least
+    // stand out from the page, not vanish into it.
+    assert.ok(contrast(light.badge, light.page) >= 1.5, `light theme: badge ${light.badge} on ${light.page} is ${contrast(light.badge, light.page).toFixed(2)}:1`);
+
     await openTab(wb.page, 'Metrics');
     await dashboard(wb.page).locator('.uplot').first().waitFor({ timeout: 10_000 });
     await screenshot(wb.page, 'dashboard-metrics-light');

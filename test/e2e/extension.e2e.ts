@@ -4,7 +4,6 @@
  * server-everything over stdio, and everything is driven as a user would.
  */
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,15 +11,18 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startCli, type CliProcess } from '../helpers/cli';
 import { EVERYTHING } from '../helpers/everything';
+import { running } from '../helpers/processes';
 import {
   clearNotifications,
-  descendantsOf,
+  descendantPids,
   notificationDetails,
   extensionHostLogErrors,
   openWorkbench,
+  packageProduct,
   processesMatching,
+  PRODUCT_VSIX,
   quickPick,
-  REPO_ROOT,
+  RESULTS_DIR,
   runCommand,
   screenshot,
   startCodeServer,
@@ -34,24 +36,12 @@ import {
 
 const EXTENSION_ID = 'mcp-tunnel.mcp-tunnel';
 const VIEW = 'Tunnels';
-const VSIX = path.join(REPO_ROOT, 'mcp-tunnel.vsix');
 /** The worker of the installed extension (not the repository's dist/). */
 const WORKER = path.join('mcp-tunnel.mcp-tunnel-0.1.0', 'dist', 'worker.js');
 const RELAY_KEY = `relay-e2e-${Date.now().toString(36)}-secret`;
 
 /** Gone, or a zombie waiting for a reaper that this container does not have. */
-function gone(pid: number): boolean {
-  try {
-    return /\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
-}
-
-function packageVsix(): void {
-  if (process.env.MCP_TUNNEL_E2E_SKIP_PACKAGE && fs.existsSync(VSIX)) return;
-  execFileSync('npm', ['run', 'package', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
-}
+const gone = (pid: number) => !running(pid);
 
 function workspaceDir(name: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mcp-tunnel-e2e-${name}-`));
@@ -81,6 +71,18 @@ async function recordFailure(ctx: Mocha.Context, wb: Workbench | undefined): Pro
   console.log(`last tree rows:\n${lastRows}`);
 }
 
+/** For the calling describe block: a screenshot of each failed test, then the editor closed and its server stopped. */
+function editorHooks(current: () => { server: CodeServer | undefined; wb: Workbench | undefined }): void {
+  afterEach(async function () {
+    await recordFailure(this, current().wb);
+  });
+  after(async () => {
+    const { server, wb } = current();
+    await wb?.close();
+    await server?.stop();
+  });
+}
+
 function assertNoExtensionErrors(server: CodeServer): void {
   const errors = extensionHostLogErrors(server, EXTENSION_ID, ['mcp-tunnel']);
   assert.deepEqual(errors, [], `extension host errors:\n${errors.join('\n')}`);
@@ -96,7 +98,7 @@ describe('MCP Tunnel extension in VS Code', function () {
     const server = await startCodeServer({
       name,
       workspace,
-      vsixPath: VSIX,
+      vsixPath: PRODUCT_VSIX,
       trust,
       env: { E2E_RELAY_KEY: RELAY_KEY },
       workspaceSettings: { 'mcpTunnel.profiles': profiles },
@@ -107,7 +109,7 @@ describe('MCP Tunnel extension in VS Code', function () {
   }
 
   before(async () => {
-    packageVsix();
+    packageProduct();
     relay = startCli(['relay', '--print-json', '--api-key', 'env:E2E_RELAY_KEY'], { E2E_RELAY_KEY: RELAY_KEY });
     relayInfo = await relay.json();
   });
@@ -137,14 +139,7 @@ describe('MCP Tunnel extension in VS Code', function () {
       ({ server, wb } = await openEditor('extension-trusted', workspace, true));
     });
 
-    afterEach(async function () {
-      await recordFailure(this, wb);
-    });
-
-    after(async () => {
-      await wb?.close();
-      await server?.stop();
-    });
+    editorHooks(() => ({ server, wb }));
 
     it('shows the profile as stopped in the Tunnels view', async () => {
       await waitUntil(async () => /everything\s+stopped/.test(await rows(wb.page)), 30_000, 'profile row');
@@ -156,7 +151,7 @@ describe('MCP Tunnel extension in VS Code', function () {
       await waitUntil(async () => /everything\s+ready/.test(await rows(wb.page)), 60_000, 'ready in the tree');
       const workers = processesMatching(WORKER);
       assert.equal(workers.length, 1, 'one worker process runs');
-      const servers = descendantsOf(workers[0]!);
+      const servers = descendantPids(workers[0]!);
       assert.ok(servers.length >= 1, 'the MCP server runs under the worker');
 
       const client = new Client({ name: 'e2e', version: '1.0.0' });
@@ -177,7 +172,7 @@ describe('MCP Tunnel extension in VS Code', function () {
       assert.match(tree, /p50 [\d.]+ ms/);
       await screenshot(wb.page, 'tree-ready');
       // The README's picture: the view and the status bar item.
-      await wb.page.screenshot({ path: path.join(REPO_ROOT, 'test-results', 'e2e', 'tunnels-view.png'), clip: { x: 0, y: 0, width: 760, height: 220 } });
+      await wb.page.screenshot({ path: path.join(RESULTS_DIR, 'tunnels-view.png'), clip: { x: 0, y: 0, width: 760, height: 220 } });
 
       await runCommand(wb.page, 'MCP Tunnel: Stop Tunnel');
       await waitUntil(async () => /everything\s+stopped/.test(await rows(wb.page)), 15_000, 'stopped in the tree');
@@ -291,14 +286,7 @@ describe('MCP Tunnel extension in VS Code', function () {
       ]));
     });
 
-    afterEach(async function () {
-      await recordFailure(this, wb);
-    });
-
-    after(async () => {
-      await wb?.close();
-      await server?.stop();
-    });
+    editorHooks(() => ({ server, wb }));
 
     it('says once that the server keeps exiting, with its last stderr, and offers its output and Doctor', async () => {
       await waitUntil(async () => /crashloop\s+stopped/.test(await rows(wb.page)), 30_000, 'the profile');
@@ -327,14 +315,7 @@ describe('MCP Tunnel extension in VS Code', function () {
       ]));
     });
 
-    afterEach(async function () {
-      await recordFailure(this, wb);
-    });
-
-    after(async () => {
-      await wb?.close();
-      await server?.stop();
-    });
+    editorHooks(() => ({ server, wb }));
 
     it('shows every problem of an invalid profile as a child row, and flags a second profile of the same name', async () => {
       await waitUntil(async () => /broken\s+invalid/.test(await rows(wb.page)), 30_000, 'the invalid profile');
@@ -385,14 +366,7 @@ describe('MCP Tunnel extension in VS Code', function () {
       ({ server, wb } = await openEditor('extension-untrusted', workspaceDir('untrusted'), false));
     });
 
-    afterEach(async function () {
-      await recordFailure(this, wb);
-    });
-
-    after(async () => {
-      await wb?.close();
-      await server?.stop();
-    });
+    editorHooks(() => ({ server, wb }));
 
     it('does not start a workspace profile that runs a command, and says why', async () => {
       await waitUntil(async () => /everything\s+blocked \(Restricted Mode\)/.test(await rows(wb.page)), 30_000, 'blocked profile');

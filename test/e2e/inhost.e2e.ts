@@ -6,7 +6,6 @@
  * here as a test of its own.
  */
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,8 +15,9 @@ import { EXTENSION_ID, RESULTS_ENV, WORKSPACE_SETTINGS, type InHostResults } fro
 import {
   extensionHostLogErrors,
   openWorkbench,
+  packageProduct,
   packTestExtension,
-  REPO_ROOT,
+  PRODUCT_VSIX,
   runCommand,
   screenshot,
   startCodeServer,
@@ -26,13 +26,7 @@ import {
   type Workbench,
 } from './harness';
 
-const VSIX = path.join(REPO_ROOT, 'mcp-tunnel.vsix');
 const SUITE_TIMEOUT_MS = 180_000;
-
-function packageVsix(): void {
-  if (process.env.MCP_TUNNEL_E2E_SKIP_PACKAGE && fs.existsSync(VSIX)) return;
-  execFileSync('npm', ['run', 'package', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
-}
 
 /** Every message in the notification center (toasts hide; the center keeps them). */
 async function notificationCenterMessages(wb: Workbench): Promise<string[]> {
@@ -50,7 +44,7 @@ describe('the in-host API suite, in VS Code 1.100 (code-server)', function () {
   let tempDir: string;
 
   before(async function () {
-    packageVsix();
+    packageProduct();
     tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-tunnel-inhost-'));
     const testVsix = await packTestExtension(TEST_EXTENSION_MANIFEST, { 'extension.js': await bundleTestExtension() });
     const resultsFile = path.join(tempDir, 'results.json');
@@ -58,7 +52,7 @@ describe('the in-host API suite, in VS Code 1.100 (code-server)', function () {
     server = await startCodeServer({
       name: 'inhost',
       workspace,
-      vsixPath: VSIX,
+      vsixPath: PRODUCT_VSIX,
       extraVsix: [testVsix],
       env: { [RESULTS_ENV]: resultsFile },
       workspaceSettings: WORKSPACE_SETTINGS,

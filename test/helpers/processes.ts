@@ -1,7 +1,20 @@
-/** What /proc says about a process: for tests that check who runs, with what argv and environment. */
+/**
+ * What /proc says about processes: for the tests, the benchmark and the
+ * real-editor suite, which all check who runs, with what argv and
+ * environment, and that nothing they started is left behind.
+ */
 import { readFileSync } from 'node:fs';
-import { statFields } from '../../src/engine/process/table';
-import { childPidsOf } from './cli';
+import { processTable, statFields, type ProcEntry } from '../../src/engine/process/table';
+
+/** True while a process with this pid exists, a zombie included (signal 0 reaches it). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * True while `pid` runs. Unlike `alive`, a zombie counts as gone: here the
@@ -12,16 +25,33 @@ export function running(pid: number): boolean {
   return state !== undefined && state !== 'Z' && state !== 'X';
 }
 
-/** Every process below `pid` that still runs. */
-export function descendantPids(pid: number): number[] {
+/**
+ * When `pid` started, in clock ticks since boot: tells a process apart from a
+ * later one that reuses its pid. Undefined once it is gone.
+ */
+export function startTimeOf(pid: number): string | undefined {
+  return statFields(pid)?.[19];
+}
+
+/** Pids whose parent is `pid` (zombies left out). */
+export function childPidsOf(pid: number, table: ProcEntry[] = processTable()): number[] {
+  return table.filter((p) => p.ppid === pid).map((p) => p.pid);
+}
+
+/** Every process below `pid` that still runs, nearest first, from one reading of the process table. */
+export function descendantPids(pid: number, table: ProcEntry[] = processTable()): number[] {
+  const children = new Map<number, number[]>();
+  for (const p of table) {
+    const list = children.get(p.ppid);
+    if (list) list.push(p.pid);
+    else children.set(p.ppid, [p.pid]);
+  }
   const out: number[] = [];
-  const queue = [pid];
+  const queue = [...(children.get(pid) ?? [])];
   while (queue.length > 0) {
-    for (const child of childPidsOf(queue.shift()!)) {
-      if (!running(child)) continue;
-      out.push(child);
-      queue.push(child);
-    }
+    const child = queue.shift()!;
+    out.push(child);
+    queue.push(...(children.get(child) ?? []));
   }
   return out;
 }

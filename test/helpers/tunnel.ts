@@ -8,6 +8,8 @@ import type { EngineConfig, HttpTarget, McpTarget } from '../../src/engine/confi
 import { TunnelEngine, type EngineOptions } from '../../src/engine/engine';
 import { Logger, type LogRecord } from '../../src/engine/log';
 import { Relay, type RelayOptions, type RelayStartInfo } from '../../src/relay/relay';
+import { engineConfigFor } from './config';
+import { everythingStdioTarget } from './everything';
 
 export interface TestTunnel {
   relay: Relay;
@@ -34,21 +36,13 @@ export async function startTestTunnel(options: TestTunnelOptions): Promise<TestT
   logger.addSink((r) => logs.push(r));
   const relay = new Relay({ frontDoorAuth: 'bearer', ...options.relay, logger: logger.child('relay') });
   const info = await relay.start();
-  const config: EngineConfig = {
-    controlPlane: {
-      baseUrl: info.url,
-      tunnelId: info.tunnelId,
-      apiKey: info.apiKey,
-      extraHeaders: {},
-      tls: {},
-      pollTimeoutMs: 5_000,
-      maxInflightRequests: 64,
-    },
-    mcp: { targets: [options.target], maxConcurrentRequests: 32 },
-    health: { listenAddr: '127.0.0.1:0' },
-    log: { level: 'debug' },
-    trace: { capturePayloads: true, maxEntries: 1000 },
-  };
+  const config = engineConfigFor(info, options.target, {
+    maxInflightRequests: 64,
+    maxConcurrentRequests: 32,
+    logLevel: 'debug',
+    capturePayloads: true,
+    maxTraceEntries: 1000,
+  });
   options.config?.(config);
   const engine = new TunnelEngine(config, {
     logger: logger.child('engine'),
@@ -81,6 +75,34 @@ export async function startTestTunnel(options: TestTunnelOptions): Promise<TestT
   };
 }
 
+/**
+ * Mocha hooks for the calling describe block: a test tunnel (to
+ * server-everything over stdio unless `options` say otherwise) started before
+ * each test, or once for all of them, and stopped after. `use` receives each
+ * tunnel as it starts, for the block's own variable.
+ */
+export function tunnelHooks(scope: 'each' | 'all', use: (t: TestTunnel) => void, options: () => TestTunnelOptions = () => ({ target: everythingStdioTarget() })): void {
+  let current: TestTunnel | undefined;
+  (scope === 'each' ? beforeEach : before)(async () => {
+    current = await startTestTunnel(options());
+    use(current);
+  });
+  (scope === 'each' ? afterEach : after)(async () => {
+    await current?.stop();
+    current = undefined;
+  });
+}
+
+/** Runs `body` with a test tunnel of its own, stopped however `body` ends. */
+export async function withTestTunnel<T>(options: TestTunnelOptions, body: (t: TestTunnel) => Promise<T>): Promise<T> {
+  const t = await startTestTunnel(options);
+  try {
+    return await body(t);
+  } finally {
+    await t.stop();
+  }
+}
+
 /** Text of the first text content item of a tool result. */
 export function textOf(result: unknown): string | undefined {
   const content = (result as { content?: { type: string; text?: string }[] }).content ?? [];
@@ -93,7 +115,7 @@ export async function readyz(t: TestTunnel): Promise<{ status: number; text: str
   return { status: res.status, text: (await res.text()).trim() };
 }
 
-/** A Streamable HTTP `main` channel at `url`, no headers, no TLS material. */
-export function httpTarget(url: string): HttpTarget {
-  return { kind: 'http', channel: 'main', url, headers: {}, tls: {} };
+/** A Streamable HTTP `main` channel at `url`, no headers, no TLS material unless `extra` adds them. */
+export function httpTarget(url: string, extra: Partial<HttpTarget> = {}): HttpTarget {
+  return { kind: 'http', channel: 'main', url, headers: {}, tls: {}, ...extra };
 }

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { alive, EVERYTHING } from '../helpers/everything';
+import { EVERYTHING } from '../helpers/everything';
+import { alive } from '../helpers/processes';
 import { runCli, startCli, type CliProcess } from '../helpers/cli';
 
 async function connect(mcpUrl: string, token?: string): Promise<Client> {

@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { performance } from 'node:perf_hooks';
 import { CommandDroppedError } from '../../src/relay/commandQueue';
-import { alive, everythingStdioTarget, waitFor } from '../helpers/everything';
+import { alive } from '../helpers/processes';
+import { waitFor } from '../helpers/wait';
 import { validateResponsePayload } from '../helpers/openapi';
-import { startTestTunnel, textOf, type TestTunnel } from '../helpers/tunnel';
+import { textOf, tunnelHooks, type TestTunnel } from '../helpers/tunnel';
 
 const INIT = (id: number | string) => ({
   jsonrpc: '2.0',
@@ -22,14 +23,7 @@ const SLOW = (id: number | string, seconds: number) => ({
 describe('tunnel to a stdio MCP server (server-everything)', function () {
   this.timeout(60_000);
   let t: TestTunnel;
-
-  beforeEach(async () => {
-    t = await startTestTunnel({ target: everythingStdioTarget() });
-  });
-
-  afterEach(async () => {
-    await t?.stop();
-  });
+  tunnelHooks('each', (started) => (t = started));
 
   function childPid(): number {
     const pid = t.engine.status().channels[0]!.pid;

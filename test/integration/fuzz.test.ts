@@ -7,7 +7,8 @@
  */
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { everythingStdioTarget, waitFor } from '../helpers/everything';
+import { everythingStdioTarget } from '../helpers/everything';
+import { waitFor } from '../helpers/wait';
 import { startTestTunnel, textOf, type TestTunnel } from '../helpers/tunnel';
 import { hostileCommand, hostileJson } from '../helpers/hostile';
 

@@ -9,19 +9,21 @@ import { performance } from 'node:perf_hooks';
 import type { StdioTarget } from '../../src/engine/config';
 import { StdioChannel } from '../../src/engine/mcp/stdio';
 import { formatLogLine } from '../../src/engine/log';
-import { alive, everythingStdioTarget, EVERYTHING, waitFor } from '../helpers/everything';
+import { everythingStdioTarget, EVERYTHING } from '../helpers/everything';
+import { alive } from '../helpers/processes';
+import { waitFor } from '../helpers/wait';
 import { startCli, type CliProcess } from '../helpers/cli';
-import { startTestTunnel, textOf, type TestTunnel } from '../helpers/tunnel';
+import { startTestTunnel, textOf, tunnelHooks, withTestTunnel, type TestTunnel, type TestTunnelOptions } from '../helpers/tunnel';
 
 const ECHO = (id: number, message: string) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { message } } });
 const HOSTILE = { jsonrpc: '2.0', id: 1, method: ['v'], result: {} };
 
 /** server-everything over stdio, with the stuck-server check on a short fuse. */
-function tunnelWithWedgeProbe(wedgeProbe: { afterMs: number; timeoutMs: number }): Promise<TestTunnel> {
-  return startTestTunnel({
+function wedgeProbeTunnel(wedgeProbe: { afterMs: number; timeoutMs: number }): TestTunnelOptions {
+  return {
     target: everythingStdioTarget(),
     engine: { channelFactory: (target, logger) => new StdioChannel(target as StdioTarget, logger.child('mcp:main'), { wedgeProbe }) },
-  });
+  };
 }
 
 async function echoThrough(t: TestTunnel, id: number, message: string): Promise<string | undefined> {
@@ -56,8 +58,7 @@ describe('hostile input', function () {
     });
 
     it('as a polled command is answered once with -32600 and never reaches the MCP server; the next command is served', async () => {
-      const t = await startTestTunnel({ target: everythingStdioTarget() });
-      try {
+      await withTestTunnel({ target: everythingStdioTarget() }, async (t) => {
         const rejections: unknown[] = [];
         const onRejection = (reason: unknown) => rejections.push(reason);
         process.on('unhandledRejection', onRejection);
@@ -78,9 +79,7 @@ describe('hostile input', function () {
           process.off('unhandledRejection', onRejection);
         }
         assert.deepEqual(rejections, []);
-      } finally {
-        await t.stop();
-      }
+      });
     });
   });
 
@@ -108,8 +107,7 @@ describe('hostile input', function () {
 
   describe('an outbound message over the size cap', () => {
     it('is refused with a clear error before it reaches the stdio server, which keeps answering', async () => {
-      const t = await startTestTunnel({ target: everythingStdioTarget() });
-      try {
+      await withTestTunnel({ target: everythingStdioTarget() }, async (t) => {
         const pid = t.engine.status().channels[0]!.pid;
         const big = 'x'.repeat(10 * 1024 * 1024 + 16);
         const started = performance.now();
@@ -126,27 +124,21 @@ describe('hostile input', function () {
         assert.deepEqual(t.relay.violations(), []);
         assert.equal(t.engine.status().channels[0]!.pid, pid, 'the server was never restarted');
         assert.equal((await fetch(`${t.engine.healthUrl}/readyz`)).status, 200);
-      } finally {
-        await t.stop();
-      }
+      });
     });
 
     it('honours the configured cap (mcp.maxMessageBytes)', async () => {
-      const t = await startTestTunnel({ target: { ...everythingStdioTarget(), maxMessageBytes: 64 * 1024 } });
-      try {
+      await withTestTunnel({ target: { ...everythingStdioTarget(), maxMessageBytes: 64 * 1024 } }, async (t) => {
         const terminal = await t.relay.enqueue({ jsonrpc: ECHO(1, 'y'.repeat(70 * 1024)) }, { timeoutMs: 10_000 }).terminal;
         assert.equal(terminal.resp_code, 413);
         assert.match((terminal.resp_json as { error: { message: string } }).error.message, /over the 65536-byte limit/);
         assert.equal(await echoThrough(t, 2, 'fits'), 'Echo: fits');
-      } finally {
-        await t.stop();
-      }
+      });
     });
   });
 
   it('a stdio server that is alive but stopped answering is pinged, restarted and marked, and calls flow again', async () => {
-    const t = await tunnelWithWedgeProbe({ afterMs: 1000, timeoutMs: 1000 });
-    try {
+    await withTestTunnel(wedgeProbeTunnel({ afterMs: 1000, timeoutMs: 1000 }), async (t) => {
       assert.equal(await echoThrough(t, 1, 'before'), 'Echo: before');
       const pid = t.engine.status().channels[0]!.pid!;
       // A stopped process is a real hung server: alive, holding its pipes, reading nothing.
@@ -160,23 +152,18 @@ describe('hostile input', function () {
       assert.notEqual(t.engine.status().channels[0]!.pid, pid);
       assert.equal(alive(pid), false, 'the hung process is gone');
       assert.equal(await echoThrough(t, 3, 'after'), 'Echo: after');
-    } finally {
-      await t.stop();
-    }
+    });
   });
 
   it('a slow tool is not mistaken for a hung server: the ping is answered and the call completes', async () => {
-    const t = await tunnelWithWedgeProbe({ afterMs: 500, timeoutMs: 1000 });
-    try {
+    await withTestTunnel(wedgeProbeTunnel({ afterMs: 500, timeoutMs: 1000 }), async (t) => {
       const pid = t.engine.status().channels[0]!.pid;
       const slow = { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'trigger-long-running-operation', arguments: { duration: 3, steps: 1 } } };
       const terminal = await t.relay.enqueue({ jsonrpc: slow }, { timeoutMs: 20_000 }).terminal;
       assert.ok((terminal.resp_json as { result?: unknown }).result, JSON.stringify(terminal.resp_json));
       assert.ok(t.logs.some((l) => /answered ping: it is slow, not stuck/.test(l.msg)), 'the probe ran and passed');
       assert.equal(t.engine.status().channels[0]!.pid, pid, 'not restarted');
-    } finally {
-      await t.stop();
-    }
+    });
   });
 
   it('every kill of a healthy stdio server recovers in under 2 s: the back-off resets once a restarted child works', async () => {
@@ -205,8 +192,7 @@ describe('hostile input', function () {
 
   it('a stdio command that keeps dying at start still backs off exponentially, and readiness quotes what it last said', async () => {
     const script = "console.error('starting up'); console.error('Error: cannot open database /nowhere/db.sqlite'); process.exit(3)";
-    const t = await startTestTunnel({ target: { kind: 'stdio', channel: 'main', argv: [process.execPath, '-e', script], env: {} }, waitReady: false });
-    try {
+    await withTestTunnel({ target: { kind: 'stdio', channel: 'main', argv: [process.execPath, '-e', script], env: {} }, waitReady: false }, async (t) => {
       await waitFor(() => t.logs.filter((l) => /exited with code 3; restarting/.test(l.msg)).length >= 4, 15_000, 'four restarts');
       const attempts = t.logs.filter((l) => /exited with code 3; restarting/.test(l.msg)).map((l) => l.fields!.attempt);
       assert.deepEqual(attempts.slice(0, 4), [1, 2, 3, 4]);
@@ -216,19 +202,12 @@ describe('hostile input', function () {
         await readyz.text(),
         /^MCP server "main" restarting: exited with code 3; restart attempt \d+ in [\d.]+ m?s; last stderr: starting up \| Error: cannot open database \/nowhere\/db\.sqlite\n$/,
       );
-    } finally {
-      await t.stop();
-    }
+    });
   });
 
   describe('untrusted strings', () => {
     let t: TestTunnel;
-    beforeEach(async () => {
-      t = await startTestTunnel({ target: everythingStdioTarget() });
-    });
-    afterEach(async () => {
-      await t?.stop();
-    });
+    tunnelHooks('each', (started) => (t = started));
 
     it('a shard token no header can carry is skipped with one log line and no POST attempt; the next command is served', async () => {
       const handle = t.relay.enqueue({ jsonrpc: ECHO(1, 'bad token'), shard_token: 'shard\r\nX-Injected: 1' }, { timeoutMs: 3000 });

@@ -1,9 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import path from 'node:path';
 import type { HttpTarget } from '../../src/engine/config';
 import { DeadlineExceededError, TunnelFailureError } from '../../src/engine/failure';
 import { Logger } from '../../src/engine/log';
@@ -11,30 +9,11 @@ import type { McpCall, McpOutcome } from '../../src/engine/mcp/channel';
 import { HttpChannel, type HttpChannelOptions } from '../../src/engine/mcp/http';
 import type { JsonRpcMessage } from '../../src/protocol/jsonrpc';
 import type { Headers } from '../../src/protocol/wire';
-
-const SERVER_EVERYTHING = path.resolve(__dirname, '../../node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 import { makeTestPki, type TestPki } from '../helpers/certs';
-import { freePort } from '../helpers/everything';
+import { startEverythingHttp, type RunningServer } from '../helpers/everything';
+import { freePort } from '../helpers/net';
 
 const PROTOCOL_VERSION = '2025-11-25';
-
-async function waitForPort(port: number, child: ChildProcess, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`nothing listens on ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function target(url: string, extra: Partial<HttpTarget> = {}): HttpTarget {
   return { kind: 'http', channel: 'main', url, headers: {}, tls: {}, ...extra };
@@ -84,25 +63,20 @@ const initialize = (id: number | string = 'init-1') => ({
 
 describe('HttpChannel against server-everything (Streamable HTTP)', function () {
   this.timeout(30_000);
-  let server: ChildProcess;
+  let server: RunningServer;
   let url: string;
   let channel: HttpChannel;
 
   before(async () => {
-    const port = await freePort();
-    server = spawn(process.execPath, [SERVER_EVERYTHING, 'streamableHttp'], {
-      env: { ...process.env, PORT: String(port) },
-      stdio: 'ignore',
-    });
-    await waitForPort(port, server);
-    url = `http://127.0.0.1:${port}/mcp`;
+    server = await startEverythingHttp();
+    url = server.url;
     channel = channelFor(url);
     await channel.start();
   });
 
   after(async () => {
     await channel?.close();
-    server?.kill();
+    await server?.stop();
   });
 
   /** A fresh initialized session: its headers, as the control plane would relay them. */

@@ -1,18 +1,15 @@
 /** How an answer is classified: a tool that reports a failure is a tool error, not an "ok". */
 import { strict as assert } from 'node:assert';
 import { TunnelEngine } from '../../src/engine/engine';
-import { everythingStdioTarget, freePort, waitFor } from '../helpers/everything';
-import { startTestTunnel, type TestTunnel } from '../helpers/tunnel';
+import { everythingStdioTarget } from '../helpers/everything';
+import { freePort } from '../helpers/net';
+import { waitFor } from '../helpers/wait';
+import { tunnelHooks, type TestTunnel } from '../helpers/tunnel';
 
 describe('answer outcomes', function () {
   this.timeout(60_000);
   let t: TestTunnel;
-  before(async () => {
-    t = await startTestTunnel({ target: everythingStdioTarget() });
-  });
-  after(async () => {
-    await t?.stop();
-  });
+  tunnelHooks('all', (started) => (t = started));
 
   it('a tool result with isError: true is a tool_error in the trace, the metrics and the counters, apart from JSON-RPC errors', async () => {
     const bad = await t.relay.enqueue({ jsonrpc: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get-sum', arguments: { a: 'not a number' } } } }).terminal;

@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
 import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
-import { everythingStdioTarget, freePort, startEverythingHttp, waitFor, type RunningServer } from '../helpers/everything';
+import { everythingStdioTarget, startEverythingHttp, type RunningServer } from '../helpers/everything';
+import { freePort } from '../helpers/net';
+import { waitFor } from '../helpers/wait';
 import { httpTarget, readyz, startTestTunnel, type TestTunnel } from '../helpers/tunnel';
 
 const INITIALIZE = {

@@ -4,15 +4,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { Relay, type RelayStartInfo } from '../../src/relay/relay';
-
-interface Polled {
-  request_id: string;
-  shard_token: string;
-  command_type: string;
-  channel: string;
-  headers: Record<string, string[]>;
-  jsonrpc?: { jsonrpc: '2.0'; id?: string | number; method?: string; params?: Record<string, any>; result?: any };
-}
+import { postResponse, type Polled } from '../helpers/handTunnel';
 
 const SESSION_ID = 'sess-relay-test';
 
@@ -72,12 +64,8 @@ class CannedTunnelClient {
   }
 
   private async post(cmd: Polled, payload: Record<string, unknown>): Promise<void> {
-    const res = await fetch(`${this.info.url}/v1/tunnels/${this.info.tunnelId}/response`, {
-      method: 'POST',
-      headers: this.headers({ 'Content-Type': 'application/json', 'X-Tunnel-Shard-Token': cmd.shard_token }),
-      body: JSON.stringify({ request_id: cmd.request_id, channel: cmd.channel, ...payload }),
-    });
-    assert.equal(res.status, 200, `response POST for ${cmd.jsonrpc?.method ?? cmd.command_type}`);
+    const status = await postResponse(this.info, cmd, payload, this.headers());
+    assert.equal(status, 200, `response POST for ${cmd.jsonrpc?.method ?? cmd.command_type}`);
   }
 
   private result(cmd: Polled, result: unknown, headers: Record<string, string[]> = { 'Content-Type': ['application/json'] }): Promise<void> {

@@ -10,8 +10,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { bundleSuite, REPO_ROOT } from './build';
-import { WORKSPACE_SETTINGS } from './fixture';
+import { REPO_ROOT } from './build';
+import { prepareInHostRun } from './prepare';
 
 /** The editor the extension targets (engines.vscode ^1.100.0); VSCODE_TEST_VERSION picks another. */
 const VSCODE_VERSION = process.env.VSCODE_TEST_VERSION ?? '1.100.3';
@@ -19,14 +19,9 @@ const VSCODE_VERSION = process.env.VSCODE_TEST_VERSION ?? '1.100.3';
 async function main(): Promise<void> {
   // dist/extension.js, dist/worker.js and dist/sample-server.js are what the editor loads and forks.
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
-  // Inside the extension's folder, so the suite shares the extension's `vscode` API object.
-  const suite = await bundleSuite(path.join(REPO_ROOT, 'out', 'vscode-test', 'suite.js'));
-
   const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-tunnel-vscode-test-'));
-  const workspace = path.join(temp, 'workspace');
-  fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
-  fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), `${JSON.stringify(WORKSPACE_SETTINGS, null, 2)}\n`);
   try {
+    const { suite, workspace } = await prepareInHostRun(path.join(temp, 'workspace'));
     await runTests({
       version: VSCODE_VERSION,
       extensionDevelopmentPath: REPO_ROOT,

@@ -3,14 +3,11 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { INIT_SAMPLES, runInit } from '../../../src/cli/init';
 import { loadProfile } from '../../../src/profiles/load';
-import { removeDir, tempDir, TUNNEL_ID, failure } from '../profiles/support';
+import { TUNNEL_ID, failure, tempDirPerTest } from '../profiles/support';
 
 describe('mcp-tunnel init', () => {
   let dir: string;
-  beforeEach(async () => {
-    dir = await tempDir('mcp-tunnel-init-');
-  });
-  afterEach(async () => removeDir(dir));
+  tempDirPerTest((d) => (dir = d), 'mcp-tunnel-init-');
 
   for (const sample of INIT_SAMPLES) {
     it(`writes the ${sample} sample as a profile that the YAML loader accepts and validates`, async () => {

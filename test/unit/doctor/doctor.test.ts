@@ -3,7 +3,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { formatDoctor, runDoctor, type DoctorReport } from '../../../src/doctor';
-import { API_KEY, removeDir, tempDir, TEST_CERT_PEM, TEST_KEY_PEM, TUNNEL_ID, writeFile } from '../profiles/support';
+import { freePort } from '../../helpers/net';
+import { API_KEY, TEST_CERT_PEM, TEST_KEY_PEM, TUNNEL_ID, writeFile, tempDirPerTest } from '../profiles/support';
 
 function listen(port = 0): Promise<net.Server> {
   return new Promise((resolve, reject) => {
@@ -19,13 +20,6 @@ function portOf(server: net.Server): number {
 
 function close(server: net.Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
-}
-
-async function freePort(): Promise<number> {
-  const server = await listen();
-  const port = portOf(server);
-  await close(server);
-  return port;
 }
 
 function check(report: DoctorReport, id: string) {
@@ -52,10 +46,7 @@ function profileYaml(lines: { tunnelId?: string; apiKey?: string; command?: stri
 describe('mcp-tunnel doctor', () => {
   let dir: string;
   const env = { PATH: process.env.PATH, CONTROL_PLANE_API_KEY: API_KEY };
-  beforeEach(async () => {
-    dir = await tempDir('mcp-tunnel-doctor-');
-  });
-  afterEach(async () => removeDir(dir));
+  tempDirPerTest((d) => (dir = d), 'mcp-tunnel-doctor-');
 
   it('passes a good profile with a real command and a free port, exiting 0', async () => {
     const file = await writeFile(dir, 'good.yaml', profileYaml({ command: 'node server.js', listen: `127.0.0.1:${await freePort()}` }));

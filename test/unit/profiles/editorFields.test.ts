@@ -4,7 +4,7 @@ import { ConfigError, fromZod } from '../../../src/profiles/errors';
 import { resolveProfile } from '../../../src/profiles/resolve';
 import { TunnelProfileSchema, type McpServerInput } from '../../../src/profiles/schema';
 import type { SecretStore } from '../../../src/profiles/secrets';
-import { API_KEY, removeDir, tempDir, TUNNEL_ID, writeFile, failure } from './support';
+import { API_KEY, TUNNEL_ID, writeFile, failure, tempDirPerTest } from './support';
 
 function input(servers: McpServerInput[], apiKey?: string) {
   return { name: 'dev', controlPlane: { tunnelId: TUNNEL_ID, ...(apiKey ? { apiKey } : {}) }, mcp: { servers } };
@@ -23,10 +23,7 @@ function store(values: Record<string, string>): SecretStore & { asked: string[] 
 
 describe('editor profile fields', () => {
   let dir: string;
-  beforeEach(async () => {
-    dir = await tempDir();
-  });
-  afterEach(async () => removeDir(dir));
+  tempDirPerTest((d) => (dir = d));
 
   it('accepts a server named by mcpServer alone, and no other kind or option beside it', () => {
     assert.ok(TunnelProfileSchema.safeParse(input([{ mcpServer: 'everything' }, { channel: 'b', mcpServer: 'github' }])).success);

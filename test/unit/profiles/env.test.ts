@@ -1,17 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { readEnvProfile } from '../../../src/profiles/env';
-import { ConfigError } from '../../../src/profiles/errors';
-import { API_KEY, TUNNEL_ID } from './support';
-
-function thrown(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err;
-  }
-  assert.fail('expected a ConfigError');
-}
+import { API_KEY, TUNNEL_ID, thrown } from './support';
 
 describe('env contract', () => {
   it('reads every documented variable into the profile shape', () => {

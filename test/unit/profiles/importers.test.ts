@@ -2,7 +2,6 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { splitCommand } from '../../../src/engine/mcp/argv';
-import { ConfigError } from '../../../src/profiles/errors';
 import {
   inputIds,
   parseCodexConfigToml,
@@ -16,7 +15,7 @@ import {
 } from '../../../src/profiles/importers';
 import { resolveProfile } from '../../../src/profiles/resolve';
 import { McpServerSchema, TunnelProfileSchema, type McpServerInput } from '../../../src/profiles/schema';
-import { API_KEY, TUNNEL_ID } from './support';
+import { API_KEY, TUNNEL_ID, thrown } from './support';
 
 const fixtures = path.resolve(__dirname, '../../fixtures/import');
 const MCP_JSON = readFileSync(path.join(fixtures, 'mcp.json'), 'utf8');
@@ -29,16 +28,6 @@ const resolver: VariableResolver = {
   env: { SEARCH_API_KEY: 'search-key-123' },
   input: (id) => ({ 'github-token': 'ghp_secretvalue123', 'log-level': 'warn' })[id],
 };
-
-function thrown(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err;
-  }
-  return assert.fail('expected a ConfigError');
-}
 
 function profileWith(...servers: McpServerInput[]) {
   return TunnelProfileSchema.parse({ name: 'dev', controlPlane: { tunnelId: TUNNEL_ID, apiKey: 'env:KEY' }, mcp: { servers } });

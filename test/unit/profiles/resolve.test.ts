@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { loadProfile } from '../../../src/profiles/load';
 import { controlPlaneUrl, resolveProfile } from '../../../src/profiles/resolve';
 import { TunnelProfileSchema, type TunnelProfileInput } from '../../../src/profiles/schema';
-import { API_KEY, referenceYaml, removeDir, tempDir, TEST_CERT_PEM, TEST_KEY_PEM, TUNNEL_ID, writeFile, failure } from './support';
+import { API_KEY, referenceYaml, TEST_CERT_PEM, TEST_KEY_PEM, TUNNEL_ID, writeFile, failure, tempDirPerTest } from './support';
 
 type ProfileOverrides = Omit<Partial<TunnelProfileInput>, 'controlPlane'> & { controlPlane?: Partial<TunnelProfileInput['controlPlane']> };
 
@@ -18,10 +18,7 @@ function profileOf(input: ProfileOverrides) {
 
 describe('resolving a profile into the engine config', () => {
   let dir: string;
-  beforeEach(async () => {
-    dir = await tempDir();
-  });
-  afterEach(async () => removeDir(dir));
+  tempDirPerTest((d) => (dir = d));
 
   it('resolves the reference profile: key, PEM files, duration, proxies and targets', async () => {
     const files = {

@@ -3,14 +3,11 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { ConfigError } from '../../../src/profiles/errors';
 import { resolveSecret, type SecretOptions } from '../../../src/profiles/secrets';
-import { API_KEY, removeDir, tempDir, writeFile, failure } from './support';
+import { API_KEY, writeFile, failure, tempDirPerTest } from './support';
 
 describe('secret references', () => {
   let dir: string;
-  beforeEach(async () => {
-    dir = await tempDir();
-  });
-  afterEach(async () => removeDir(dir));
+  tempDirPerTest((d) => (dir = d));
 
   it('reads env:NAME from the given environment', async () => {
     assert.equal(await resolveSecret('env:TUNNEL_KEY', { env: { TUNNEL_KEY: API_KEY } }), API_KEY);

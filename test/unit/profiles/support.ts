@@ -45,6 +45,18 @@ export async function removeDir(dir: string): Promise<void> {
   await fs.rm(dir, { recursive: true, force: true });
 }
 
+/** Mocha hooks: a fresh temporary folder for each test of the calling describe block, removed after it. */
+export function tempDirPerTest(use: (dir: string) => void, prefix?: string): void {
+  let dir: string | undefined;
+  beforeEach(async () => {
+    dir = await tempDir(prefix);
+    use(dir);
+  });
+  afterEach(async () => {
+    if (dir) await removeDir(dir);
+  });
+}
+
 /**
  * The reference daemon's documented example profile (its docs/configuration.md),
  * made valid: a real tunnel id, one target for the main channel (the stdio
@@ -82,6 +94,17 @@ mcp:
   extra_headers: {}                      # only sent to the MCP origin
   max_concurrent_requests: 10
 `;
+}
+
+/** The ConfigError `fn` throws; fails the test if it returns or throws anything else. */
+export function thrown(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return err;
+  }
+  return assert.fail('expected a ConfigError');
 }
 
 /** The ConfigError a promise rejects with; fails the test if it resolves or rejects with anything else. */

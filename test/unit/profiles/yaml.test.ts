@@ -3,16 +3,10 @@ import * as path from 'node:path';
 import { ConfigError } from '../../../src/profiles/errors';
 import { loadProfile } from '../../../src/profiles/load';
 import { findProfileFile, parseYamlProfile, profileDirectory, readYamlProfile } from '../../../src/profiles/yaml';
-import { referenceYaml, removeDir, tempDir, TUNNEL_ID, writeFile } from './support';
+import { referenceYaml, thrown, TUNNEL_ID, writeFile, tempDirPerTest } from './support';
 
 function rejects(text: string): ConfigError {
-  try {
-    parseYamlProfile(text, '/etc/tunnel/prod.yaml');
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err;
-  }
-  assert.fail('expected the YAML to be rejected');
+  return thrown(() => parseYamlProfile(text, '/etc/tunnel/prod.yaml'));
 }
 
 const MINIMAL = `config_version: 1
@@ -25,10 +19,7 @@ mcp:
 
 describe('reference-daemon YAML profiles', () => {
   let dir: string;
-  beforeEach(async () => {
-    dir = await tempDir();
-  });
-  afterEach(async () => removeDir(dir));
+  tempDirPerTest((d) => (dir = d));
 
   it('loads the documented reference profile into the profile schema', async () => {
     const files = {

@@ -1,15 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { request as httpRequest } from 'node:http';
 import { Relay, type RelayOptions, type RelayStartInfo } from '../../../src/relay/relay';
-
-interface Polled {
-  request_id: string;
-  shard_token: string;
-  command_type: string;
-  channel: string;
-  headers: Record<string, string[]>;
-  jsonrpc?: { id?: string | number; method?: string };
-}
+import { postResponse, type Polled } from '../../helpers/handTunnel';
 
 /** Plays the tunnel client by hand: one poll, then whatever responses the test posts. */
 class HandTunnel {
@@ -23,14 +15,8 @@ class HandTunnel {
     return ((await res.json()) as { commands: Polled[] }).commands[0];
   }
 
-  async post(cmd: Polled, payload: Record<string, unknown>): Promise<number> {
-    const res = await fetch(`${this.info.url}/v1/tunnels/${this.info.tunnelId}/response`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${this.info.apiKey}`, 'Content-Type': 'application/json', 'X-Tunnel-Shard-Token': cmd.shard_token },
-      body: JSON.stringify({ request_id: cmd.request_id, channel: cmd.channel, ...payload }),
-    });
-    await res.arrayBuffer();
-    return res.status;
+  post(cmd: Polled, payload: Record<string, unknown>): Promise<number> {
+    return postResponse(this.info, cmd, payload);
   }
 
   result(cmd: Polled, result: unknown, extra: Record<string, unknown> = {}): Promise<number> {

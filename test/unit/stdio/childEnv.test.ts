@@ -25,20 +25,8 @@ const parent = {
 describe('buildChildEnv: a stdio MCP server gets a minimal environment', () => {
   it('keeps what a program needs to run: PATH, home, user, shell, locale, time zone, temp, terminal, extra CAs', () => {
     const env = buildChildEnv({}, parent, 'linux');
-    assert.deepEqual(env, {
-      PATH: '/usr/bin:/bin',
-      HOME: '/home/dev',
-      USER: 'dev',
-      LOGNAME: 'dev',
-      SHELL: '/bin/bash',
-      LANG: 'en_US.UTF-8',
-      LC_ALL: 'C.UTF-8',
-      LC_TIME: 'en_GB.UTF-8',
-      TZ: 'Europe/Paris',
-      TMPDIR: '/tmp',
-      TERM: 'xterm',
-      NODE_EXTRA_CA_CERTS: '/etc/ssl/corp.pem',
-    });
+    const kept = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'LC_TIME', 'TZ', 'TMPDIR', 'TERM', 'NODE_EXTRA_CA_CERTS'] as const;
+    assert.deepEqual(env, Object.fromEntries(kept.map((name) => [name, parent[name]])));
   });
 
   it('never passes the runtime API key or any other credential from the parent', () => {

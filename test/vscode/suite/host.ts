@@ -16,16 +16,8 @@ export function extension(): vscode.Extension<unknown> {
   return ext;
 }
 
-/** Polls `check` every 100 ms until it holds; fails naming `what` after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+// One polling loop for every test, bundled into the suite from test/helpers/.
+export { sleep, waitFor } from '../../helpers/wait';
 
 // ── settings ───────────────────────────────────────────────────────────────
 

@@ -6,34 +6,21 @@
 import { strict as assert } from 'node:assert';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import type { EngineConfig } from '../../../src/engine/config';
-import type { EngineStatus } from '../../../src/engine/events';
-import type { LogRecord } from '../../../src/engine/log';
-import { WorkerHost, workerEnvironment, type WorkerHostEvents, type WorkerHostOptions } from '../../../src/host/workerHost';
-import { Relay, type RelayStartInfo } from '../../../src/relay/relay';
-import { EVERYTHING, ROOT, waitFor } from '../../helpers/everything';
-import { cmdlineOf, descendantPids, environOf, pgidOf, running } from '../../helpers/processes';
+import type { EngineConfig } from '../../src/engine/config';
+import type { EngineStatus } from '../../src/engine/events';
+import type { LogRecord } from '../../src/engine/log';
+import { WorkerHost, type WorkerHostEvents, type WorkerHostOptions } from '../../src/host/workerHost';
+import { Relay, type RelayStartInfo } from '../../src/relay/relay';
+import { engineConfigFor } from '../helpers/config';
+import { EVERYTHING, everythingStdioArgv, ROOT, WORKER } from '../helpers/everything';
+import { cmdlineOf, descendantPids, environOf, pgidOf, running } from '../helpers/processes';
+import { sleep, waitFor } from '../helpers/wait';
 
-const WORKER = join(ROOT, 'dist', 'worker.js');
 const CRASH = join(ROOT, 'test', 'fixtures', 'worker', 'crash.js');
 const GROUP_LEADER = join(ROOT, 'test', 'fixtures', 'stdio', 'group-leader.js');
 
-function configFor(info: RelayStartInfo, argv = [process.execPath, EVERYTHING, 'stdio']): EngineConfig {
-  return {
-    controlPlane: {
-      baseUrl: info.url,
-      tunnelId: info.tunnelId,
-      apiKey: info.apiKey,
-      extraHeaders: {},
-      tls: {},
-      pollTimeoutMs: 5000,
-      maxInflightRequests: 20,
-    },
-    mcp: { targets: [{ kind: 'stdio', channel: 'main', argv, env: {} }], maxConcurrentRequests: 10 },
-    health: { listenAddr: '127.0.0.1:0' },
-    log: { level: 'info' },
-    trace: { capturePayloads: false, maxEntries: 100 },
-  };
+function configFor(info: RelayStartInfo, argv = everythingStdioArgv()): EngineConfig {
+  return engineConfigFor(info, { kind: 'stdio', channel: 'main', argv, env: {} });
 }
 
 /** Resolves with the arguments of the next `event` that passes `accept`. */
@@ -59,7 +46,6 @@ function next<E extends keyof WorkerHostEvents>(
 }
 
 const isReady = (status: EngineStatus) => status.state === 'ready';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('WorkerHost: supervising a real tunnel worker', function () {
   this.timeout(60_000);
@@ -329,38 +315,5 @@ describe('WorkerHost: supervising a real tunnel worker', function () {
     await gaveUp;
     assert.equal(h.state, 'crashed');
     assert.equal(h.pid, undefined);
-  });
-});
-
-describe('workerEnvironment: what the worker inherits', () => {
-  it('drops secret-looking names and any value holding a configured secret, and runs Electron as node', () => {
-    const env = workerEnvironment(
-      {
-        PATH: '/usr/bin',
-        HOME: '/home/dev',
-        LANG: 'C.UTF-8',
-        HTTPS_PROXY: 'http://proxy:3128',
-        NODE_EXTRA_CA_CERTS: '/etc/ssl/corp.pem',
-        CONTROL_PLANE_API_KEY: 'sk-runtime',
-        OPENAI_API_KEY: 'sk-openai',
-        GITHUB_TOKEN: 'ghp_x',
-        AWS_SECRET_ACCESS_KEY: 'aws',
-        AWS_ACCESS_KEY_ID: 'AKIA',
-        DB_PASSWORD: 'hunter2',
-        GOOGLE_APPLICATION_CREDENTIALS: '/keys/sa.json',
-        SIGNING_KEY: 'k',
-        ODD_NAME: 'prefix-the-runtime-api-key-suffix',
-        UNSET: undefined,
-      },
-      ['the-runtime-api-key'],
-    );
-    assert.deepEqual(env, {
-      PATH: '/usr/bin',
-      HOME: '/home/dev',
-      LANG: 'C.UTF-8',
-      HTTPS_PROXY: 'http://proxy:3128',
-      NODE_EXTRA_CA_CERTS: '/etc/ssl/corp.pem',
-      ELECTRON_RUN_AS_NODE: '1',
-    });
   });
 });
