@@ -67,7 +67,7 @@ export interface RelayStartInfo {
 }
 
 /** How an engine reaches this relay: its URL, tunnel id and key, no TLS, no extra headers. */
-export function relayControlPlane(started: RelayStartInfo, tuning: Pick<EngineConfig['controlPlane'], 'pollTimeoutMs' | 'maxInflightRequests'>): EngineConfig['controlPlane'] {
+export function relayControlPlane(started: Pick<RelayStartInfo, 'url' | 'tunnelId' | 'apiKey'>, tuning: Pick<EngineConfig['controlPlane'], 'pollTimeoutMs' | 'maxInflightRequests'>): EngineConfig['controlPlane'] {
   return { baseUrl: started.url, tunnelId: started.tunnelId, apiKey: started.apiKey, extraHeaders: {}, tls: {}, ...tuning };
 }
 

@@ -231,11 +231,10 @@ describe('MCP Tunnel dashboard in VS Code', function () {
       // WCAG AA for body text.
       assert.ok(contrast(c.text, c.page) >= 4.5, `${theme} theme: text ${c.text} on ${c.page} is ${contrast(c.text, c.page).toFixed(2)}:1`);
     }
-    assert.ok(contrast(dark.badge, dark.page) >= 4.5, `dark theme: badge ${dark.badge} on ${dark.page} is ${contrast(dark.badge, dark.page).toFixed(2)}:1`);
-    // The badge takes the theme's passed-test colour, which Light Modern keeps
-    // as light as in the dark theme (about 2:1 on white): it must at least
-    // stand out from the page, not vanish into it.
-    assert.ok(contrast(light.badge, light.page) >= 1.5, `light theme: badge ${light.badge} on ${light.page} is ${contrast(light.badge, light.page).toFixed(2)}:1`);
+    // The state word is text too: WCAG AA in both themes (the tone colour is in its icon and outline).
+    for (const [theme, c] of [['dark', dark], ['light', light]] as const) {
+      assert.ok(contrast(c.badge, c.page) >= 4.5, `${theme} theme: badge ${c.badge} on ${c.page} is ${contrast(c.badge, c.page).toFixed(2)}:1`);
+    }
 
     await openTab(wb.page, 'Metrics');
     await dashboard(wb.page).locator('.uplot').first().waitFor({ timeout: 10_000 });

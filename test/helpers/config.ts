@@ -6,6 +6,7 @@
  */
 import type { EngineConfig, McpTarget } from '../../src/engine/config';
 import type { LogLevel } from '../../src/engine/log';
+import { relayControlPlane } from '../../src/relay/relay';
 
 /** Where the engine polls: the fields of `Relay.start()`'s answer. */
 export interface RelayAddress {
@@ -26,15 +27,7 @@ export interface EngineSizing {
 
 export function engineConfigFor(relay: RelayAddress, target: McpTarget, sizing: EngineSizing = {}): EngineConfig {
   return {
-    controlPlane: {
-      baseUrl: relay.url,
-      tunnelId: relay.tunnelId,
-      apiKey: relay.apiKey,
-      extraHeaders: {},
-      tls: {},
-      pollTimeoutMs: sizing.pollTimeoutMs ?? 5_000,
-      maxInflightRequests: sizing.maxInflightRequests ?? 20,
-    },
+    controlPlane: relayControlPlane(relay, { pollTimeoutMs: sizing.pollTimeoutMs ?? 5_000, maxInflightRequests: sizing.maxInflightRequests ?? 20 }),
     mcp: { targets: [target], maxConcurrentRequests: sizing.maxConcurrentRequests ?? 10 },
     health: { listenAddr: '127.0.0.1:0' },
     log: { level: sizing.logLevel ?? 'info' },
