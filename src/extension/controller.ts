@@ -3,16 +3,11 @@
  * notification with a next step; every failure names what to do.
  */
 import * as vscode from 'vscode';
-import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
-import * as os from 'node:os';
+import type { ChildProcess } from 'node:child_process';
 import type { EngineConfig } from '../engine/config';
 import { LOG_LEVELS, type LogLevel } from '../engine/log';
-import { redactValue } from '../engine/redact';
 import { TUNNEL_ID_PATTERN } from '../protocol/wire';
-import { CLIENT_VERSION } from '../version';
+import { startRelayProcess, type RelayProcess } from '../host/relayProcess';
 import { DashboardPanel, type DashboardDeps } from './dashboard/panel';
 import type { ReportDocuments } from './documents';
 import { pickProfile } from './pick';
@@ -20,6 +15,7 @@ import { readProfiles, type ProfileEntry } from './profiles';
 import { editorSettings, updateEditorSetting } from './settings';
 import { lazy } from './lazy';
 import type { ApiKeys } from './secrets';
+import { exportDiagnostics } from './diagnostics';
 import { presentState } from './tree';
 import type { TunnelManager } from './tunnels';
 
@@ -340,37 +336,7 @@ export class Controller implements vscode.Disposable {
   }
 
   async exportDiagnostics(): Promise<void> {
-    const uri = await vscode.window.showSaveDialog({
-      title: 'Export MCP Tunnel diagnostics',
-      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir()), `mcp-tunnel-diagnostics-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.json`),
-      filters: { JSON: ['json'] },
-    });
-    if (!uri) return;
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MCP Tunnel: exporting diagnostics…' }, async () => {
-      const bundle = {
-        exportedAt: new Date().toISOString(),
-        versions: { extension: CLIENT_VERSION, vscode: vscode.version, node: process.versions.node, platform: `${os.platform()} ${os.release()} ${os.arch()}` },
-        settings: redactValue(editorSettings()),
-        profiles: this.profiles().map((e) => ({ name: e.name, scope: e.scope, error: e.error, blocked: e.blockedReason, profile: redactValue(e.raw) })),
-        tunnels: this.tunnels.runningNames().map((name) => {
-          const view = this.tunnels.get(name)!;
-          return {
-            name,
-            phase: view.phase,
-            status: view.status,
-            metrics: view.metrics,
-            lastError: view.lastError,
-            // Payloads never leave the machine in a diagnostics bundle.
-            recentTrace: this.tunnels.traces(name).slice(-200).map(({ request: _r, response: _s, notificationPayloads: _n, ...rest }) => rest),
-          };
-        }),
-        recentLogs: this.tunnels.recentLogs(),
-      };
-      await writeFile(uri.fsPath, JSON.stringify(bundle, null, 2) + '\n', { mode: 0o600 });
-    });
-    const action = await vscode.window.showInformationMessage(`Diagnostics saved to ${uri.fsPath} (secrets and payloads left out).`, 'Reveal', 'Open');
-    if (action === 'Reveal') await vscode.commands.executeCommand('revealFileInOS', uri);
-    else if (action === 'Open') await vscode.window.showTextDocument(uri);
+    await exportDiagnostics(this.profiles(), this.tunnels);
   }
 
   // ── loopback ─────────────────────────────────────────────────────────────
@@ -379,53 +345,34 @@ export class Controller implements vscode.Disposable {
   async startLoopback(arg: unknown): Promise<void> {
     const entry = await this.pick(arg, 'Start which profile in loopback?', (e) => !this.tunnels.isRunning(e.name));
     if (!entry) return;
-    const cli = this.context.asAbsolutePath('dist/cli.js');
-    const relayKey = randomBytes(24).toString('base64url');
-    const relay = fork(cli, ['relay', '--print-json', '--api-key', 'env:MCP_TUNNEL_RELAY_KEY', '--log-level', 'warn'], {
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', MCP_TUNNEL_RELAY_KEY: relayKey },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    relay.stderr!.on('data', (d: Buffer) => this.log.warn(`[${entry.name}] relay: ${d.toString().trimEnd()}`));
-    let info: Record<string, string>;
+    let relay: RelayProcess;
     try {
-      info = await new Promise<Record<string, string>>((resolve, reject) => {
-        const rl = createInterface({ input: relay.stdout! });
-        rl.once('line', (line) => {
-          try {
-            resolve(JSON.parse(line) as Record<string, string>);
-          } catch {
-            reject(new Error('the relay printed something unexpected'));
-          }
-        });
-        relay.once('exit', (code) => reject(new Error(`the relay exited with code ${code}`)));
-        setTimeout(() => reject(new Error('the relay did not start within 10 s')), 10_000);
-      });
+      relay = await startRelayProcess(this.context.asAbsolutePath('dist/cli.js'), (text) => this.log.warn(`[${entry.name}] relay: ${text}`));
     } catch (err) {
-      relay.kill('SIGKILL');
       void this.offer(vscode.window.showErrorMessage(`Loopback for "${entry.name}" failed: ${(err as Error).message}`, 'Show Logs'));
       return;
     }
     const ok = await this.startEntry(entry, (config) => {
-      config.controlPlane.baseUrl = info.control_plane_base_url!;
-      config.controlPlane.tunnelId = info.tunnel_id!;
-      config.controlPlane.apiKey = relayKey;
+      config.controlPlane.baseUrl = relay.controlPlaneBaseUrl;
+      config.controlPlane.tunnelId = relay.tunnelId;
+      config.controlPlane.apiKey = relay.apiKey;
       config.controlPlane.tls = {};
       config.controlPlane.proxy = undefined;
       config.controlPlane.extraHeaders = {};
       if (editorSettings()['trace.capturePayloads'] === 'auto') config.trace.capturePayloads = true;
-    }, false, relayKey);
+    }, false, relay.apiKey);
     if (!ok) {
-      relay.kill('SIGTERM');
+      relay.child.kill('SIGTERM');
       return;
     }
-    this.loopbacks.set(entry.name, { relay, mcpUrl: info.mcp_url!, token: info.front_door_token });
+    this.loopbacks.set(entry.name, { relay: relay.child, mcpUrl: relay.mcpUrl, token: relay.frontDoorToken });
     const action = await vscode.window.showInformationMessage(
-      `Loopback tunnel "${entry.name}" is ready at ${info.mcp_url}. Point any MCP client at it with the front-door token as a Bearer header.`,
+      `Loopback tunnel "${entry.name}" is ready at ${relay.mcpUrl}. Point any MCP client at it with the front-door token as a Bearer header.`,
       'Copy MCP URL',
       'Copy Token',
     );
-    if (action === 'Copy MCP URL') await vscode.env.clipboard.writeText(info.mcp_url!);
-    else if (action === 'Copy Token' && info.front_door_token) await vscode.env.clipboard.writeText(info.front_door_token);
+    if (action === 'Copy MCP URL') await vscode.env.clipboard.writeText(relay.mcpUrl);
+    else if (action === 'Copy Token' && relay.frontDoorToken) await vscode.env.clipboard.writeText(relay.frontDoorToken);
   }
 
   // ── status bar menu ──────────────────────────────────────────────────────

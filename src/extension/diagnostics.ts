@@ -1,0 +1,47 @@
+/**
+ * Export Diagnostics…: one JSON file a user can attach to a report, with the
+ * versions, settings, profiles, tunnel states, recent trace metadata and logs,
+ * secrets redacted and payloads left out.
+ */
+import * as vscode from 'vscode';
+import { writeFile } from 'node:fs/promises';
+import * as os from 'node:os';
+import { redactValue } from '../engine/redact';
+import { CLIENT_VERSION } from '../version';
+import type { ProfileEntry } from './profiles';
+import { editorSettings } from './settings';
+import type { TunnelManager } from './tunnels';
+
+export async function exportDiagnostics(profiles: readonly ProfileEntry[], tunnels: TunnelManager): Promise<void> {
+  const uri = await vscode.window.showSaveDialog({
+    title: 'Export MCP Tunnel diagnostics',
+    defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir()), `mcp-tunnel-diagnostics-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.json`),
+    filters: { JSON: ['json'] },
+  });
+  if (!uri) return;
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MCP Tunnel: exporting diagnostics…' }, async () => {
+    const bundle = {
+      exportedAt: new Date().toISOString(),
+      versions: { extension: CLIENT_VERSION, vscode: vscode.version, node: process.versions.node, platform: `${os.platform()} ${os.release()} ${os.arch()}` },
+      settings: redactValue(editorSettings()),
+      profiles: profiles.map((e) => ({ name: e.name, scope: e.scope, error: e.error, blocked: e.blockedReason, profile: redactValue(e.raw) })),
+      tunnels: tunnels.runningNames().map((name) => {
+        const view = tunnels.get(name)!;
+        return {
+          name,
+          phase: view.phase,
+          status: view.status,
+          metrics: view.metrics,
+          lastError: view.lastError,
+          // Payloads never leave the machine in a diagnostics bundle.
+          recentTrace: tunnels.traces(name).slice(-200).map(({ request: _r, response: _s, notificationPayloads: _n, ...rest }) => rest),
+        };
+      }),
+      recentLogs: tunnels.recentLogs(),
+    };
+    await writeFile(uri.fsPath, JSON.stringify(bundle, null, 2) + '\n', { mode: 0o600 });
+  });
+  const action = await vscode.window.showInformationMessage(`Diagnostics saved to ${uri.fsPath} (secrets and payloads left out).`, 'Reveal', 'Open');
+  if (action === 'Reveal') await vscode.commands.executeCommand('revealFileInOS', uri);
+  else if (action === 'Open') await vscode.window.showTextDocument(uri);
+}
