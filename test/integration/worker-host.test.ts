@@ -5,12 +5,14 @@
  */
 import { strict as assert } from 'node:assert';
 import { createServer, type Server } from 'node:net';
+import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import type { EngineConfig } from '../../src/engine/config';
 import type { EngineStatus } from '../../src/engine/events';
 import type { LogRecord } from '../../src/engine/log';
 import { WorkerHost, type WorkerHostEvents, type WorkerHostOptions } from '../../src/host/workerHost';
 import { Relay, type RelayStartInfo } from '../../src/relay/relay';
+import { IPC_VERSION } from '../../src/worker/ipc';
 import { engineConfigFor } from '../helpers/config';
 import { EVERYTHING, everythingStdioArgv, ROOT, WORKER } from '../helpers/everything';
 import { cmdlineOf, descendantPids, environOf, pgidOf, running } from '../helpers/processes';
@@ -315,5 +317,15 @@ describe('WorkerHost: supervising a real tunnel worker', function () {
     await gaveUp;
     assert.equal(h.state, 'crashed');
     assert.equal(h.pid, undefined);
+  });
+
+  it('a worker sent a start message it cannot read says so and exits, instead of leaving the host waiting', async () => {
+    const child = fork(WORKER, [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    const messages: unknown[] = [];
+    child.on('message', (m) => messages.push(m));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.send({ type: 'start', version: IPC_VERSION, config: { controlPlane: {} } });
+    assert.equal(await exited, 2);
+    assert.deepEqual(messages, [{ type: 'fatal', message: `the tunnel worker (IPC version ${IPC_VERSION}) cannot read the start message it was sent: reinstall the extension` }]);
   });
 });
