@@ -35,6 +35,8 @@ export class ControlPlaneError extends Error {
     message: string,
     /** For network failures: true when the request surely never reached the server. */
     readonly notSent = false,
+    /** For network failures: a connect, headers or body timeout ended it. */
+    readonly timedOut = false,
   ) {
     super(message);
     this.name = 'ControlPlaneError';
@@ -64,6 +66,7 @@ export function createDispatcher(tls: TlsMaterial, proxy: string | undefined, co
   return proxy ? new ProxyAgent({ uri: proxy, requestTls: connect, ...common }) : new Agent({ connect, ...common });
 }
 
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 const HEADER_USER_AGENT = 'User-Agent';
 const HEADER_ORGANIZATION = 'OpenAI-Organization';
 
@@ -169,7 +172,8 @@ export class ControlPlaneClient {
     } catch (err) {
       if (signal.aborted) throw err;
       const code = errorCode(err);
-      throw new ControlPlaneError('network', undefined, undefined, `control plane unreachable (${code ?? 'network error'})`, code !== undefined && NOT_SENT_CODES.has(code));
+      const message = `control plane unreachable (${code ?? 'network error'})`;
+      throw new ControlPlaneError('network', undefined, undefined, message, code !== undefined && NOT_SENT_CODES.has(code), code !== undefined && TIMEOUT_CODES.has(code));
     }
   }
 

@@ -405,7 +405,7 @@ export class TunnelEngine extends EventEmitter {
 
   private updateState(): void {
     const { state, reason } = this.deriveState();
-    this.metrics.up.set(state === 'ready' ? 1 : 0);
+    this.metrics.readiness.set(state === 'ready' ? 1 : 0);
     for (const s of this.channelStatuses()) {
       const seen = this.restartsSeen.get(s.channel) ?? 0;
       if (s.restarts > seen) {
