@@ -44,6 +44,8 @@ export interface EngineConfig {
     tunnelId: string;
     apiKey: string;
     extraHeaders: Record<string, string>;
+    /** Sent as OpenAI-Organization on every control-plane request when set. */
+    organizationId?: string;
     tls: TlsMaterial;
     proxy?: string;
     /** Long-poll wait requested as timeout_ms. */

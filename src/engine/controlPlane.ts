@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Agent, ProxyAgent, type Dispatcher } from 'undici';
-import { CLIENT_NAME, CLIENT_VERSION } from '../version';
+import { CLIENT_NAME, CLIENT_VERSION, USER_AGENT } from '../version';
 import {
   HEADER_AUTHORIZATION,
   HEADER_CLIENT_NAME,
@@ -35,6 +35,8 @@ export class ControlPlaneError extends Error {
     message: string,
     /** For network failures: true when the request surely never reached the server. */
     readonly notSent = false,
+    /** For network failures: a connect, headers or body timeout ended it. */
+    readonly timedOut = false,
   ) {
     super(message);
     this.name = 'ControlPlaneError';
@@ -64,6 +66,10 @@ export function createDispatcher(tls: TlsMaterial, proxy: string | undefined, co
   return proxy ? new ProxyAgent({ uri: proxy, requestTls: connect, ...common }) : new Agent({ connect, ...common });
 }
 
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+const HEADER_USER_AGENT = 'User-Agent';
+const HEADER_ORGANIZATION = 'OpenAI-Organization';
+
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 export class ControlPlaneClient {
@@ -77,16 +83,20 @@ export class ControlPlaneClient {
   private readonly pollTimeoutMs: number;
 
   constructor(config: EngineConfig['controlPlane'], serverInfo: string) {
-    // Extra headers first, protocol headers last: callers may add, never override.
-    const protected_ = new Set(PROTOCOL_HEADERS.map((h) => h.toLowerCase()));
-    const extra = Object.fromEntries(Object.entries(config.extraHeaders).filter(([k]) => !protected_.has(k.toLowerCase())));
+    // Extra headers first, ours last: callers may add, never override. A
+    // configured organization wins over an extra header of that name.
+    const organization: Record<string, string> = config.organizationId ? { [HEADER_ORGANIZATION]: config.organizationId } : {};
+    const ours = new Set([...PROTOCOL_HEADERS, HEADER_USER_AGENT, ...Object.keys(organization)].map((h) => h.toLowerCase()));
+    const extra = Object.fromEntries(Object.entries(config.extraHeaders).filter(([k]) => !ours.has(k.toLowerCase())));
     this.headers = {
       ...extra,
       [HEADER_AUTHORIZATION]: `Bearer ${config.apiKey}`,
+      [HEADER_USER_AGENT]: USER_AGENT,
       [HEADER_CLIENT_NAME]: CLIENT_NAME,
       [HEADER_CLIENT_VERSION]: CLIENT_VERSION,
       [HEADER_INSTANCE_ID]: this.instanceId,
       [HEADER_SERVER_INFO]: serverInfo,
+      ...organization,
     };
     const base = new URL(config.baseUrl);
     this.origin = base.origin;
@@ -162,7 +172,8 @@ export class ControlPlaneClient {
     } catch (err) {
       if (signal.aborted) throw err;
       const code = errorCode(err);
-      throw new ControlPlaneError('network', undefined, undefined, `control plane unreachable (${code ?? 'network error'})`, code !== undefined && NOT_SENT_CODES.has(code));
+      const message = `control plane unreachable (${code ?? 'network error'})`;
+      throw new ControlPlaneError('network', undefined, undefined, message, code !== undefined && NOT_SENT_CODES.has(code), code !== undefined && TIMEOUT_CODES.has(code));
     }
   }
 

@@ -9,6 +9,7 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { invalidRequestError, isRequest, type JsonRpcMessage, type JsonRpcRequest } from '../protocol/jsonrpc';
 import { channelRoute, decodeCommand, type InvalidJsonRpcCommand, type PolledCommand, type TunnelResponsePayload, type ResponseType, type Headers } from '../protocol/wire';
+import { connectionTtl, type ConnectionTtl } from './connectionTtl';
 import { Deadline, formatMs } from './deadline';
 import { DeadlineExceededError, TunnelFailureError, synthesizeFailure } from './failure';
 import type { Logger } from './log';
@@ -16,6 +17,7 @@ import type { ByteMeter, McpChannel } from './mcp/channel';
 import { methodLabel, type EngineMetrics } from './metrics';
 import type { PostOutcome, ResponsePoster } from './responsePoster';
 import { answerOutcome, describeExchange, type TraceBuffer, type TraceEntry, type TraceOutcome } from './trace';
+import { unsupportedChannelAnswer } from './unsupportedChannel';
 
 export interface DispatcherOptions {
   channels: ReadonlyMap<string, McpChannel>;
@@ -38,6 +40,8 @@ interface Job {
   deadline: Deadline;
   receivedAt: number;
   receivedWall: number;
+  /** created_at as Unix milliseconds; NaN when absent or unreadable. */
+  createdWall: number;
 }
 
 interface Answer {
@@ -63,7 +67,7 @@ export class Dispatcher {
     // Every in-flight command listens for the stop; thousands may legitimately wait at once.
     setMaxListeners(0, this.hardStop.signal);
     o.metrics.queueCapacity.set(o.maxInflight);
-    o.metrics.workersTotal.set(o.maxConcurrent);
+    o.metrics.workerPoolCapacity.set(o.maxConcurrent);
   }
 
   /** Commands accepted and not yet finished. */
@@ -96,38 +100,49 @@ export class Dispatcher {
     });
   }
 
-  /** Accepts every command of a poll batch; `receivedAt` is the batch's monotonic receipt time. */
-  submitBatch(commands: readonly unknown[], receivedAt: number): void {
+  /**
+   * Accepts every command of a poll batch; `receivedAt` is the batch's
+   * monotonic receipt time. Returns how many were decoded and accepted.
+   */
+  submitBatch(commands: readonly unknown[], receivedAt: number): number {
     const wall = Date.now();
-    for (const raw of commands) this.submit(raw, receivedAt, wall);
+    let accepted = 0;
+    for (const raw of commands) if (this.submit(raw, receivedAt, wall)) accepted++;
+    return accepted;
   }
 
-  private submit(raw: unknown, receivedAt: number, receivedWall: number): void {
+  private submit(raw: unknown, receivedAt: number, receivedWall: number): boolean {
     const decoded = decodeCommand(raw);
     if (decoded.ok === 'invalid') {
       this.o.logger.warn(`refusing a command whose message is not JSON-RPC: ${decoded.command.invalid}`, { request_id: decoded.command.request_id });
     } else if (!decoded.ok) {
-      this.o.metrics.skipped.inc();
-      if (decoded.reason === 'unknown command_type') {
+      const unknownType = decoded.reason === 'unknown command_type';
+      this.o.metrics.queueDrops.inc({ drop_reason: unknownType ? 'invalid_command_type' : 'invalid_command' });
+      if (unknownType) {
         this.o.logger.warn('skipping command of unknown type', { request_id: decoded.requestId ?? '(none)' });
       } else {
         this.o.logger.warn(`skipping undecodable command: ${decoded.reason}`, { request_id: decoded.requestId ?? '(none)' });
       }
-      return;
+      return false;
     }
     const command = decoded.command;
+    // created_at is diagnostic only: it feeds the age and latency metrics, never a deadline.
+    const createdWall = command.created_at === '' ? NaN : Date.parse(command.created_at);
+    if (receivedWall >= createdWall) this.o.metrics.commandAge.observe((receivedWall - createdWall) / 1000);
     const deadline = Deadline.fromReceipt(receivedAt, command.response_timeout, this.hardStop.signal);
+    const job: Job = { command, deadline, receivedAt, receivedWall, createdWall };
     if (deadline.signal.aborted) {
       // Already expired (for example `0s`): MCP is not touched and nothing is posted.
       deadline.dispose();
       this.o.logger.debug('dropping command whose deadline already passed', { request_id: command.request_id });
-      this.finish({ command, deadline, receivedAt, receivedWall }, receivedAt, blankAnswer('expired'), 0, undefined);
-      return;
+      this.finish(job, receivedAt, blankAnswer('expired'), 0, undefined);
+      return true;
     }
     this.accepted++;
     this.o.metrics.queueLength.set(this.accepted);
-    this.queue.push({ command, deadline, receivedAt, receivedWall });
+    this.queue.push(job);
     this.pump();
+    return true;
   }
 
   private pump(): void {
@@ -139,12 +154,12 @@ export class Dispatcher {
         this.queueHead = 0;
       }
       this.busy++;
-      this.o.metrics.workersBusy.set(this.busy);
+      this.o.metrics.workerPoolOccupancy.set(this.busy);
       // run() settles, never rejects; the second handler is a last guard so a bug can never stop the pool.
       const done = () => {
         this.busy--;
         this.accepted--;
-        this.o.metrics.workersBusy.set(this.busy);
+        this.o.metrics.workerPoolOccupancy.set(this.busy);
         this.o.metrics.queueLength.set(this.accepted);
         job.deadline.dispose();
         this.releaseWaiters();
@@ -213,21 +228,18 @@ export class Dispatcher {
   private async answer(job: Job): Promise<Answer> {
     const { command, deadline } = job;
     if (deadline.signal.aborted) return blankAnswer(deadline.expired ? 'expired' : 'cancelled');
+    const channel = this.o.channels.get(channelRoute(command.channel));
+    if (!channel) return this.unsupportedChannel(command);
     if ('invalid' in command) {
       // Answered as an MCP server answers a body that is not JSON-RPC: HTTP 400 with -32600.
       const json = invalidRequestError(command.answerId, command.invalid) as unknown as Record<string, unknown>;
       return { payload: this.payload(command, 'jsonrpc_response', 400, { 'Content-Type': ['application/json'] }, json), outcome: 'error', notifications: [], notificationCount: 0, mcpMs: 0 };
     }
-    const channel = this.o.channels.get(channelRoute(command.channel));
-    if (!channel) {
-      this.o.logger.warn('command names a channel this tunnel does not serve', { request_id: command.request_id, channel: command.channel });
-      return this.failureAnswer(command, new TunnelFailureError('client_internal', { kind: 'unknown' }), 0);
-    }
     if (this.stopping) {
       return this.failureAnswer(command, new TunnelFailureError('transport_closed', { kind: 'connection_closed' }), 0);
     }
     const mcpStart = performance.now();
-    const ttl = this.connectionTtl(deadline);
+    const ttl = connectionTtl(deadline, this.o.connectionMaxTtlMs ?? 0);
     try {
       return await this.answerCall(command, deadline, channel, ttl, mcpStart);
     } finally {
@@ -235,28 +247,15 @@ export class Dispatcher {
     }
   }
 
-  /**
-   * The signal an MCP request runs under: the command's deadline, and the
-   * connection TTL when that comes first. Only a command without a deadline,
-   * or with one further away than the TTL, pays for a second timer.
-   */
-  private connectionTtl(deadline: Deadline): ConnectionTtl {
-    const ttlMs = this.o.connectionMaxTtlMs ?? 0;
-    if (ttlMs <= 0 || deadline.remainingMs() <= ttlMs) return { signal: deadline.signal, ttlMs, reached: () => false, dispose: () => undefined };
-    const controller = new AbortController();
-    const onDeadline = () => controller.abort(deadline.signal.reason);
-    deadline.signal.addEventListener('abort', onDeadline, { once: true });
-    const timer = setTimeout(() => controller.abort(CONNECTION_TTL), ttlMs);
-    timer.unref();
-    return {
-      signal: controller.signal,
-      ttlMs,
-      reached: () => controller.signal.reason === CONNECTION_TTL && !deadline.signal.aborted,
-      dispose: () => {
-        clearTimeout(timer);
-        deadline.signal.removeEventListener('abort', onDeadline);
-      },
-    };
+  /** Counted by command type only: the channel name comes from the control plane and is not bounded. */
+  private unsupportedChannel(command: Accepted): Answer {
+    this.o.logger.warn('command names a channel this tunnel does not serve: answering unsupported channel (400)', {
+      request_id: command.request_id,
+      channel: command.channel,
+    });
+    this.o.metrics.unsupportedChannel.inc({ command_type: command.command_type });
+    const { type, status, headers, json } = unsupportedChannelAnswer(command);
+    return { payload: this.payload(command, type, status, headers, json), outcome: 'error', notifications: [], notificationCount: 0, mcpMs: 0 };
   }
 
   /** The answer when the connection TTL ended a request: a timeout failure, as for any MCP server that did not answer in time. */
@@ -369,6 +368,11 @@ export class Dispatcher {
     const type = command.command_type;
     this.o.metrics.recordCommand(type, methodLabel(method ?? (type === 'session_termination' ? 'session_termination' : undefined)), answer.outcome, durationMs / 1000);
     const payload = answer.payload;
+    const route = channelRoute(command.channel);
+    if (postOutcome === 'ok' && payload && this.o.channels.has(route)) {
+      const kind = type === 'session_termination' ? 'session_termination' : 'invalid' in command || isRequest(message) ? 'call' : 'notification';
+      this.o.metrics.recordDelivered(kind, method === undefined ? undefined : methodLabel(method), route, payload.resp_code, durationMs, Date.now() - job.createdWall);
+    }
     const entry = describeExchange({
       seq: this.o.trace.nextSeq(),
       requestId: command.request_id,
@@ -414,16 +418,6 @@ export class Dispatcher {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-const CONNECTION_TTL = 'connection_ttl';
-
-interface ConnectionTtl {
-  signal: AbortSignal;
-  ttlMs: number;
-  /** True when the TTL, not the command's deadline or a stop, ended the request. */
-  reached(): boolean;
-  dispose(): void;
 }
 
 function blankAnswer(outcome: TraceOutcome): Answer {

@@ -172,7 +172,7 @@ export class TunnelEngine extends EventEmitter {
     try {
       const meta = await this.client.getMetadata(this.pollAbort.signal);
       this.tunnelName = typeof meta.name === 'string' ? meta.name : undefined;
-      this.logger.info('connected to the control plane', { tunnel_id: cp.tunnelId, tunnel_name: this.tunnelName ?? '' });
+      this.logger.info('connected to the control plane', { tunnel_id: cp.tunnelId, tunnel_name: this.tunnelName ?? '', client_instance_id: this.client.instanceId });
     } catch (err) {
       if (err instanceof ControlPlaneError && (err.kind === 'auth' || err.kind === 'not_found')) {
         this.onPollError(err, 0);
@@ -405,7 +405,7 @@ export class TunnelEngine extends EventEmitter {
 
   private updateState(): void {
     const { state, reason } = this.deriveState();
-    this.metrics.up.set(state === 'ready' ? 1 : 0);
+    this.metrics.readiness.set(state === 'ready' ? 1 : 0);
     for (const s of this.channelStatuses()) {
       const seen = this.restartsSeen.get(s.channel) ?? 0;
       if (s.restarts > seen) {

@@ -1,6 +1,9 @@
 /**
- * /healthz, /readyz and /metrics on a loopback address. Requests naming any
- * other Host are refused, so a web page cannot reach it through DNS rebinding.
+ * /healthz, /readyz and /metrics. On a loopback address every request must
+ * name that address in its Host, so a web page cannot reach the server
+ * through DNS rebinding. Bound beyond loopback (`:8080`, `0.0.0.0:8080`), the
+ * three probe routes answer any Host, since kubelet and Docker probes send
+ * the pod IP or the container name; every other path keeps the Host guard.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { writeFile, rename } from 'node:fs/promises';
@@ -14,9 +17,14 @@ export interface Readiness {
   reason: string;
 }
 
+/** Routes a probe may reach from any Host once the server is bound beyond loopback. */
+const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+
 export class HealthServer {
   private server: Server | undefined;
   private allowedHosts = new Set<string>();
+  /** Bound beyond loopback: the probe routes skip the Host guard. */
+  private probesFromAnyHost = false;
   url = '';
 
   constructor(
@@ -30,10 +38,11 @@ export class HealthServer {
 
   async start(): Promise<string> {
     const server = createServer((req, res) => void this.handle(req, res));
-    const bound = await listenOn(server, this.listenAddr, this.setting);
+    const bound = await listenOn(server, this.listenAddr, this.setting, 'all');
     this.server = server;
     this.url = bound.url;
     this.allowedHosts = bound.hosts;
+    this.probesFromAnyHost = !bound.loopback;
     if (this.urlFile) {
       // Written atomically with owner-only permissions once the port is known.
       const tmp = `${this.urlFile}.${process.pid}.tmp`;
@@ -41,17 +50,20 @@ export class HealthServer {
       await rename(tmp, this.urlFile);
     }
     this.logger.info('health server listening', { url: this.url, address: bound.address });
-    if (bound.wide) {
+    if (!bound.loopback) {
+      const where = bound.wide ? `every interface (${bound.address})` : bound.address;
       this.logger.warn(
-        `health server bound to every interface (${bound.address}), as ${this.setting} asks; it answers only requests whose Host is ${[...bound.hosts].join(', ')}`,
+        `health server bound to ${where}, as ${this.setting} asks: /healthz, /readyz and /metrics answer probes from any Host; ` +
+          `every other path only requests whose Host is ${[...bound.hosts].join(', ')}`,
       );
     }
     return this.url;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
     const host = (req.headers.host ?? '').toLowerCase();
-    if (!this.allowedHosts.has(host)) {
+    if (!(this.probesFromAnyHost && PROBE_PATHS.has(path)) && !this.allowedHosts.has(host)) {
       res.writeHead(403, { 'Content-Type': 'text/plain' }).end('forbidden: Host must be the loopback address this server is bound to\n');
       return;
     }
@@ -59,7 +71,6 @@ export class HealthServer {
       res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('method not allowed\n');
       return;
     }
-    const path = (req.url ?? '/').split('?')[0];
     switch (path) {
       case '/healthz':
         res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok\n');

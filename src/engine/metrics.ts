@@ -1,50 +1,93 @@
-/** Prometheus metrics of one engine, in a registry of its own (several engines may share a process). */
+/**
+ * Prometheus metrics of one engine, in a registry of its own (several engines
+ * may share a process). Two sets: the reference daemon's names, units and
+ * labels, so dashboards and alerts written for it carry over, and ours
+ * (`mcp_tunnel_*`) where they say more (outcomes, restarts, bytes).
+ */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The reference's histogram boundaries (OpenTelemetry's defaults), in each histogram's own unit. */
+const REFERENCE_BUCKETS = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];
+
+interface Observer {
+  observe(value: number): void;
+}
+
+function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+  return new Counter({ name, help, labelNames, registers: [registry] });
+}
+
+function gauge(registry: Registry, name: string, help: string): Gauge {
+  return new Gauge({ name, help, registers: [registry] });
+}
+
+function histogram<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[], buckets: number[]): Histogram<L> {
+  return new Histogram({ name, help, labelNames, buckets, registers: [registry] });
+}
 
 export class EngineMetrics {
   readonly registry = new Registry();
-  readonly pollCycles = new Counter({ name: 'mcp_tunnel_poll_cycles_total', help: 'Long-poll requests completed (200 or 204).', registers: [this.registry] });
-  readonly pollErrors = new Counter({
-    name: 'mcp_tunnel_poll_errors_total',
-    help: 'Long-poll requests that failed, by kind (network, auth, not_found, rate_limited, server, client, decode).',
-    labelNames: ['kind'] as const,
-    registers: [this.registry],
-  });
-  readonly lastPollSuccess = new Gauge({
-    name: 'mcp_tunnel_last_successful_poll_timestamp_seconds',
-    help: 'Unix time of the last poll the control plane answered.',
-    registers: [this.registry],
-  });
-  readonly queueLength = new Gauge({ name: 'mcp_tunnel_queue_length', help: 'Commands accepted and not yet finished.', registers: [this.registry] });
-  readonly queueCapacity = new Gauge({ name: 'mcp_tunnel_queue_capacity', help: 'Local queue capacity (max in-flight requests).', registers: [this.registry] });
-  readonly workersBusy = new Gauge({ name: 'mcp_tunnel_workers_busy', help: 'MCP requests running now.', registers: [this.registry] });
-  readonly workersTotal = new Gauge({ name: 'mcp_tunnel_workers_total', help: 'Worker pool size (max concurrent MCP requests).', registers: [this.registry] });
-  readonly commandDuration = new Histogram({
-    name: 'mcp_tunnel_command_duration_seconds',
-    help: 'Time from poll receipt to the terminal response POST, by JSON-RPC method and outcome.',
-    labelNames: ['method', 'outcome'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    registers: [this.registry],
-  });
-  readonly commands = new Counter({
-    name: 'mcp_tunnel_commands_total',
-    help: 'Commands finished, by command type and outcome.',
-    labelNames: ['type', 'outcome'] as const,
-    registers: [this.registry],
-  });
-  readonly skipped = new Counter({
-    name: 'mcp_tunnel_commands_skipped_total',
-    help: 'Polled commands skipped because their type was unknown or they could not be decoded.',
-    registers: [this.registry],
-  });
-  readonly mcpRestarts = new Counter({ name: 'mcp_tunnel_mcp_restarts_total', help: 'MCP server (stdio child) restarts.', labelNames: ['channel'] as const, registers: [this.registry] });
-  readonly bytes = new Counter({
-    name: 'mcp_tunnel_bytes_total',
-    help: 'Bytes exchanged, by hop (control_plane, mcp) and direction (in, out).',
-    labelNames: ['hop', 'direction'] as const,
-    registers: [this.registry],
-  });
-  private readonly commandChildren = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
+
+  // The reference daemon's poller.
+  readonly commandsPolled = counter(this.registry, 'commands_polled_total', 'Commands received from the control plane.');
+  readonly commandsEnqueued = counter(this.registry, 'commands_enqueued_total', 'Polled commands accepted into the local queue.');
+  readonly pollCyclesStarted = counter(this.registry, 'commands_poll_cycles_total', 'Poll requests started.');
+  private readonly pollLatency = histogram(this.registry, 'commands_poll_latency_seconds', 'Time a poll request took, by whether it failed.', ['error'], REFERENCE_BUCKETS);
+  readonly pollLatencyOk: Observer = this.pollLatency.labels('false');
+  readonly pollLatencyFailed: Observer = this.pollLatency.labels('true');
+  readonly pollErrorsByKind = counter(this.registry, 'commands_poll_errors_total', 'Poll requests that failed, by error_kind (timeout, other).', ['error_kind']);
+  readonly queueDrops = counter(
+    this.registry,
+    'commands_queue_drops_total',
+    'Polled commands not queued, by drop_reason (invalid_command_type: unknown command_type; invalid_command: not decodable).',
+    ['drop_reason'],
+  );
+  readonly commandAge: Observer = histogram(this.registry, 'commands_age_seconds', "Seconds from a command's created_at to its poll.", [], REFERENCE_BUCKETS);
+  readonly lastPollSuccess = gauge(this.registry, 'commands_poll_last_successful_timestamp_seconds', 'Unix time (whole seconds) of the last poll the control plane answered.');
+  readonly queueCapacity = gauge(this.registry, 'commands_queue_capacity', 'Local queue capacity (max in-flight requests).');
+  /** Polling pauses when this reaches the capacity. */
+  readonly queueLength = gauge(this.registry, 'commands_queue_length', 'Commands accepted and not yet finished (waiting or running).');
+
+  // The reference daemon's dispatcher.
+  readonly workerPoolCapacity = gauge(this.registry, 'dispatcher_worker_pool_capacity', 'Worker pool size (max concurrent MCP requests).');
+  readonly workerPoolOccupancy = gauge(this.registry, 'dispatcher_worker_pool_occupancy', 'Workers running a command now.');
+  private readonly endToEnd = histogram(
+    this.registry,
+    'command_end_to_end_latency_milliseconds',
+    'Milliseconds to a delivered terminal response, from the poll (latency_type=poll_to_response) or from created_at (enqueue_to_response).',
+    ['request_kind', 'request_method', 'channel', 'tunnel_service_status', 'latency_type'],
+    REFERENCE_BUCKETS,
+  );
+  readonly unsupportedChannel = counter(
+    this.registry,
+    'command_unsupported_channel_total',
+    'Commands refused with unsupported_channel because they name a channel this tunnel does not serve, by command_type.',
+    ['command_type'],
+  );
+
+  // The reference daemon's health.
+  readonly liveness = gauge(this.registry, 'liveness', '1 while the tunnel client process is live.');
+  readonly readiness = gauge(this.registry, 'readiness', '1 when /readyz answers 200.');
+
+  // Ours.
+  readonly pollCycles = counter(this.registry, 'mcp_tunnel_poll_cycles_total', 'Poll requests the control plane answered (200 or 204).');
+  readonly pollErrors = counter(this.registry, 'mcp_tunnel_poll_errors_total', 'Failed polls by kind: network, auth, not_found, rate_limited, server, client, decode.', ['kind']);
+  readonly commandDuration = histogram(
+    this.registry,
+    'mcp_tunnel_command_duration_seconds',
+    'Time from poll receipt to the terminal response POST, by JSON-RPC method and outcome.',
+    ['method', 'outcome'],
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  );
+  readonly commands = counter(this.registry, 'mcp_tunnel_commands_total', 'Commands finished, by command type and outcome.', ['type', 'outcome']);
+  readonly mcpRestarts = counter(this.registry, 'mcp_tunnel_mcp_restarts_total', 'MCP server (stdio child) restarts.', ['channel']);
+  readonly bytes = counter(this.registry, 'mcp_tunnel_bytes_total', 'Bytes exchanged, by hop (control_plane, mcp) and direction (in, out).', ['hop', 'direction']);
+  private readonly commandChildren = new Map<string, { count: { inc(): void }; duration: Observer }>();
+  private readonly endToEndChildren = new Map<string, Observer>();
+
+  constructor() {
+    this.liveness.set(1);
+  }
 
   /** Counts one finished command; labelled children are cached, since this runs once per call. */
   recordCommand(type: string, method: string, outcome: string, seconds: number): void {
@@ -58,7 +101,28 @@ export class EngineMetrics {
     child.duration.observe(seconds);
   }
 
-  readonly up = new Gauge({ name: 'mcp_tunnel_ready', help: '1 when the tunnel is ready (control plane answering and MCP server usable).', registers: [this.registry] });
+  /**
+   * One delivered terminal response, as the reference records it: from the
+   * poll and, when the command carried a readable created_at, from then.
+   * `method` is undefined for commands without one (the label is left out).
+   * `channel` must be one this tunnel serves, so the label stays bounded.
+   */
+  recordDelivered(kind: string, method: string | undefined, channel: string, status: number, sincePollMs: number, sinceCreatedMs: number): void {
+    this.endToEndChild(kind, method, channel, status, 'poll_to_response').observe(Math.floor(sincePollMs));
+    if (sinceCreatedMs >= 0) this.endToEndChild(kind, method, channel, status, 'enqueue_to_response').observe(Math.floor(sinceCreatedMs));
+  }
+
+  private endToEndChild(kind: string, method: string | undefined, channel: string, status: number, latencyType: string): Observer {
+    const key = `${kind}\u0000${method ?? ''}\u0000${channel}\u0000${status}\u0000${latencyType}`;
+    let child = this.endToEndChildren.get(key);
+    if (!child) {
+      const labels: Record<string, string> = { request_kind: kind, channel, tunnel_service_status: String(status), latency_type: latencyType };
+      if (method !== undefined) labels.request_method = method;
+      child = this.endToEnd.labels(labels);
+      this.endToEndChildren.set(key, child);
+    }
+    return child;
+  }
 }
 
 /** Label used for command latency: JSON-RPC method names are bounded by the MCP spec, others folded. */

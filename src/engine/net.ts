@@ -28,6 +28,8 @@ export interface Bound {
   address: string;
   /** Bound to a wildcard address: reachable from other machines, not only this one. */
   wide: boolean;
+  /** Bound to a loopback address only: no other machine can connect. */
+  loopback: boolean;
 }
 
 /** Why an address cannot be bound and what to do, in the words doctor and every listener use. */
@@ -63,24 +65,29 @@ export class ListenError extends Error {
 }
 
 /**
- * Listens on `addr` (default host 127.0.0.1). `setting` names the address the
- * way the user wrote it (`HEALTH_LISTEN_ADDR`, `--listen`) in errors.
+ * Listens on `addr`. `setting` names the address the way the user wrote it
+ * (`HEALTH_LISTEN_ADDR`, `--listen`) in errors. An address without a host
+ * (`:8080`) binds 127.0.0.1, or every interface when `emptyHost` is 'all'
+ * (the health server, whose `:8080` must answer container probes as the
+ * reference daemon's does).
  */
-export async function listenOn(server: Server, addr: string, setting: string): Promise<Bound> {
+export async function listenOn(server: Server, addr: string, setting: string, emptyHost: 'loopback' | 'all' = 'loopback'): Promise<Bound> {
   const parsed = parseListenAddr(addr);
   if (!parsed) throw new ListenError('EINVAL', addr, setting);
-  const host = parsed.host ?? '127.0.0.1';
+  // Without a host Node binds `::` (IPv4 too) where the machine has IPv6, else 0.0.0.0.
+  const requested = parsed.host ?? (emptyHost === 'all' ? undefined : '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     const fail = (err: NodeJS.ErrnoException) => reject(new ListenError(typeof err.code === 'string' ? err.code : 'unknown error', addr, setting));
     server.once('error', fail);
-    server.listen(parsed.port, host, () => {
+    server.listen(parsed.port, requested, () => {
       server.off('error', fail);
       resolve();
     });
   });
-  const { port } = server.address() as AddressInfo;
+  const { port, address } = server.address() as AddressInfo;
+  const host = requested ?? (address === '::' ? '::' : '0.0.0.0');
   const wide = host === '0.0.0.0' || host === '::';
-  const urlHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+  const urlHost = requested === undefined || host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
   const hosts = new Set([`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `${urlHost}:${port}`].map((h) => h.toLowerCase()));
-  return { port, url: `http://${urlHost}:${port}`, hosts, address: `${host.includes(':') ? `[${host}]` : host}:${port}`, wide };
+  return { port, url: `http://${urlHost}:${port}`, hosts, address: `${host.includes(':') ? `[${host}]` : host}:${port}`, wide, loopback: isLoopbackHost(host) };
 }

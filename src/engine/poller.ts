@@ -4,6 +4,7 @@
  * off on failures: capped exponential with jitter, Retry-After as a minimum,
  * and a slow cadence while the control plane refuses our credentials.
  */
+import { performance } from 'node:perf_hooks';
 import { POLL_LIMIT_MAX } from '../protocol/wire';
 import { Backoff, sleep } from './backoff';
 import { ControlPlaneError, type ControlPlaneClient } from './controlPlane';
@@ -52,21 +53,30 @@ export class Poller {
       await this.dispatcher.waitForSlot(signal);
       if (signal.aborted) break;
       const limit = Math.min(POLL_LIMIT_MAX, this.dispatcher.availableSlots());
+      const metrics = this.metrics;
+      metrics.pollCyclesStarted.inc();
+      const started = performance.now();
       try {
         const { receivedAt, commands } = await this.client.poll(limit, signal, quick ? QUICK_POLL_WAIT_MS : undefined);
+        metrics.pollLatencyOk.observe((performance.now() - started) / 1000);
         quick = false;
-        this.metrics.pollCycles.inc();
-        this.metrics.lastPollSuccess.set(Date.now() / 1000);
+        metrics.pollCycles.inc();
+        metrics.lastPollSuccess.set(Math.floor(Date.now() / 1000));
         this.backoff.reset();
         this.authBackoff.reset();
         // Every command of the batch is accepted, even beyond `limit`.
-        if (commands.length) this.dispatcher.submitBatch(commands, receivedAt);
+        if (commands.length) {
+          metrics.commandsPolled.inc(commands.length);
+          metrics.commandsEnqueued.inc(this.dispatcher.submitBatch(commands, receivedAt));
+        }
         this.hooks.onSuccess(commands.length);
       } catch (err) {
         if (signal.aborted) break;
+        metrics.pollLatencyFailed.observe((performance.now() - started) / 1000);
         const error =
           err instanceof ControlPlaneError ? err : new ControlPlaneError('network', undefined, undefined, `poll failed: ${(err as Error).message}`);
-        this.metrics.pollErrors.inc({ kind: error.kind });
+        metrics.pollErrors.inc({ kind: error.kind });
+        metrics.pollErrorsByKind.inc({ error_kind: error.timedOut ? 'timeout' : 'other' });
         const needsOperator = error.kind === 'auth' || error.kind === 'not_found';
         const delay = Math.max(
           needsOperator ? this.authBackoff.next() : this.backoff.next(),

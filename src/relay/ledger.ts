@@ -22,6 +22,9 @@ export interface ControlPlaneRequestRecord {
   clientVersion?: string;
   instanceId?: string;
   serverInfo?: string;
+  userAgent?: string;
+  /** OpenAI-Organization, sent when the client has an organization id configured. */
+  organization?: string;
 }
 
 /** One response POST as received, whatever the relay answered. */
@@ -126,6 +129,8 @@ export class RelayLedger {
       clientVersion: h[H_CLIENT_VERSION] as string | undefined,
       instanceId: h[H_INSTANCE_ID] as string | undefined,
       serverInfo: h[H_SERVER_INFO] as string | undefined,
+      userAgent: h['user-agent'],
+      organization: h['openai-organization'] as string | undefined,
     };
     this.requests.push(record);
     if (this.requests.length > REQUEST_LOG_LIMIT) this.requests.shift();
