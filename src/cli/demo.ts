@@ -3,26 +3,13 @@
  * one real MCP session through the front door, so a new user sees the whole
  * path work in one command.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CLIENT_VERSION } from '../version';
 import { startLoopback, untilReady, type Loopback, type LoopbackInfo } from './loopback';
+import { sampleServerCommand } from './sampleServer';
 import type { Logger } from '../engine/log';
-
-/** The sample server sits beside the bundled CLI; from sources it is built into dist/. */
-export function sampleServerPath(): string {
-  for (const candidate of [join(__dirname, 'sample-server.js'), join(__dirname, '..', '..', 'dist', 'sample-server.js')]) {
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error('the bundled sample server is missing: run "npm run build" first');
-}
-
-export function quoteArg(arg: string): string {
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
-}
 
 export async function sampleCall(info: LoopbackInfo): Promise<string[]> {
   const headers: Record<string, string> = info.front_door_token ? { Authorization: `Bearer ${info.front_door_token}` } : {};
@@ -49,7 +36,7 @@ export async function sampleCall(info: LoopbackInfo): Promise<string[]> {
 
 export async function runDemo(options: { once: boolean; logger: Logger; listen: string; healthListen: string }): Promise<Loopback> {
   const loopback = await startLoopback({
-    mcpCommand: `${quoteArg(process.execPath)} ${quoteArg(sampleServerPath())}`,
+    mcpCommand: sampleServerCommand(),
     listen: options.listen,
     frontDoorAuth: 'bearer',
     healthListen: options.healthListen,

@@ -12,6 +12,7 @@ import { ConfigError, fromZod } from '../profiles/errors';
 import { TunnelProfileSchema } from '../profiles/schema';
 import type { Env } from '../profiles/secrets';
 import { checkProfileName, parseYamlProfile, profileDirectory } from '../profiles/yaml';
+import { quoteArg } from './sampleServer';
 
 export const INIT_SAMPLES = ['stdio-local', 'remote-http', 'enterprise-proxy'] as const;
 export type InitSample = (typeof INIT_SAMPLES)[number];
@@ -171,34 +172,53 @@ function checkOptions(opts: InitOptions): void {
   }
 }
 
-/** Validates the rendered text with the real loader; a tunnel id placeholder stands in when none was given. */
-function validateRendered(content: string, file: string, profile: string): void {
+/**
+ * Checks a profile's text with the real loader before it is written. A
+ * missing tunnel id is filled with a placeholder: it may come from
+ * CONTROL_PLANE_TUNNEL_ID when the tunnel runs.
+ */
+export function validateProfileText(content: string, file: string, profile: string): void {
   const layer = parseYamlProfile(content, file);
   const controlPlane = { tunnelId: `tunnel_${'0'.repeat(32)}`, ...(layer.data.controlPlane as Record<string, unknown>) };
   const parsed = TunnelProfileSchema.safeParse({ ...layer.data, controlPlane, name: profile }, { reportInput: true });
   if (!parsed.success) throw fromZod(parsed.error, { kind: 'file', file, name: layer.name, schema: TunnelProfileSchema });
 }
 
-export async function runInit(opts: InitOptions): Promise<InitResult> {
-  checkOptions(opts);
-  const dir = opts.dir ?? profileDirectory(opts.env ?? process.env, opts.homedir ?? os.homedir());
-  const file = path.join(dir, `${opts.profile}.yaml`);
-  const content = renderProfileYaml(opts);
-  validateRendered(content, file, opts.profile);
-
+/** Writes `<dir>/<profile>.yaml` owner-only; an existing file is replaced only with `force`. */
+export async function writeProfileFile(dir: string, profile: string, content: string, force = false): Promise<{ file: string; overwritten: boolean }> {
+  const file = path.join(dir, `${profile}.yaml`);
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   let overwritten = false;
   try {
     await fs.writeFile(file, content, { mode: 0o600, flag: 'wx' });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    if (!opts.force) {
-      throw new ConfigError('--profile', `a profile named "${opts.profile}" already exists at ${file}`, 'Pass --force to overwrite it, or choose another name');
+    if (!force) {
+      throw new ConfigError('--profile', `a profile named "${profile}" already exists at ${file}`, 'Pass --force to overwrite it, or choose another name');
     }
     await fs.writeFile(file, content, { mode: 0o600 });
     overwritten = true;
   }
   // writeFile keeps the mode of a file it overwrites.
   await fs.chmod(file, 0o600);
+  return { file, overwritten };
+}
+
+export function initDirectory(opts: Pick<InitOptions, 'dir' | 'env' | 'homedir'>): string {
+  return opts.dir ?? profileDirectory(opts.env ?? process.env, opts.homedir ?? os.homedir());
+}
+
+export async function runInit(opts: InitOptions): Promise<InitResult> {
+  checkOptions(opts);
+  const dir = initDirectory(opts);
+  const content = renderProfileYaml(opts);
+  validateProfileText(content, path.join(dir, `${opts.profile}.yaml`), opts.profile);
+  const { file, overwritten } = await writeProfileFile(dir, opts.profile, content, opts.force);
   return { file, content, overwritten };
+}
+
+/** What to run after a profile was written; one outside the profile directory is named by its file. */
+export function nextSteps(profile: string, file: string, outsideProfileDirectory: boolean): string {
+  const select = outsideProfileDirectory ? `--profile-file ${quoteArg(file)}` : `--profile ${profile}`;
+  return `Next: export CONTROL_PLANE_API_KEY (a runtime key with Tunnels Read + Use), then\n  mcp-tunnel doctor ${select} --explain\n  mcp-tunnel run ${select}\n`;
 }

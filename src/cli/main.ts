@@ -1,10 +1,10 @@
 /**
  * `mcp-tunnel`: the headless front of the same engine the editor runs.
- *   run | doctor | init | relay | loopback | demo
+ *   run | doctor | init | profiles | health | relay | loopback | demo | help
  */
 import { isLogLevel, type LogLevel } from '../engine/log';
 import { CLIENT_VERSION } from '../version';
-import { parseCli, type CliValues } from './options';
+import { COMMANDS, parseCli, type CliValues } from './options';
 import { createCliLogger, EXIT_CONFIG, EXIT_RUNTIME, onShutdownSignal, UsageError } from './output';
 
 // Each command loads only what it uses: the bundle evaluates a required module on
@@ -14,14 +14,24 @@ const commands = {
   loopback: () => require('./loopback') as typeof import('./loopback'),
   relay: () => require('./relayCommand') as typeof import('./relayCommand'),
   profile: () => require('./profileCommands') as typeof import('./profileCommands'),
+  profiles: () => require('./profilesCommand') as typeof import('./profilesCommand'),
+  health: () => require('./healthCommand') as typeof import('./healthCommand'),
+  help: () => require('./helpTopics') as typeof import('./helpTopics'),
 };
+
+/** Commands that take words after their name (`profiles show NAME`, `help TOPIC`). */
+const WITH_ARGUMENTS = new Set(['profiles', 'help']);
 
 const HELP = `mcp-tunnel ${CLIENT_VERSION}: connect a private MCP server to hosted agents through the Secure MCP Tunnel
 
 Usage:
-  mcp-tunnel run      [--profile NAME | --profile-file FILE] [overrides]   run the tunnel daemon
-  mcp-tunnel doctor   [--profile NAME | --profile-file FILE] [--explain] [--json]
+  mcp-tunnel run      [--profile NAME | --profile-file FILE] [overrides] [--embedded-mcp-stub]   run the tunnel daemon
+  mcp-tunnel doctor   [--profile NAME | --profile-file FILE] [--explain] [--json [--json-shape reference|mcp-tunnel]]
   mcp-tunnel init     --sample stdio-local|remote-http|enterprise-proxy --profile NAME [--force]
+  mcp-tunnel profiles list [--json] | show NAME | add NAME (--sample S | --from-file FILE) [--force]
+                      | edit NAME | samples list | samples show NAME        [--profile-dir DIR]
+  mcp-tunnel health   (--url URL | --url-file FILE | --port N) [--require-control-plane-poll]
+                      [--pid N | --pid-file FILE] [--json]                  exit 0 when live and ready
   mcp-tunnel relay    [--listen 127.0.0.1:0] [--tunnel-id ID] [--front-door-auth bearer|none] [--print-json]
   mcp-tunnel loopback (--mcp-command CMD | --mcp-server-url URL) [--listen …] [--front-door-auth …] [--print-json]
   mcp-tunnel demo     [--once]
@@ -33,6 +43,8 @@ Overrides (flags > env > YAML profile > defaults):
 Environment: CONTROL_PLANE_BASE_URL, CONTROL_PLANE_TUNNEL_ID, CONTROL_PLANE_API_KEY
 (or OPENAI_API_KEY), MCP_COMMAND, MCP_SERVER_URL, HEALTH_LISTEN_ADDR, LOG_LEVEL, …
 API keys are never accepted as flags: use the environment or a file: reference.
+
+Guides: mcp-tunnel help quickstart | samples | doctor | oauth | troubleshooting
 `;
 
 function logLevelOf(values: CliValues, fallback: LogLevel = 'info'): LogLevel {
@@ -64,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return command || values.help ? 0 : EXIT_CONFIG;
   }
-  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}". Run "mcp-tunnel --help" for usage.`);
+  if (positionals.length > 1 && !WITH_ARGUMENTS.has(command)) throw new UsageError(`unexpected argument "${positionals[1]}". Run "mcp-tunnel --help" for usage.`);
   const format = values['log-format'] === 'json' ? 'json' : 'text';
 
   switch (command) {
@@ -74,6 +86,15 @@ async function main(argv: string[]): Promise<number> {
       return commands.profile().runDoctorCommand(values);
     case 'init':
       return commands.profile().runInitCommand(values);
+    case 'profiles':
+      return commands.profiles().runProfilesCommand(positionals.slice(1), values);
+    case 'health':
+      return commands.health().runHealthCommand(values);
+    case 'help': {
+      if (positionals.length > 2) throw new UsageError(`unexpected argument "${positionals[2]}": help takes one topic`);
+      process.stdout.write(commands.help().helpTopic(positionals[1], COMMANDS) ?? HELP);
+      return 0;
+    }
     case 'relay':
       return commands.relay().runRelayCommand(values, createCliLogger(logLevelOf(values), format), frontDoorAuthOf(values));
     case 'loopback': {
@@ -104,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
       return -1;
     }
     default:
-      throw new UsageError(`unknown command "${command}": use run, doctor, init, relay, loopback or demo`);
+      throw new UsageError(`unknown command "${command}": use ${COMMANDS.slice(0, -1).join(', ')} or ${COMMANDS[COMMANDS.length - 1]}`);
   }
 }
 

@@ -26,9 +26,26 @@ const OPTIONS = {
   force: { type: 'boolean' },
   once: { type: 'boolean' },
   'api-key': { type: 'string' },
+  // health
+  url: { type: 'string' },
+  'url-file': { type: 'string' },
+  port: { type: 'string' },
+  pid: { type: 'string' },
+  'pid-file': { type: 'string' },
+  'require-control-plane-poll': { type: 'boolean' },
+  // doctor --json: which report shape
+  'json-shape': { type: 'string' },
+  // profiles
+  'profile-dir': { type: 'string' },
+  'from-file': { type: 'string' },
+  // run
+  'embedded-mcp-stub': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
+
+/** Every command `mcp-tunnel` has, in the order its usage lists them. */
+export const COMMANDS = ['run', 'doctor', 'init', 'profiles', 'health', 'relay', 'loopback', 'demo', 'help'] as const;
 
 export type CliValues = ReturnType<typeof parseCli>['values'];
 

@@ -1,12 +1,14 @@
 /** `run`, `doctor` and `init`: the commands that work on a tunnel profile. */
 import { TunnelEngine } from '../engine/engine';
-import { INIT_SAMPLES, runInit, type InitSample } from './init';
-import { formatDoctor, runDoctor } from '../doctor';
+import { nextSteps, runInit } from './init';
+import { formatDoctor, formatReferenceDoctorJson, runDoctor } from '../doctor';
 import { loadProfile, type ProfileFlags } from '../profiles/load';
 import { resolveProfile } from '../profiles/resolve';
 import { isSecretReference } from '../profiles/schema';
 import type { CliValues } from './options';
 import { createCliLogger, onShutdownSignal, UsageError } from './output';
+import { sampleServerCommand } from './sampleServer';
+import { resolveSample } from './samples';
 
 export function flagsFrom(values: CliValues): ProfileFlags {
   const apiKey = values['api-key'];
@@ -33,13 +35,24 @@ function profileSource(values: CliValues): { profileName?: string; profileFile?:
   return { profileName: values.profile, profileFile: values['profile-file'] };
 }
 
+/** `run --embedded-mcp-stub`: the bundled sample server is the main MCP server of this run. */
+function runFlags(values: CliValues): ProfileFlags {
+  const flags = flagsFrom(values);
+  if (!values['embedded-mcp-stub']) return flags;
+  if (flags.mcpCommand !== undefined || flags.mcpServerUrl !== undefined) {
+    throw new UsageError('--embedded-mcp-stub is the main MCP server of this run: drop --mcp-command/--mcp-server-url, or drop --embedded-mcp-stub');
+  }
+  return { ...flags, mcpCommand: sampleServerCommand() };
+}
+
 export async function runRunCommand(values: CliValues): Promise<number> {
-  const loaded = await loadProfile({ flags: flagsFrom(values), env: process.env, ...profileSource(values) });
+  const loaded = await loadProfile({ flags: runFlags(values), env: process.env, ...profileSource(values) });
   const warnings = [...loaded.warnings];
   const config = await resolveProfile(loaded.profile, { env: process.env, warnings, describeField: loaded.describeField });
   const logger = createCliLogger(config.log.level, loaded.profile.log.format);
   logger.addSecret(config.controlPlane.apiKey);
   for (const w of warnings) logger.warn(w);
+  if (values['embedded-mcp-stub']) logger.info('embedded MCP stub: the bundled sample server (tools echo, add, countdown) is the main channel');
   const engine = new TunnelEngine(config, { logger: logger.child('engine') });
   onShutdownSignal(() => engine.stop());
   await engine.start();
@@ -55,20 +68,28 @@ export async function runRunCommand(values: CliValues): Promise<number> {
   return -1;
 }
 
+/** JSON report shapes: the reference daemon's (the default of --json, for its scripts) or this project's own. */
+const JSON_SHAPES = ['reference', 'mcp-tunnel'] as const;
+
 export async function runDoctorCommand(values: CliValues): Promise<number> {
-  const report = await runDoctor({ flags: flagsFrom(values), env: process.env, ...profileSource(values) });
-  process.stdout.write(formatDoctor(report, { explain: values.explain, json: values.json }) + '\n');
+  const shape = values['json-shape'];
+  if (shape !== undefined && !(JSON_SHAPES as readonly string[]).includes(shape)) {
+    throw new UsageError(`--json-shape must be ${JSON_SHAPES.join(' or ')}, not "${shape.slice(0, 40)}"`);
+  }
+  const source = profileSource(values);
+  const report = await runDoctor({ flags: flagsFrom(values), env: process.env, ...source });
+  const json = values.json || shape !== undefined;
+  const text =
+    json && shape !== 'mcp-tunnel' ? formatReferenceDoctorJson(report, source) : formatDoctor(report, { explain: values.explain, json });
+  process.stdout.write(text + '\n');
   return report.exitCode;
 }
 
 export async function runInitCommand(values: CliValues): Promise<number> {
-  const sample = values.sample;
-  if (!sample || !(INIT_SAMPLES as readonly string[]).includes(sample)) {
-    throw new UsageError(`init needs --sample ${INIT_SAMPLES.join('|')}`);
-  }
+  const sample = resolveSample(values.sample, 'init');
   if (!values.profile) throw new UsageError('init needs --profile NAME (the file is written as NAME.yaml in the profile directory)');
   const result = await runInit({
-    sample: sample as InitSample,
+    sample,
     profile: values.profile,
     dir: values.dir,
     force: values.force,
@@ -76,10 +97,6 @@ export async function runInitCommand(values: CliValues): Promise<number> {
     mcpCommand: values['mcp-command'],
     mcpServerUrl: values['mcp-server-url'],
   });
-  process.stdout.write(
-    `${result.overwritten ? 'Replaced' : 'Wrote'} ${result.file}\n` +
-      `Next: export CONTROL_PLANE_API_KEY (a runtime key with Tunnels Read + Use), then\n` +
-      `  mcp-tunnel doctor --profile ${values.profile} --explain\n  mcp-tunnel run --profile ${values.profile}\n`,
-  );
+  process.stdout.write(`${result.overwritten ? 'Replaced' : 'Wrote'} ${result.file}\n` + nextSteps(values.profile, result.file, values.dir !== undefined));
   return 0;
 }

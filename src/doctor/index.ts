@@ -5,6 +5,7 @@
  */
 export { runDoctor } from './run';
 export { formatDoctor } from './format';
+export { formatReferenceDoctorJson, toReferenceReport, type ReferenceCheck, type ReferenceReport } from './referenceFormat';
 export { DOCTOR_FAILED_EXIT_CODE, type CheckStatus, type DoctorCheck, type DoctorReport } from './report';
 export type { DoctorOptions } from './inputs';
 export { findExecutable, probeTcp } from './probes';

@@ -15,6 +15,8 @@ export interface DoctorCheck {
   why?: string;
   /** What to do about it. */
   fix?: string;
+  /** The id the reference daemon's doctor gives this check, where `id` alone does not tell (see referenceFormat.ts). */
+  referenceId?: string;
 }
 
 export interface DoctorReport {

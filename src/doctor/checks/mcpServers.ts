@@ -28,10 +28,14 @@ export async function mcpServers({ raw, describeField, env, timeoutMs }: DoctorI
     if (seenIds.has(id)) id = `${id}#${index}`;
     seenIds.add(id);
     const p: Path = ['mcp', 'servers', index];
+    // The reference daemon checks the main channel only; other channels get the channel after its ids.
+    const suffix = channel === 'main' ? '' : `:${channel}`;
     if (typeof server.command === 'string') {
-      checks.push(await checkCommand(id, channel, server.command, typeof server.cwd === 'string' ? server.cwd : undefined, describeField([...p, 'command']), env));
+      const check = await checkCommand(id, channel, server.command, typeof server.cwd === 'string' ? server.cwd : undefined, describeField([...p, 'command']), env);
+      checks.push({ ...check, referenceId: `mcp_command_executable${suffix}` });
     } else if (typeof server.url === 'string') {
-      checks.push(await checkUrl(id, channel, server.url, typeof proxyRef === 'string' ? proxyRef : undefined, describeField([...p, 'url']), env, timeoutMs));
+      const check = await checkUrl(id, channel, server.url, typeof proxyRef === 'string' ? proxyRef : undefined, describeField([...p, 'url']), env, timeoutMs);
+      checks.push({ ...check, referenceId: `mcp_server_reachable${suffix}` });
     }
   }
   return checks;

@@ -1,0 +1,157 @@
+/**
+ * `mcp-tunnel help TOPIC`: short guides for the tasks an operator looks up,
+ * beside the usage text of `mcp-tunnel --help`. Every command and flag they
+ * name exists (test/unit/cli/helpTopics.test.ts checks them).
+ */
+import { UsageError } from './output';
+
+const QUICKSTART = `mcp-tunnel help quickstart: from nothing to a running tunnel
+
+What you need:
+  - a tunnel id (tunnel_ and 32 lowercase letters or digits), from the
+    tunnel settings of your Platform organization
+  - a runtime API key with Tunnels Read + Use (never an admin key), exported
+    as CONTROL_PLANE_API_KEY (OPENAI_API_KEY is read when it is unset)
+  - an MCP server: a command on this machine or a Streamable HTTP URL
+
+Try the whole path on this machine first, with no key and no account:
+  mcp-tunnel demo --once
+
+1. Write a profile (a YAML file in ~/.config/tunnel-client/):
+     mcp-tunnel profiles add local --sample stdio-local --tunnel-id tunnel_... \\
+       --mcp-command "python /path/server.py"
+   or for an HTTP server:
+     mcp-tunnel profiles add docs --sample remote-http --tunnel-id tunnel_... \\
+       --mcp-server-url http://127.0.0.1:3000/mcp
+2. Export the key and check everything before starting:
+     export CONTROL_PLANE_API_KEY=...
+     mcp-tunnel doctor --profile local --explain
+3. Run it (Ctrl+C stops it):
+     mcp-tunnel run --profile local --health-listen 127.0.0.1:8080
+4. From another terminal, or a container HEALTHCHECK:
+     mcp-tunnel health --port 8080
+
+No MCP server yet? With the key exported, this serves the bundled sample
+server (tools echo, add, countdown) through your real tunnel:
+  mcp-tunnel run --embedded-mcp-stub --tunnel-id tunnel_...
+
+More: mcp-tunnel help samples | doctor | oauth | troubleshooting
+`;
+
+const SAMPLES = `mcp-tunnel help samples: starting points for a profile
+
+  mcp-tunnel profiles samples list          the samples, one line each
+  mcp-tunnel profiles samples show NAME     what it is for, its inputs, and the file it writes
+
+Samples:
+  stdio-local        a local command the tunnel starts as a stdio MCP server
+  remote-http        a Streamable HTTP MCP server reached from this machine
+  enterprise-proxy   an HTTP MCP server behind an outbound proxy, with a private CA and JSON logs
+
+Write one (mode 0600, never with the key itself: the key stays env:CONTROL_PLANE_API_KEY):
+  mcp-tunnel profiles add NAME --sample stdio-local [--tunnel-id ID] [--mcp-command CMD]
+  mcp-tunnel init --sample remote-http --profile NAME [--mcp-server-url URL]
+Copy an existing file in:   mcp-tunnel profiles add NAME --from-file profile.yaml
+Change it later:            mcp-tunnel profiles edit NAME
+                            (opens $VISUAL or $EDITOR; saved only if it validates)
+
+The reference client's names sample_mcp_stdio_local, sample_mcp_remote_no_auth
+and sample_mcp_enterprise_proxy are accepted for the three samples above.
+`;
+
+const DOCTOR = `mcp-tunnel help doctor: check a profile before it runs
+
+  mcp-tunnel doctor --profile NAME              one line per check
+  mcp-tunnel doctor --profile NAME --explain    with why each problem matters and what to do
+  mcp-tunnel doctor --profile-file FILE --json  for scripts
+
+It checks: the configuration validates; the tunnel id; the API key reference
+resolves (its value is never printed) and is not an admin key; each MCP
+command can be found, each MCP URL accepts connections; the health address
+can be bound; the health URL file and TLS files can be used.
+
+Exit code 0 when nothing failed (warnings do not fail), 2 when a check failed.
+
+--json prints the reference client's report shape: result (ok|fail),
+failed_checks, next, and checks with id, status (PASS|FAIL|SKIP), summary,
+why, evidence and next. With --json-shape mcp-tunnel, doctor prints this tool's
+own shape instead: checks with id, title, status (ok|warn|fail), detail, why and fix,
+with counts and exitCode.
+`;
+
+const OAUTH = `mcp-tunnel help oauth: MCP servers that need a token
+
+The tunnel carries each MCP request from the hosted agent to your server,
+with the request's headers: a token the agent's connector sends in
+Authorization reaches your server. The tunnel itself does not sign in
+anywhere and keeps no user tokens.
+
+Readiness: before it reports ready, the tunnel sends its own MCP initialize.
+A server that answers 401 or 403 is reachable and protected, so /readyz says
+  ready (MCP initialize requires auth: HTTP 401 ...)
+and the connector must bring the token. An unreachable server keeps /readyz
+at 503 ("MCP probe failed: ...").
+
+A fixed credential of your own (a service token, not a user's) goes in the
+profile as a header, always as a reference:
+  mcp:
+    server_urls:
+      - channel: main
+        url: https://mcp.internal.example/mcp
+        headers:
+          Authorization: env:MCP_SERVER_AUTHORIZATION
+A configured header wins over the same header from the request.
+
+This tool does not fetch OAuth protected-resource or authorization-server
+metadata for you; check those endpoints on your server directly.
+`;
+
+const TROUBLESHOOTING = `mcp-tunnel help troubleshooting: when the tunnel is not ready
+
+Ask the running tunnel first:
+  mcp-tunnel health --port 8080           (or --url-file FILE: see health.url_file, HEALTH_URL_FILE)
+  curl -s http://127.0.0.1:8080/readyz    the reason in one line
+  curl -s http://127.0.0.1:8080/metrics   Prometheus metrics
+/healthz answers 200 while the process runs; /readyz answers 200 only once the
+control plane answered a poll and every MCP server is up.
+
+What /readyz says, and where to look:
+  waiting for the control plane to answer a poll
+      still starting, or the network blocks the way out
+  control plane unreachable ...
+      DNS, the proxy (http_proxy, HTTPS_PROXY) or TLS trust (ca_bundle)
+  auth error: ...
+      a wrong key, an admin key, or a key without Tunnels Read + Use
+  MCP server "main" crashed: ... / restarting: ...
+      the command, its PATH, its working directory, its stderr (in the reason)
+  MCP probe failed: ...
+      the MCP URL does not answer from this machine
+
+Common start errors (exit code 2) name the setting and its fix; run
+  mcp-tunnel doctor --profile NAME --explain
+to see all of them at once.
+
+Logs: --log-level debug logs more detail; --log-format json writes one JSON
+object a line. API keys never appear in logs.
+
+To rule out the network, run the whole tunnel on this machine:
+  mcp-tunnel loopback --mcp-command "CMD"    (or --mcp-server-url URL)
+and point an MCP client at the printed mcp_url.
+`;
+
+export const HELP_TOPICS: Readonly<Record<string, string>> = {
+  quickstart: QUICKSTART,
+  samples: SAMPLES,
+  doctor: DOCTOR,
+  oauth: OAUTH,
+  troubleshooting: TROUBLESHOOTING,
+};
+
+/** The text for `help TOPIC`; undefined for no topic or a command without a topic (the caller prints the usage). */
+export function helpTopic(topic: string | undefined, commands: readonly string[]): string | undefined {
+  if (topic === undefined) return undefined;
+  const text = Object.hasOwn(HELP_TOPICS, topic) ? HELP_TOPICS[topic] : undefined;
+  if (text === undefined && commands.includes(topic)) return undefined;
+  if (text === undefined) throw new UsageError(`no help topic "${topic.slice(0, 40)}": topics are ${Object.keys(HELP_TOPICS).join(', ')}`);
+  return text;
+}
