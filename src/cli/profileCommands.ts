@@ -1,47 +1,36 @@
 /** `run`, `doctor` and `init`: the commands that work on a tunnel profile. */
 import { TunnelEngine } from '../engine/engine';
-import { INIT_SAMPLES, runInit, type InitSample } from './init';
+import { INIT_SAMPLES, initSampleFor, REFERENCE_SAMPLES, runInit } from './init';
 import { formatDoctor, runDoctor } from '../doctor';
-import { loadProfile, type ProfileFlags } from '../profiles/load';
+import { loadProfile, type LoadProfileOptions } from '../profiles/load';
 import { resolveProfile } from '../profiles/resolve';
-import { isSecretReference } from '../profiles/schema';
 import type { CliValues } from './options';
-import { createCliLogger, onShutdownSignal, UsageError } from './output';
+import { onShutdownSignal, UsageError } from './output';
+import { configSourceFrom, profileFlagsFrom } from './profileFlags';
+import { createRunLogger, writePidFile } from './runFiles';
 
-export function flagsFrom(values: CliValues): ProfileFlags {
-  const apiKey = values['api-key'];
-  if (apiKey !== undefined && !isSecretReference(apiKey)) {
-    throw new UsageError('--api-key takes a reference (env:NAME or file:PATH), never the key itself: other users of this machine can read command lines');
-  }
-  const flags: ProfileFlags = {
-    tunnelId: values['tunnel-id'],
-    baseUrl: values['base-url'],
-    apiKey,
-    mcpCommand: values['mcp-command'],
-    mcpServerUrl: values['mcp-server-url'],
-    healthListenAddr: values['health-listen'],
-    healthUrlFile: values['health-url-file'],
-    logLevel: values['log-level'],
-    logFormat: values['log-format'],
-  };
-  for (const key of Object.keys(flags) as (keyof ProfileFlags)[]) if (flags[key] === undefined) delete flags[key];
-  return flags;
-}
-
-function profileSource(values: CliValues): { profileName?: string; profileFile?: string } {
-  if (values.profile && values['profile-file']) throw new UsageError('give either --profile NAME or --profile-file FILE, not both');
-  return { profileName: values.profile, profileFile: values['profile-file'] };
+/** The profile sources a command line names: flags (both spellings), and the file it selects. */
+function profileOptions(values: CliValues): LoadProfileOptions & { flagWarnings: string[] } {
+  const { flags, spellings, warnings } = profileFlagsFrom(values);
+  const { via: _via, ...source } = configSourceFrom(values, process.env);
+  return { flags, flagSpellings: spellings, env: process.env, ...source, flagWarnings: warnings };
 }
 
 export async function runRunCommand(values: CliValues): Promise<number> {
-  const loaded = await loadProfile({ flags: flagsFrom(values), env: process.env, ...profileSource(values) });
-  const warnings = [...loaded.warnings];
+  const { flagWarnings, ...options } = profileOptions(values);
+  const loaded = await loadProfile(options);
+  const warnings = [...flagWarnings, ...loaded.warnings];
   const config = await resolveProfile(loaded.profile, { env: process.env, warnings, describeField: loaded.describeField });
-  const logger = createCliLogger(config.log.level, loaded.profile.log.format);
+  const { logger, close } = await createRunLogger(config.log.level, loaded.profile.log, loaded.describeField(['log', 'file']));
   logger.addSecret(config.controlPlane.apiKey);
   for (const w of warnings) logger.warn(w);
+  const removePidFile = await writePidFile(loaded.profile.process.pidFile, loaded.describeField(['process', 'pidFile']));
   const engine = new TunnelEngine(config, { logger: logger.child('engine') });
-  onShutdownSignal(() => engine.stop());
+  onShutdownSignal(async () => {
+    await engine.stop();
+    await removePidFile();
+    await close();
+  });
   await engine.start();
   void engine.whenReady().then(() => {
     const status = engine.status();
@@ -56,19 +45,19 @@ export async function runRunCommand(values: CliValues): Promise<number> {
 }
 
 export async function runDoctorCommand(values: CliValues): Promise<number> {
-  const report = await runDoctor({ flags: flagsFrom(values), env: process.env, ...profileSource(values) });
+  const { flagWarnings, ...options } = profileOptions(values);
+  for (const w of flagWarnings) process.stderr.write(`mcp-tunnel: ${w}\n`);
+  const report = await runDoctor(options);
   process.stdout.write(formatDoctor(report, { explain: values.explain, json: values.json }) + '\n');
   return report.exitCode;
 }
 
 export async function runInitCommand(values: CliValues): Promise<number> {
-  const sample = values.sample;
-  if (!sample || !(INIT_SAMPLES as readonly string[]).includes(sample)) {
-    throw new UsageError(`init needs --sample ${INIT_SAMPLES.join('|')}`);
-  }
+  const sample = values.sample !== undefined ? initSampleFor(values.sample, { mcpCommand: values['mcp-command'] }) : undefined;
+  if (!sample) throw new UsageError(`init needs --sample ${[...INIT_SAMPLES, ...REFERENCE_SAMPLES].join('|')}`);
   if (!values.profile) throw new UsageError('init needs --profile NAME (the file is written as NAME.yaml in the profile directory)');
   const result = await runInit({
-    sample: sample as InitSample,
+    sample,
     profile: values.profile,
     dir: values.dir,
     force: values.force,

@@ -43,6 +43,8 @@ export interface EngineConfig {
     baseUrl: string;
     tunnelId: string;
     apiKey: string;
+    /** Sent as the OpenAI-Organization header on control-plane requests, when set. */
+    organizationId?: string;
     extraHeaders: Record<string, string>;
     tls: TlsMaterial;
     proxy?: string;

@@ -14,9 +14,11 @@ import * as path from 'node:path';
 import { DEFAULT_CHANNEL } from '../protocol/wire';
 import { readEnvProfile, ENV_VARS } from './env';
 import { ConfigError, formatPath, fromZod, type ConfigSource, type ConfigSourceKind } from './errors';
-import { isSecretReference, TunnelProfileSchema, type TunnelProfile } from './schema';
+import { isSecretReference, RunnableProfileSchema, TunnelProfileSchema, type TunnelProfile } from './schema';
 import type { Env, FileAccess } from './secrets';
 import { findProfileFile, readYamlProfile, type RawProfile } from './yaml';
+import { parseHeaderItems, parseMcpEntries } from './entries';
+import { resolveValueReferences } from './valueRefs';
 
 type Path = readonly PropertyKey[];
 
@@ -29,21 +31,33 @@ export interface ProfileFlags {
   apiKey?: string;
   clientCert?: string;
   clientKey?: string;
+  organizationId?: string;
+  controlPlaneHttpProxy?: string;
   maxInflightRequests?: number | string;
   pollTimeout?: string;
+  pollDeadlineGuardrail?: string;
+  pollChannels?: string[];
+  /** `Name: value` items. */
+  extraHeaders?: string[];
   caBundle?: string;
   httpProxy?: string;
-  mcpCommand?: string;
-  mcpServerUrl?: string;
+  /** One server, or entries in the reference daemon's `channel=…,command=…` form. */
+  mcpCommand?: string | string[];
+  mcpServerUrl?: string | string[];
   mcpClientCert?: string;
   mcpClientKey?: string;
   mcpMaxConcurrentRequests?: number | string;
+  mcpStartupWaitTimeout?: string;
+  mcpConnectionMaxTtl?: string;
+  mcpExtraHeaders?: string[];
   mcpCaBundle?: string;
   mcpProxy?: string;
   healthListenAddr?: string;
   healthUrlFile?: string;
   logLevel?: string;
   logFormat?: string;
+  logFile?: string;
+  pidFile?: string;
   capturePayloads?: boolean | string;
 }
 
@@ -55,21 +69,31 @@ export const FLAG_FIELDS: Record<keyof ProfileFlags, string> = {
   apiKey: 'controlPlane.apiKey',
   clientCert: 'controlPlane.clientCert',
   clientKey: 'controlPlane.clientKey',
+  organizationId: 'controlPlane.organizationId',
+  controlPlaneHttpProxy: 'controlPlane.httpProxy',
   maxInflightRequests: 'controlPlane.maxInflightRequests',
   pollTimeout: 'controlPlane.pollTimeout',
+  pollDeadlineGuardrail: 'controlPlane.pollDeadlineGuardrail',
+  pollChannels: 'controlPlane.pollChannels',
+  extraHeaders: 'controlPlane.extraHeaders',
   caBundle: 'caBundle',
   httpProxy: 'httpProxy',
   mcpCommand: 'mcp.servers[0].command',
   mcpServerUrl: 'mcp.servers[0].url',
-  mcpClientCert: 'mcp.servers[0].clientCert',
-  mcpClientKey: 'mcp.servers[0].clientKey',
+  mcpClientCert: 'mcp.clientCert',
+  mcpClientKey: 'mcp.clientKey',
   mcpMaxConcurrentRequests: 'mcp.maxConcurrentRequests',
+  mcpStartupWaitTimeout: 'mcp.startupWaitTimeout',
+  mcpConnectionMaxTtl: 'mcp.connectionMaxTtl',
+  mcpExtraHeaders: 'mcp.extraHeaders',
   mcpCaBundle: 'mcp.caBundle',
   mcpProxy: 'mcp.proxy',
   healthListenAddr: 'health.listenAddr',
   healthUrlFile: 'health.urlFile',
   logLevel: 'log.level',
   logFormat: 'log.format',
+  logFile: 'log.file',
+  pidFile: 'process.pidFile',
   capturePayloads: 'trace.capturePayloads',
 };
 
@@ -98,8 +122,12 @@ export interface LoadProfileOptions extends FileAccess {
   env?: Env;
   /** A profile in `$XDG_CONFIG_HOME/tunnel-client/` or `~/.config/tunnel-client/`. */
   profileName?: string;
-  /** A profile file given directly (`--profile-file`); wins over profileName for the file. */
+  /** A profile file given directly (`--profile-file`, `--config`); wins over profileName for the file. */
   profileFile?: string;
+  /** Where profileName is looked up (`--profile-dir`), instead of the default directories. */
+  profileDir?: string;
+  /** How the user spelled each flag, for messages. */
+  flagSpellings?: FlagSpellings;
 }
 
 export interface MergedProfile {
@@ -157,15 +185,29 @@ function setAt(target: RawProfile, dotted: string, value: unknown): void {
   node[segments[segments.length - 1]] = value;
 }
 
-function flagsLayer(flags: ProfileFlags): Layer {
+/** Spellings the user chose for flags (`--control-plane.tunnel-id`), so errors name the flag as written. */
+export type FlagSpellings = Partial<Record<keyof ProfileFlags, string>>;
+
+function flagsLayer(flags: ProfileFlags, spellings: FlagSpellings = {}): Layer {
   const data: RawProfile = {};
-  if (flags.mcpCommand !== undefined && flags.mcpServerUrl !== undefined) {
-    throw new ConfigError('--mcp-command', 'is given together with --mcp-server-url', 'Pass only one of them');
-  }
+  const spelled = (key: keyof ProfileFlags): string => spellings[key] ?? flagName(key);
+  const servers: RawProfile[] = [];
+  const serverFlags: string[] = [];
   for (const [key, field] of Object.entries(FLAG_FIELDS) as Array<[keyof ProfileFlags, string]>) {
     let value = flags[key];
     if (value === undefined) continue;
-    const flag = flagName(key);
+    const flag = spelled(key);
+    if (key === 'mcpCommand' || key === 'mcpServerUrl') {
+      for (const server of parseMcpEntries([value as string | string[]].flat(), key === 'mcpServerUrl' ? 'url' : 'command', flag)) {
+        servers.push(server);
+        serverFlags.push(flag);
+      }
+      continue;
+    }
+    if (key === 'extraHeaders' || key === 'mcpExtraHeaders') {
+      setAt(data, field, parseHeaderItems(value as string[], flag));
+      continue;
+    }
     if (key === 'apiKey' && (typeof value !== 'string' || !isSecretReference(value))) {
       throw new ConfigError(
         flag,
@@ -184,13 +226,13 @@ function flagsLayer(flags: ProfileFlags): Layer {
     if (key === 'logLevel' && typeof value === 'string') value = value.toLowerCase();
     setAt(data, field, value);
   }
+  if (servers.length > 0) ((data.mcp ??= {}) as RawProfile).servers = servers;
   const name = (p: Path): string => {
-    const segments = p.map((s, i) => (typeof s === 'number' && i === 2 ? 0 : s));
-    for (let n = segments.length; n > 0; n--) {
-      const flag = FLAG_BY_FIELD[formatPath(segments.slice(0, n))];
-      if (flag) return flagName(flag);
+    if (p[0] === 'mcp' && p[1] === 'servers' && typeof p[2] === 'number') return serverFlags[p[2]] ?? '--mcp-command';
+    for (let n = p.length; n > 0; n--) {
+      const flag = FLAG_BY_FIELD[formatPath(p.slice(0, n))];
+      if (flag) return spelled(flag);
     }
-    if (formatPath(segments).startsWith('mcp.servers[0]')) return flags.mcpServerUrl !== undefined ? '--mcp-server-url' : '--mcp-command';
     return 'command line';
   };
   return { kind: 'flag', data, name };
@@ -291,10 +333,11 @@ export async function mergeProfileSources(opts: LoadProfileOptions = {}): Promis
   const warnings: string[] = [];
 
   let file = opts.profileFile;
-  if (file === undefined && opts.profileName !== undefined) file = await findProfileFile(opts.profileName, { env, homedir });
+  if (file === undefined && opts.profileName !== undefined) file = await findProfileFile(opts.profileName, { env, homedir, profileDir: opts.profileDir });
   const yaml = file !== undefined ? await readYamlProfile(file, opts) : undefined;
   const envLayer = readEnvProfile(env);
-  const flags = flagsLayer(opts.flags ?? {});
+  const flags = flagsLayer(opts.flags ?? {}, opts.flagSpellings);
+  warnings.push(...(yaml?.warnings ?? []), ...envLayer.warnings);
 
   const layers: Layer[] = [];
   layers.push({ kind: 'env', data: envLayer.fallback, name: envLayer.name });
@@ -393,6 +436,8 @@ export async function mergeProfileSources(opts: LoadProfileOptions = {}): Promis
     );
   }
 
+  await resolveValueReferences(raw, { ...opts, env, homedir, describeField });
+
   const configSource: ConfigSource = {
     kind: yaml ? 'file' : 'settings',
     name: describeField,
@@ -437,7 +482,7 @@ function addDefaultSources(value: unknown, p: PropertyKey[], sources: Record<str
 
 export async function loadProfile(opts: LoadProfileOptions = {}): Promise<LoadedProfile> {
   const merged = await mergeProfileSources(opts);
-  const parsed = TunnelProfileSchema.safeParse(merged.raw, { reportInput: true });
+  const parsed = RunnableProfileSchema.safeParse(merged.raw, { reportInput: true });
   if (!parsed.success) throw fromZod(parsed.error, merged.configSource);
   const sources = { ...merged.sources };
   addDefaultSources(parsed.data, [], sources);
