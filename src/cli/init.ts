@@ -17,6 +17,30 @@ import { quoteArg } from './sampleServer';
 export const INIT_SAMPLES = ['stdio-local', 'remote-http', 'enterprise-proxy'] as const;
 export type InitSample = (typeof INIT_SAMPLES)[number];
 
+/**
+ * The reference daemon's sample names, accepted beside ours. Its general
+ * `sample_mcp_with_dcr` (an HTTP or a stdio server) becomes stdio-local when
+ * a command is given, else remote-http: this client does no OAuth discovery.
+ */
+export const REFERENCE_SAMPLES = ['sample_mcp_stdio_local', 'sample_mcp_remote_no_auth', 'sample_mcp_enterprise_proxy', 'sample_mcp_with_dcr'] as const;
+
+/** Our sample for a sample name of either client, or undefined when it is neither. */
+export function initSampleFor(name: string, opts: { mcpCommand?: string | undefined } = {}): InitSample | undefined {
+  if ((INIT_SAMPLES as readonly string[]).includes(name)) return name as InitSample;
+  switch (name) {
+    case 'sample_mcp_stdio_local':
+      return 'stdio-local';
+    case 'sample_mcp_remote_no_auth':
+      return 'remote-http';
+    case 'sample_mcp_enterprise_proxy':
+      return 'enterprise-proxy';
+    case 'sample_mcp_with_dcr':
+      return opts.mcpCommand !== undefined ? 'stdio-local' : 'remote-http';
+    default:
+      return undefined;
+  }
+}
+
 export interface InitOptions {
   sample: InitSample;
   /** Profile name; the file is `<dir>/<profile>.yaml`. */
@@ -81,7 +105,7 @@ export function renderProfileYaml(opts: Omit<InitOptions, 'dir' | 'force' | 'env
   const tuning = [
     '  # Commands accepted but not yet finished (1..10000).',
     '  max_inflight_requests: 20',
-    '  # Long-poll wait per request: a number and one unit (ms, s, m).',
+    '  # Long-poll wait per request, a Go duration: 30s, 4500ms, 1m30s.',
     '  poll_timeout: 30s',
     '',
   ];
@@ -92,9 +116,10 @@ export function renderProfileYaml(opts: Omit<InitOptions, 'dir' | 'force' | 'env
     '  listen_addr: 127.0.0.1:8080',
     '',
   ];
-  const log = (format: 'text' | 'json') => ['log:', '  level: info     # debug | info | warn | error', `  format: ${format}    # text | json`, ''];
+  // struct-text, not text: the reference daemon reads only struct-text and json.
+  const log = (format: 'struct-text' | 'json') => ['log:', '  level: info     # debug | info | warn | error', `  format: ${format}    # struct-text | json`, ''];
   // The samples without a proxy differ only in their mcp section.
-  const direct = [...header, ...controlPlane, ...tuning, ...health, ...log('text'), 'mcp:'];
+  const direct = [...header, ...controlPlane, ...tuning, ...health, ...log('struct-text'), 'mcp:'];
 
   switch (sample) {
     case 'stdio-local':
@@ -137,7 +162,7 @@ export function renderProfileYaml(opts: Omit<InitOptions, 'dir' | 'force' | 'env
         '# Extra CA certificates added to the system trust, e.g. the root of a',
         '# TLS-inspecting proxy. Applies to the MCP servers too unless mcp.ca_bundle is set.',
         '# ca_bundle: /etc/ssl/certs/corp-root.pem',
-        '# Outbound proxy for the control-plane hop. An unset variable means no proxy.',
+        '# Outbound proxy for every hop (control plane and MCP). An unset variable means no proxy.',
         'http_proxy: env:HTTPS_PROXY',
         '',
         ...health,
@@ -148,8 +173,8 @@ export function renderProfileYaml(opts: Omit<InitOptions, 'dir' | 'force' | 'env
         `      url: ${scalar(opts.mcpServerUrl ?? DEFAULT_ENTERPRISE_URL)}`,
         '      # client_cert: /etc/mcp-tunnel/mcp-cert.pem',
         '      # client_key: /etc/mcp-tunnel/mcp-key.pem',
-        '  # The MCP hop does not use http_proxy; set mcp.proxy if it needs one.',
-        '  # proxy: http://proxy.corp.example:3128',
+        '  # The MCP hop uses http_proxy above unless it has its own:',
+        '  # http_proxy: http://proxy.corp.example:3128',
         '  max_concurrent_requests: 10',
         '',
       ].join('\n');
@@ -158,7 +183,7 @@ export function renderProfileYaml(opts: Omit<InitOptions, 'dir' | 'force' | 'env
 
 function checkOptions(opts: InitOptions): void {
   if (!(INIT_SAMPLES as readonly string[]).includes(opts.sample)) {
-    throw new ConfigError('--sample', `"${String(opts.sample).slice(0, 40)}" is not a sample`, `Use one of ${INIT_SAMPLES.join(', ')}`);
+    throw new ConfigError('--sample', `"${String(opts.sample).slice(0, 40)}" is not a sample`, `Use one of ${[...INIT_SAMPLES, ...REFERENCE_SAMPLES].join(', ')}`);
   }
   checkProfileName(opts.profile, '--profile');
   if (opts.tunnelId !== undefined && !TUNNEL_ID_PATTERN.test(opts.tunnelId)) {

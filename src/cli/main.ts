@@ -36,12 +36,30 @@ Usage:
   mcp-tunnel loopback (--mcp-command CMD | --mcp-server-url URL) [--listen …] [--front-door-auth …] [--print-json]
   mcp-tunnel demo     [--once]
 
-Overrides (flags > env > YAML profile > defaults):
-  --tunnel-id ID  --base-url URL  --mcp-command CMD  --mcp-server-url URL
-  --health-listen HOST:PORT  --log-level debug|info|warn|error  --log-format text|json
+Profile selection (mutually exclusive; else TUNNEL_CLIENT_CONFIG, _PROFILE, _PROFILE_FILE):
+  --config FILE  --profile NAME  --profile-file FILE   [--profile-dir DIR]
+
+Overrides (flags > env > YAML profile > defaults); the reference daemon's
+spellings work too, and its dash aliases (--control-plane-tunnel-id …):
+  --tunnel-id | --control-plane.tunnel-id ID      --base-url | --control-plane.base-url URL
+  --control-plane.url-path PATH   --control-plane.organization-id ID
+  --api-key | --control-plane.api-key env:NAME|file:PATH
+  --control-plane.client-cert FILE  --control-plane.client-key FILE  --control-plane.http-proxy URL
+  --control-plane.max-inflight N  --control-plane.poll-timeout 30s  --control-plane.poll-deadline-guardrail 5s
+  --control-plane.poll-channel NAME (repeat)  --control-plane.extra-headers 'Name: value' (repeat)
+  --mcp-command CMD | --mcp.command [channel=NAME,command=]CMD (repeat)
+  --mcp-server-url URL | --mcp.server-url [channel=NAME,url=]URL[,http-proxy=…,client-cert=…,client-key=…] (repeat)
+  --mcp.http-proxy URL  --mcp.client-cert FILE  --mcp.client-key FILE  --mcp.extra-headers 'Name: value' (repeat)
+  --mcp.startup-wait-timeout 60s  --mcp.connection-max-ttl 10m  --mcp.max-concurrent-requests N
+  --ca-bundle FILE  --http-proxy URL (every hop)  --pid.file FILE
+  --health-listen | --health.listen-addr HOST:PORT  --health-url-file | --health.url-file FILE
+  --log-level | --log.level LEVEL  --log-format | --log.format text|struct-text|json  --log.file FILE
+Reference flags of features this client lacks (--cloudflared.*, --harpoon.*, --open-web-ui, …)
+are ignored with a warning; --cloudflared.managed, --cloudflared.token and --harpoon.target are refused.
 
 Environment: CONTROL_PLANE_BASE_URL, CONTROL_PLANE_TUNNEL_ID, CONTROL_PLANE_API_KEY
-(or OPENAI_API_KEY), MCP_COMMAND, MCP_SERVER_URL, HEALTH_LISTEN_ADDR, LOG_LEVEL, …
+(or OPENAI_API_KEY), MCP_COMMAND, MCP_SERVER_URL, HEALTH_LISTEN_ADDR, LOG_LEVEL, LOG_FORMAT, …
+(every variable of the reference tunnel-client; see the README).
 API keys are never accepted as flags: use the environment or a file: reference.
 
 Guides: mcp-tunnel help quickstart | samples | doctor | oauth | troubleshooting

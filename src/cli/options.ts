@@ -4,6 +4,7 @@
  * importing the entry point.
  */
 import { parseArgs } from 'node:util';
+import { PROFILE_FLAG_OPTIONS } from './profileFlags';
 
 const OPTIONS = {
   profile: { type: 'string' },
@@ -47,8 +48,11 @@ const OPTIONS = {
 /** Every command `mcp-tunnel` has, in the order its usage lists them. */
 export const COMMANDS = ['run', 'doctor', 'init', 'profiles', 'health', 'relay', 'loopback', 'demo', 'help'] as const;
 
-export type CliValues = ReturnType<typeof parseCli>['values'];
+type OwnValues = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
+/** This client's options, typed; the reference daemon's spellings are read by `profileFlags.ts`. */
+export type CliValues = OwnValues & Record<string, string | boolean | string[] | undefined>;
 
-export function parseCli(argv: string[]) {
-  return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+export function parseCli(argv: string[]): { values: CliValues; positionals: string[] } {
+  const { values, positionals } = parseArgs({ args: argv, options: { ...PROFILE_FLAG_OPTIONS, ...OPTIONS }, allowPositionals: true, strict: true });
+  return { values: values as CliValues, positionals };
 }

@@ -2,59 +2,48 @@
 import { TunnelEngine } from '../engine/engine';
 import { nextSteps, runInit } from './init';
 import { formatDoctor, formatReferenceDoctorJson, runDoctor } from '../doctor';
-import { loadProfile, type ProfileFlags } from '../profiles/load';
+import { loadProfile, type LoadProfileOptions } from '../profiles/load';
 import { resolveProfile } from '../profiles/resolve';
-import { isSecretReference } from '../profiles/schema';
 import type { CliValues } from './options';
-import { createCliLogger, onShutdownSignal, UsageError } from './output';
+import { onShutdownSignal, UsageError } from './output';
+import { configSourceFrom, profileFlagsFrom } from './profileFlags';
+import { createRunLogger, writePidFile } from './runFiles';
 import { sampleServerCommand } from './sampleServer';
 import { resolveSample } from './samples';
 
-export function flagsFrom(values: CliValues): ProfileFlags {
-  const apiKey = values['api-key'];
-  if (apiKey !== undefined && !isSecretReference(apiKey)) {
-    throw new UsageError('--api-key takes a reference (env:NAME or file:PATH), never the key itself: other users of this machine can read command lines');
-  }
-  const flags: ProfileFlags = {
-    tunnelId: values['tunnel-id'],
-    baseUrl: values['base-url'],
-    apiKey,
-    mcpCommand: values['mcp-command'],
-    mcpServerUrl: values['mcp-server-url'],
-    healthListenAddr: values['health-listen'],
-    healthUrlFile: values['health-url-file'],
-    logLevel: values['log-level'],
-    logFormat: values['log-format'],
-  };
-  for (const key of Object.keys(flags) as (keyof ProfileFlags)[]) if (flags[key] === undefined) delete flags[key];
-  return flags;
-}
-
-function profileSource(values: CliValues): { profileName?: string; profileFile?: string } {
-  if (values.profile && values['profile-file']) throw new UsageError('give either --profile NAME or --profile-file FILE, not both');
-  return { profileName: values.profile, profileFile: values['profile-file'] };
+/** The profile sources a command line names: flags (both spellings), and the file it selects. */
+function profileOptions(values: CliValues): LoadProfileOptions & { flagWarnings: string[] } {
+  const { flags, spellings, warnings } = profileFlagsFrom(values);
+  const { via: _via, ...source } = configSourceFrom(values, process.env);
+  return { flags, flagSpellings: spellings, env: process.env, ...source, flagWarnings: warnings };
 }
 
 /** `run --embedded-mcp-stub`: the bundled sample server is the main MCP server of this run. */
-function runFlags(values: CliValues): ProfileFlags {
-  const flags = flagsFrom(values);
-  if (!values['embedded-mcp-stub']) return flags;
+function withEmbeddedStub(values: CliValues, options: LoadProfileOptions): LoadProfileOptions {
+  if (!values['embedded-mcp-stub']) return options;
+  const flags = options.flags ?? {};
   if (flags.mcpCommand !== undefined || flags.mcpServerUrl !== undefined) {
     throw new UsageError('--embedded-mcp-stub is the main MCP server of this run: drop --mcp-command/--mcp-server-url, or drop --embedded-mcp-stub');
   }
-  return { ...flags, mcpCommand: sampleServerCommand() };
+  return { ...options, flags: { ...flags, mcpCommand: sampleServerCommand() } };
 }
 
 export async function runRunCommand(values: CliValues): Promise<number> {
-  const loaded = await loadProfile({ flags: runFlags(values), env: process.env, ...profileSource(values) });
-  const warnings = [...loaded.warnings];
+  const { flagWarnings, ...options } = profileOptions(values);
+  const loaded = await loadProfile(withEmbeddedStub(values, options));
+  const warnings = [...flagWarnings, ...loaded.warnings];
   const config = await resolveProfile(loaded.profile, { env: process.env, warnings, describeField: loaded.describeField });
-  const logger = createCliLogger(config.log.level, loaded.profile.log.format);
+  const { logger, close } = await createRunLogger(config.log.level, loaded.profile.log, loaded.describeField(['log', 'file']));
   logger.addSecret(config.controlPlane.apiKey);
   for (const w of warnings) logger.warn(w);
   if (values['embedded-mcp-stub']) logger.info('embedded MCP stub: the bundled sample server (tools echo, add, countdown) is the main channel');
+  const removePidFile = await writePidFile(loaded.profile.process.pidFile, loaded.describeField(['process', 'pidFile']));
   const engine = new TunnelEngine(config, { logger: logger.child('engine') });
-  onShutdownSignal(() => engine.stop());
+  onShutdownSignal(async () => {
+    await engine.stop();
+    await removePidFile();
+    await close();
+  });
   await engine.start();
   void engine.whenReady().then(() => {
     const status = engine.status();
@@ -76,17 +65,17 @@ export async function runDoctorCommand(values: CliValues): Promise<number> {
   if (shape !== undefined && !(JSON_SHAPES as readonly string[]).includes(shape)) {
     throw new UsageError(`--json-shape must be ${JSON_SHAPES.join(' or ')}, not "${shape.slice(0, 40)}"`);
   }
-  const source = profileSource(values);
-  const report = await runDoctor({ flags: flagsFrom(values), env: process.env, ...source });
+  const { flagWarnings, ...options } = profileOptions(values);
+  for (const w of flagWarnings) process.stderr.write(`mcp-tunnel: ${w}\n`);
+  const report = await runDoctor(options);
   const json = values.json || shape !== undefined;
-  const text =
-    json && shape !== 'mcp-tunnel' ? formatReferenceDoctorJson(report, source) : formatDoctor(report, { explain: values.explain, json });
+  const text = json && shape !== 'mcp-tunnel' ? formatReferenceDoctorJson(report, options) : formatDoctor(report, { explain: values.explain, json });
   process.stdout.write(text + '\n');
   return report.exitCode;
 }
 
 export async function runInitCommand(values: CliValues): Promise<number> {
-  const sample = resolveSample(values.sample, 'init');
+  const sample = resolveSample(values.sample, 'init', { mcpCommand: values['mcp-command'] });
   if (!values.profile) throw new UsageError('init needs --profile NAME (the file is written as NAME.yaml in the profile directory)');
   const result = await runInit({
     sample,

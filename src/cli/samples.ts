@@ -1,9 +1,9 @@
 /**
  * The profile samples `init` and `profiles add` write, described for
  * `profiles samples list|show`. The reference daemon's sample names are
- * accepted for the samples that have a counterpart here.
+ * accepted too (`initSampleFor` maps them).
  */
-import { INIT_SAMPLES, type InitSample } from './init';
+import { INIT_SAMPLES, initSampleFor, REFERENCE_SAMPLES, type InitSample } from './init';
 import { UsageError } from './output';
 
 export interface SampleInfo {
@@ -45,21 +45,11 @@ export const SAMPLES: readonly SampleInfo[] = [
   },
 ];
 
-/** The reference daemon's sample names, and ours they correspond to. */
-const REFERENCE_NAMES: Record<string, InitSample> = {
-  sample_mcp_stdio_local: 'stdio-local',
-  sample_mcp_remote_no_auth: 'remote-http',
-  sample_mcp_enterprise_proxy: 'enterprise-proxy',
-};
-
 /** Our sample for a name (ours or the reference's), or a usage error naming the choices. */
-export function resolveSample(name: string | undefined, command: string): InitSample {
-  if (name !== undefined && (INIT_SAMPLES as readonly string[]).includes(name)) return name as InitSample;
-  if (name !== undefined && REFERENCE_NAMES[name]) return REFERENCE_NAMES[name];
-  const choices = `--sample ${INIT_SAMPLES.join('|')}`;
-  if (name === 'sample_mcp_with_dcr') {
-    throw new UsageError(`${command}: there is no OAuth/DCR sample here; use ${choices} (remote-http for an HTTP server). See "mcp-tunnel profiles samples list"`);
-  }
+export function resolveSample(name: string | undefined, command: string, opts: { mcpCommand?: string | undefined } = {}): InitSample {
+  const sample = name !== undefined ? initSampleFor(name, opts) : undefined;
+  if (sample) return sample;
+  const choices = `--sample ${[...INIT_SAMPLES, ...REFERENCE_SAMPLES].join('|')}`;
   throw new UsageError(`${command} needs ${choices}${name === undefined ? '' : `, not "${name.slice(0, 40)}"`}. See "mcp-tunnel profiles samples list"`);
 }
 

@@ -43,9 +43,9 @@ export interface EngineConfig {
     baseUrl: string;
     tunnelId: string;
     apiKey: string;
-    extraHeaders: Record<string, string>;
-    /** Sent as OpenAI-Organization on every control-plane request when set. */
+    /** Sent as the OpenAI-Organization header on control-plane requests, when set. */
     organizationId?: string;
+    extraHeaders: Record<string, string>;
     tls: TlsMaterial;
     proxy?: string;
     /** Long-poll wait requested as timeout_ms. */

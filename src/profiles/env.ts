@@ -4,6 +4,11 @@
  * (`env:CONTROL_PLANE_API_KEY`), never as its value, so the key is read only
  * when the engine config is resolved.
  *
+ * MCP_SERVER_URL and MCP_COMMAND hold one server each, or one entry a line
+ * (`channel=docs,url=https://…`), as in the reference daemon; both may be set
+ * when their channels differ. Variables of features this client lacks warn
+ * (or refuse, where ignoring them is unsafe): `referenceKeys.ts`.
+ *
  * OPENAI_API_KEY is a fallback only: it is used when no other source (flags,
  * CONTROL_PLANE_API_KEY, the YAML file) configures a key, so a developer's
  * general-purpose key never overrides the runtime key a profile names.
@@ -13,6 +18,8 @@ import type { Env } from './secrets';
 import type { RawProfile } from './yaml';
 import { isSecretReference } from './schema';
 import { DEFAULT_CHANNEL } from '../protocol/wire';
+import { parseHeaderItems, parseMcpEntries, splitEntryLines, splitHeaderList } from './entries';
+import { takeUnsupportedEnv } from './referenceKeys';
 
 export interface EnvLayer {
   data: RawProfile;
@@ -21,6 +28,8 @@ export interface EnvLayer {
   name: (path: readonly PropertyKey[]) => string;
   /** Variables that contributed. */
   variables: string[];
+  /** One per set variable of a feature this client lacks. */
+  warnings: string[];
 }
 
 /** Env var for each scalar profile path (servers[0] is the `main` channel the env vars configure). */
@@ -33,24 +42,35 @@ export const ENV_VARS: Record<string, string> = {
   'controlPlane.clientKey': 'CONTROL_PLANE_CLIENT_KEY',
   'controlPlane.maxInflightRequests': 'CONTROL_PLANE_MAX_INFLIGHT_REQUESTS',
   'controlPlane.pollTimeout': 'CONTROL_PLANE_POLL_TIMEOUT',
+  'controlPlane.pollDeadlineGuardrail': 'CONTROL_PLANE_POLL_DEADLINE_GUARDRAIL',
+  'controlPlane.pollChannels': 'CONTROL_PLANE_POLL_CHANNELS',
+  'controlPlane.organizationId': 'CONTROL_PLANE_ORGANIZATION_ID',
+  'controlPlane.httpProxy': 'CONTROL_PLANE_HTTP_PROXY',
+  'controlPlane.extraHeaders': 'CONTROL_PLANE_EXTRA_HEADERS',
   'mcp.servers[0].command': 'MCP_COMMAND',
   'mcp.servers[0].url': 'MCP_SERVER_URL',
-  'mcp.servers[0].clientCert': 'MCP_CLIENT_CERT',
-  'mcp.servers[0].clientKey': 'MCP_CLIENT_KEY',
+  'mcp.clientCert': 'MCP_CLIENT_CERT',
+  'mcp.clientKey': 'MCP_CLIENT_KEY',
+  'mcp.proxy': 'MCP_HTTP_PROXY',
+  'mcp.extraHeaders': 'MCP_EXTRA_HEADERS',
   'mcp.maxConcurrentRequests': 'MCP_MAX_CONCURRENT_REQUESTS',
   'mcp.maxMessageBytes': 'MCP_MAX_MESSAGE_BYTES',
   'mcp.startupWaitTimeout': 'MCP_STARTUP_WAIT_TIMEOUT',
   'mcp.connectionMaxTtl': 'MCP_CONNECTION_MAX_TTL',
   caBundle: 'CA_BUNDLE',
+  httpProxy: 'TUNNEL_CLIENT_HTTP_PROXY',
   'health.listenAddr': 'HEALTH_LISTEN_ADDR',
   'health.urlFile': 'HEALTH_URL_FILE',
   'log.level': 'LOG_LEVEL',
+  'log.format': 'LOG_FORMAT',
+  'log.file': 'LOG_FILE',
+  'process.pidFile': 'PID_FILE',
 };
 
 const NUMBER_RANGES: Record<string, string> = {
-  CONTROL_PLANE_MAX_INFLIGHT_REQUESTS: '1 and 10000',
-  MCP_MAX_CONCURRENT_REQUESTS: '1 and 1000',
-  MCP_MAX_MESSAGE_BYTES: '1024 and 1073741824',
+  CONTROL_PLANE_MAX_INFLIGHT_REQUESTS: 'a number between 1 and 10000',
+  MCP_MAX_CONCURRENT_REQUESTS: 'a number of at least 1',
+  MCP_MAX_MESSAGE_BYTES: 'a number between 1024 and 1073741824',
 };
 
 function setAt(target: RawProfile, dotted: string, value: unknown): void {
@@ -73,7 +93,7 @@ function parseWholeNumber(variable: string, text: string): number {
     throw new ConfigError(
       variable,
       'is not a whole number',
-      `Set ${variable} to a number between ${NUMBER_RANGES[variable]}, or unset it`,
+      `Set ${variable} to ${NUMBER_RANGES[variable]}, or unset it`,
     );
   }
   return Number(text);
@@ -88,10 +108,12 @@ export function readEnvProfile(env: Env): EnvLayer {
     return v === undefined || v === '' ? undefined : v;
   };
 
-  if (get('MCP_COMMAND') !== undefined && get('MCP_SERVER_URL') !== undefined) {
-    throw new ConfigError('MCP_COMMAND', 'is set together with MCP_SERVER_URL', 'Unset one: MCP_COMMAND runs a stdio server, MCP_SERVER_URL reaches an HTTP server');
-  }
+  const warnings: string[] = [];
+  takeUnsupportedEnv(get, warnings);
 
+  /** Which variable set each server of the list, by index. */
+  const serverVariables: string[] = [];
+  const servers: RawProfile[] = [];
   for (const [dotted, variable] of Object.entries(ENV_VARS)) {
     const text = get(variable);
     if (text === undefined) continue;
@@ -100,20 +122,27 @@ export function readEnvProfile(env: Env): EnvLayer {
     if (variable === 'CONTROL_PLANE_API_KEY') setAt(data, dotted, isSecretReference(text) ? text : `env:${variable}`);
     else if (variable in NUMBER_RANGES) setAt(data, dotted, parseWholeNumber(variable, text));
     else if (variable === 'LOG_LEVEL') setAt(data, dotted, text.trim().toLowerCase());
+    else if (variable === 'MCP_SERVER_URL' || variable === 'MCP_COMMAND') {
+      for (const server of parseMcpEntries(splitEntryLines(text), variable === 'MCP_SERVER_URL' ? 'url' : 'command', variable)) {
+        servers.push(server);
+        serverVariables.push(variable);
+      }
+    } else if (variable.endsWith('_EXTRA_HEADERS')) setAt(data, dotted, parseHeaderItems(splitHeaderList(text), variable));
+    else if (variable === 'CONTROL_PLANE_POLL_CHANNELS') setAt(data, dotted, text.split(',').map((c) => c.trim()));
     else setAt(data, dotted, text);
   }
+  if (servers.length > 0) ((data.mcp ??= {}) as RawProfile).servers = servers;
   if (get('CONTROL_PLANE_API_KEY') === undefined && get('OPENAI_API_KEY') !== undefined) {
     setAt(fallback, 'controlPlane.apiKey', 'env:OPENAI_API_KEY');
     variables.push('OPENAI_API_KEY');
   }
 
-  const server = (data.mcp as { servers?: Record<string, unknown>[] } | undefined)?.servers?.[0];
   const name = (path: readonly PropertyKey[]): string => {
+    if (path[0] === 'mcp' && path[1] === 'servers' && typeof path[2] === 'number') return serverVariables[path[2]] ?? 'MCP_SERVER_URL';
     const normalized = path.map((p, i) => (typeof p === 'number' && i === 2 ? 0 : p));
     const dotted = formatPath(normalized);
     if (dotted === 'controlPlane.apiKey' && fallback.controlPlane) return 'OPENAI_API_KEY';
     if (ENV_VARS[dotted]) return ENV_VARS[dotted];
-    if (dotted.startsWith('mcp.servers[0]')) return server?.url !== undefined ? 'MCP_SERVER_URL' : 'MCP_COMMAND';
     // A record or list below a variable: name the nearest variable above it.
     for (let n = normalized.length - 1; n > 0; n--) {
       const prefix = formatPath(normalized.slice(0, n));
@@ -121,5 +150,5 @@ export function readEnvProfile(env: Env): EnvLayer {
     }
     return 'environment';
   };
-  return { data, fallback, name, variables };
+  return { data, fallback, name, variables, warnings };
 }

@@ -13,77 +13,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_CHANNEL } from '../protocol/wire';
 import { readEnvProfile, ENV_VARS } from './env';
-import { ConfigError, formatPath, fromZod, type ConfigSource, type ConfigSourceKind } from './errors';
-import { isSecretReference, TunnelProfileSchema, type TunnelProfile } from './schema';
+import { formatPath, fromZod, type ConfigSource, type ConfigSourceKind } from './errors';
+import { isSecretReference, RunnableProfileSchema, TunnelProfileSchema, type TunnelProfile } from './schema';
 import type { Env, FileAccess } from './secrets';
 import { findProfileFile, readYamlProfile, type RawProfile } from './yaml';
+import { FLAG_BY_FIELD, flagName, flagsLayer, type FlagSpellings, type ProfileFlags } from './flags';
+import { resolveValueReferences } from './valueRefs';
 
 type Path = readonly PropertyKey[];
 
-/** Options of the CLI that override profile fields. Secrets only as references. */
-export interface ProfileFlags {
-  tunnelId?: string;
-  baseUrl?: string;
-  urlPath?: string;
-  /** A reference (`env:NAME`, `file:PATH`), never the key: argv is visible to every user of the machine. */
-  apiKey?: string;
-  clientCert?: string;
-  clientKey?: string;
-  maxInflightRequests?: number | string;
-  pollTimeout?: string;
-  caBundle?: string;
-  httpProxy?: string;
-  mcpCommand?: string;
-  mcpServerUrl?: string;
-  mcpClientCert?: string;
-  mcpClientKey?: string;
-  mcpMaxConcurrentRequests?: number | string;
-  mcpCaBundle?: string;
-  mcpProxy?: string;
-  healthListenAddr?: string;
-  healthUrlFile?: string;
-  logLevel?: string;
-  logFormat?: string;
-  capturePayloads?: boolean | string;
-}
-
-/** Profile path of each flag; `mcp.servers[0]` is the `main` channel. */
-export const FLAG_FIELDS: Record<keyof ProfileFlags, string> = {
-  tunnelId: 'controlPlane.tunnelId',
-  baseUrl: 'controlPlane.baseUrl',
-  urlPath: 'controlPlane.urlPath',
-  apiKey: 'controlPlane.apiKey',
-  clientCert: 'controlPlane.clientCert',
-  clientKey: 'controlPlane.clientKey',
-  maxInflightRequests: 'controlPlane.maxInflightRequests',
-  pollTimeout: 'controlPlane.pollTimeout',
-  caBundle: 'caBundle',
-  httpProxy: 'httpProxy',
-  mcpCommand: 'mcp.servers[0].command',
-  mcpServerUrl: 'mcp.servers[0].url',
-  mcpClientCert: 'mcp.servers[0].clientCert',
-  mcpClientKey: 'mcp.servers[0].clientKey',
-  mcpMaxConcurrentRequests: 'mcp.maxConcurrentRequests',
-  mcpCaBundle: 'mcp.caBundle',
-  mcpProxy: 'mcp.proxy',
-  healthListenAddr: 'health.listenAddr',
-  healthUrlFile: 'health.urlFile',
-  logLevel: 'log.level',
-  logFormat: 'log.format',
-  capturePayloads: 'trace.capturePayloads',
-};
-
-/** Flags whose CLI spelling is not the kebab-case of their key. */
-const FLAG_SPELLINGS: Partial<Record<keyof ProfileFlags, string>> = { healthListenAddr: '--health-listen' };
-
-/** The CLI spelling of a flag: `--tunnel-id` for `tunnelId`. */
-export function flagName(key: keyof ProfileFlags): string {
-  return FLAG_SPELLINGS[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
-
-const FLAG_BY_FIELD: Record<string, keyof ProfileFlags> = Object.fromEntries(
-  Object.entries(FLAG_FIELDS).map(([flag, field]) => [field, flag as keyof ProfileFlags]),
-);
+export { FLAG_FIELDS, flagName, type FlagSpellings, type ProfileFlags } from './flags';
 
 export interface FieldSource {
   kind: ConfigSourceKind;
@@ -98,8 +37,12 @@ export interface LoadProfileOptions extends FileAccess {
   env?: Env;
   /** A profile in `$XDG_CONFIG_HOME/tunnel-client/` or `~/.config/tunnel-client/`. */
   profileName?: string;
-  /** A profile file given directly (`--profile-file`); wins over profileName for the file. */
+  /** A profile file given directly (`--profile-file`, `--config`); wins over profileName for the file. */
   profileFile?: string;
+  /** Where profileName is looked up (`--profile-dir`), instead of the default directories. */
+  profileDir?: string;
+  /** How the user spelled each flag, for messages. */
+  flagSpellings?: FlagSpellings;
 }
 
 export interface MergedProfile {
@@ -139,61 +82,6 @@ const TARGET_FIELDS = ['command', 'args', 'cwd', 'env', 'url', 'headers', 'clien
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Sets a dotted path like `mcp.servers[0].command`, creating the main channel entry. */
-function setAt(target: RawProfile, dotted: string, value: unknown): void {
-  const segments = dotted.split('.');
-  let node: Record<string, unknown> = target;
-  for (const segment of segments.slice(0, -1)) {
-    if (segment.endsWith('[0]')) {
-      const key = segment.slice(0, -3);
-      const list = (node[key] ??= [{ channel: DEFAULT_CHANNEL }]) as Record<string, unknown>[];
-      node = list[0];
-    } else {
-      node = (node[segment] ??= {}) as Record<string, unknown>;
-    }
-  }
-  node[segments[segments.length - 1]] = value;
-}
-
-function flagsLayer(flags: ProfileFlags): Layer {
-  const data: RawProfile = {};
-  if (flags.mcpCommand !== undefined && flags.mcpServerUrl !== undefined) {
-    throw new ConfigError('--mcp-command', 'is given together with --mcp-server-url', 'Pass only one of them');
-  }
-  for (const [key, field] of Object.entries(FLAG_FIELDS) as Array<[keyof ProfileFlags, string]>) {
-    let value = flags[key];
-    if (value === undefined) continue;
-    const flag = flagName(key);
-    if (key === 'apiKey' && (typeof value !== 'string' || !isSecretReference(value))) {
-      throw new ConfigError(
-        flag,
-        'takes a reference to the key, not the key itself',
-        `Pass ${flag} env:NAME or ${flag} file:/path; a command line can be read by every user of the machine`,
-      );
-    }
-    if ((key === 'maxInflightRequests' || key === 'mcpMaxConcurrentRequests') && typeof value === 'string') {
-      if (!/^\s*\d+\s*$/.test(value)) throw new ConfigError(flag, 'is not a whole number', `Pass ${flag} with a number, e.g. ${flag} 20`);
-      value = Number(value);
-    }
-    if (key === 'capturePayloads' && typeof value === 'string') {
-      if (value !== 'true' && value !== 'false') throw new ConfigError(flag, 'is not true or false', `Pass ${flag} alone, or ${flag}=false`);
-      value = value === 'true';
-    }
-    if (key === 'logLevel' && typeof value === 'string') value = value.toLowerCase();
-    setAt(data, field, value);
-  }
-  const name = (p: Path): string => {
-    const segments = p.map((s, i) => (typeof s === 'number' && i === 2 ? 0 : s));
-    for (let n = segments.length; n > 0; n--) {
-      const flag = FLAG_BY_FIELD[formatPath(segments.slice(0, n))];
-      if (flag) return flagName(flag);
-    }
-    if (formatPath(segments).startsWith('mcp.servers[0]')) return flags.mcpServerUrl !== undefined ? '--mcp-server-url' : '--mcp-command';
-    return 'command line';
-  };
-  return { kind: 'flag', data, name };
 }
 
 /** Merges layers (lowest first) and remembers which layer set each path. */
@@ -291,10 +179,11 @@ export async function mergeProfileSources(opts: LoadProfileOptions = {}): Promis
   const warnings: string[] = [];
 
   let file = opts.profileFile;
-  if (file === undefined && opts.profileName !== undefined) file = await findProfileFile(opts.profileName, { env, homedir });
+  if (file === undefined && opts.profileName !== undefined) file = await findProfileFile(opts.profileName, { env, homedir, profileDir: opts.profileDir });
   const yaml = file !== undefined ? await readYamlProfile(file, opts) : undefined;
   const envLayer = readEnvProfile(env);
-  const flags = flagsLayer(opts.flags ?? {});
+  const flags = flagsLayer(opts.flags ?? {}, opts.flagSpellings);
+  warnings.push(...(yaml?.warnings ?? []), ...envLayer.warnings);
 
   const layers: Layer[] = [];
   layers.push({ kind: 'env', data: envLayer.fallback, name: envLayer.name });
@@ -393,6 +282,8 @@ export async function mergeProfileSources(opts: LoadProfileOptions = {}): Promis
     );
   }
 
+  await resolveValueReferences(raw, { ...opts, env, homedir, describeField });
+
   const configSource: ConfigSource = {
     kind: yaml ? 'file' : 'settings',
     name: describeField,
@@ -437,7 +328,7 @@ function addDefaultSources(value: unknown, p: PropertyKey[], sources: Record<str
 
 export async function loadProfile(opts: LoadProfileOptions = {}): Promise<LoadedProfile> {
   const merged = await mergeProfileSources(opts);
-  const parsed = TunnelProfileSchema.safeParse(merged.raw, { reportInput: true });
+  const parsed = RunnableProfileSchema.safeParse(merged.raw, { reportInput: true });
   if (!parsed.success) throw fromZod(parsed.error, merged.configSource);
   const sources = { ...merged.sources };
   addDefaultSources(parsed.data, [], sources);

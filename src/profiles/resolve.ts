@@ -204,12 +204,15 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
   if (keyProblem) throw new ConfigError(name(['controlPlane', 'apiKey']), `${apiKeyOrigin} ${keyProblem.problem}`, keyProblem.fix);
 
   const pollTimeoutMs = Math.ceil(parseDuration(cp.pollTimeout) ?? DEFAULTS.pollTimeoutMs);
-  const controlPlaneProxy = await proxy(profile.httpProxy, ['httpProxy']);
+  // A hop's own proxy wins over the global one, as in the reference daemon.
+  const globalProxy = await proxy(profile.httpProxy, ['httpProxy']);
+  const controlPlaneProxy = cp.httpProxy !== undefined ? await proxy(cp.httpProxy, ['controlPlane', 'httpProxy']) : globalProxy;
+  const mcpProxy = profile.mcp.proxy !== undefined ? await proxy(profile.mcp.proxy, ['mcp', 'proxy']) : globalProxy;
+  warnAboutStandardProxyVariables(profile, opts.env, opts.warnings);
 
   const targets: McpTarget[] = [];
   const mcpCa = profile.mcp.caBundle ?? profile.caBundle;
   const mcpCaPath: Path = profile.mcp.caBundle !== undefined ? ['mcp', 'caBundle'] : ['caBundle'];
-  const mcpProxy = await proxy(profile.mcp.proxy, ['mcp', 'proxy']);
   const sharedHeaders = await headers(profile.mcp.extraHeaders, ['mcp', 'extraHeaders']);
   for (const [index, server] of profile.mcp.servers.entries()) {
     const p: Path = ['mcp', 'servers', index];
@@ -242,14 +245,18 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
         maxMessageBytes: profile.mcp.maxMessageBytes,
       });
     } else if (server.url !== undefined) {
+      // mcp.clientCert is the certificate of every HTTP server that names none of its own.
+      const own = server.clientCert !== undefined;
+      const certPath: Path = own ? p : ['mcp'];
       const target: HttpTarget = {
         kind: 'http',
         channel: server.channel,
         url: server.url,
         headers: mergeHeaders(sharedHeaders, await headers(server.headers, [...p, 'headers'])),
-        tls: await tls(p, server.clientCert, server.clientKey, mcpCa, mcpCaPath),
+        tls: await tls(certPath, own ? server.clientCert : profile.mcp.clientCert, own ? server.clientKey : profile.mcp.clientKey, mcpCa, mcpCaPath),
       };
-      if (mcpProxy !== undefined) target.proxy = mcpProxy;
+      const serverProxy = server.proxy !== undefined ? await proxy(server.proxy, [...p, 'proxy']) : mcpProxy;
+      if (serverProxy !== undefined) target.proxy = serverProxy;
       targets.push(target);
     }
   }
@@ -274,11 +281,30 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
     trace: { capturePayloads: profile.trace.capturePayloads, maxEntries: profile.trace.maxEntries },
   };
   if (controlPlaneProxy !== undefined) config.controlPlane.proxy = controlPlaneProxy;
+  if (cp.organizationId !== undefined && cp.organizationId.trim() !== '') config.controlPlane.organizationId = cp.organizationId.trim();
   if (profile.health.listenAddr !== '') {
     config.health = { listenAddr: profile.health.listenAddr, setting: name(['health', 'listenAddr']) };
     if (profile.health.urlFile !== undefined) config.health.urlFile = expandHome(profile.health.urlFile, opts.homedir);
   }
   return config;
+}
+
+const STANDARD_PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
+
+/**
+ * The reference daemon falls back to HTTPS_PROXY / HTTP_PROXY / NO_PROXY for a
+ * hop without a configured proxy; this client's hops connect directly then,
+ * so say so and how to route them.
+ */
+function warnAboutStandardProxyVariables(profile: TunnelProfile, env: Env, warnings: string[] | undefined): void {
+  const set = STANDARD_PROXY_VARIABLES.find((name) => env[name]);
+  if (set === undefined || profile.httpProxy !== undefined) return;
+  const hops = [profile.controlPlane.httpProxy === undefined ? 'the control plane' : undefined, profile.mcp.proxy === undefined ? 'HTTP MCP servers' : undefined].filter(Boolean);
+  if (hops.length === 0) return;
+  warnings?.push(
+    `${set} is set, but ${hops.join(' and ')} are reached directly: this client uses a proxy only when one is configured. ` +
+      `To route them through it, set http_proxy: env:${set} in the profile or export TUNNEL_CLIENT_HTTP_PROXY=env:${set}`,
+  );
 }
 
 /** Per-server headers replace MCP-wide ones of the same name, whatever its case. */

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { DEFAULTS } from '../engine/config';
 import { LOG_LEVELS } from '../engine/log';
 import { DEFAULT_CHANNEL, PROTOCOL_HEADERS, TUNNEL_ID_PATTERN } from '../protocol/wire';
-import { DURATION_PATTERN } from './duration';
+import { DURATION_FIX_EXAMPLE, DURATION_PATTERN, DURATION_PROBLEM } from './duration';
 import { isLoopbackHost, parseListenAddr } from '../engine/net';
 import {
   checkCertKeyPair,
@@ -19,10 +19,14 @@ import {
   checkHeaders,
   checkHttpUrl,
   checkListenAddr,
+  checkNoLineBreak,
+  checkPollChannels,
+  checkPollTiming,
   checkPollTimeout,
   checkPositiveDuration,
   checkProxy,
   checkSecretReferenceShape,
+  checkServedChannels,
   checkUrlPath,
   fail,
 } from './schemaChecks';
@@ -33,6 +37,8 @@ export { isSecretReference, SECRET_REFERENCE_PATTERN } from './schemaChecks';
 export const PROFILE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 export const CHANNEL_PATTERN = /^[a-z0-9_-]+$/;
 export const MAX_CHANNELS = 32;
+/** `struct-text` is the reference daemon's name for the text format. */
+export const LOG_FORMATS = ['text', 'struct-text', 'json'] as const;
 
 /**
  * Headers the engine sets on every MCP request itself; a configured value
@@ -56,6 +62,9 @@ const filePath = (description: string, markdownDescription?: string) =>
   z.string().min(1, 'must not be empty').meta(doc(description, markdownDescription));
 
 const headerMap = z.record(z.string(), z.string());
+
+/** A configuration duration in Go's form (`30s`, `1m30s`, `1.5s`). */
+const duration = () => z.string().regex(DURATION_PATTERN, DURATION_PROBLEM);
 
 const ControlPlaneSchema = z
   .strictObject({
@@ -105,27 +114,47 @@ const ControlPlaneSchema = z
       .max(DEFAULTS.maxInflightRequestsLimit, 'must be between 1 and 10000')
       .default(DEFAULTS.maxInflightRequests)
       .meta(doc('Local queue capacity: commands accepted but not yet finished (1..10000).')),
-    pollTimeout: z
+    organizationId: z
       .string()
-      .regex(DURATION_PATTERN, 'must be a whole number with one unit (ns, us, ms, s, m, h)')
+      .superRefine(checkNoLineBreak)
+      .optional()
+      .meta(doc('Organization id sent as the OpenAI-Organization header on control-plane requests.', 'Organization id sent as the `OpenAI-Organization` header on control-plane requests.')),
+    httpProxy: z
+      .string()
+      .superRefine(checkProxy)
+      .optional()
+      .meta(doc('HTTP proxy for the control-plane hop only (URL or env:NAME); wins over the top-level httpProxy.', 'HTTP proxy for the control-plane hop only (URL or `env:NAME`); wins over the top-level `httpProxy`.')),
+    pollTimeout: duration()
       .superRefine(checkPollTimeout)
       .default('30s')
       .meta({
-        ...doc('Long-poll wait requested from the control plane, e.g. 30s or 4500ms.', 'Long-poll wait requested from the control plane (`timeout_ms`), e.g. `30s` or `4500ms`.'),
-        patternErrorMessage: 'Write a whole number with one unit (ns, us, ms, s, m, h), e.g. 30s',
+        ...doc('Long-poll wait requested from the control plane, e.g. 30s, 4500ms or 1m30s.', 'Long-poll wait requested from the control plane (`timeout_ms`), e.g. `30s`, `4500ms` or `1m30s`.'),
+        patternErrorMessage: DURATION_FIX_EXAMPLE,
       }),
+    pollDeadlineGuardrail: duration()
+      .optional()
+      .meta({
+        ...doc('Time allowed beyond the poll wait before a poll request is given up (under 1m; poll timeout plus this at most 10m).', 'Time allowed beyond the poll wait before a poll request is given up (under `1m`; poll timeout plus this at most `10m`).'),
+        patternErrorMessage: DURATION_FIX_EXAMPLE,
+      }),
+    pollChannels: z
+      .array(z.string().regex(/^[a-z0-9_-]+$/, 'must use only lowercase letters, digits, _ and -'))
+      .superRefine(checkPollChannels)
+      .optional()
+      .meta(doc('Channels this client serves; without main here, no main server is needed.', 'Channels this client serves; when `main` is not among them, no `main` server is needed.')),
     extraHeaders: headerMap
       .superRefine(checkHeaders(PROTOCOL_HEADERS, 'the tunnel protocol owns it'))
       .optional()
       .meta(doc('Extra headers sent on every control-plane request. Protocol headers cannot be overridden.')),
   })
   .superRefine(checkCertKeyPair)
+  .superRefine(checkPollTiming)
   .meta(doc('How to reach the tunnel control plane (hosted service or a local relay).'));
 
 /** The keys that say what a server is; exactly one is set. */
 const SERVER_KINDS = ['command', 'url', 'mcpServer'] as const;
 const STDIO_ONLY = ['args', 'cwd', 'env', 'envFile'] as const;
-const HTTP_ONLY = ['headers', 'clientCert', 'clientKey'] as const;
+const HTTP_ONLY = ['headers', 'clientCert', 'clientKey', 'proxy'] as const;
 
 /** One `mcp.servers[]` entry; importers validate single servers with it. */
 export const McpServerSchema = z
@@ -185,6 +214,11 @@ export const McpServerSchema = z
       ),
     clientCert: filePath('PEM client certificate for mTLS to this HTTP server.').optional(),
     clientKey: filePath('PEM private key for the MCP client certificate.').optional(),
+    proxy: z
+      .string()
+      .superRefine(checkProxy)
+      .optional()
+      .meta(doc('HTTP proxy for this HTTP server only (URL or env:NAME); wins over mcp.proxy.', 'HTTP proxy for this HTTP server only (URL or `env:NAME`); wins over `mcp.proxy`.')),
     mcpServer: z
       .string()
       .min(1, 'must not be empty')
@@ -262,10 +296,9 @@ const McpSchema = z
     maxConcurrentRequests: z
       .number()
       .int('must be a whole number')
-      .min(1, 'must be between 1 and 1000')
-      .max(1000, 'must be between 1 and 1000')
+      .min(1, 'must be at least 1')
       .default(DEFAULTS.maxConcurrentRequests)
-      .meta(doc('Worker pool size: MCP requests running at once (1..1000).')),
+      .meta(doc('Worker pool size: MCP requests running at once (at least 1).')),
     maxMessageBytes: z
       .number()
       .int('must be a whole number')
@@ -278,20 +311,16 @@ const McpSchema = z
           'Largest JSON-RPC message, in bytes, a stdio MCP server is sent or may answer with (default 10 MiB, `10485760`). A larger request is refused with a clear error instead of overflowing the server\'s read buffer.',
         ),
       ),
-    startupWaitTimeout: z
-      .string()
-      .regex(DURATION_PATTERN, 'must be a whole number with one unit (ns, us, ms, s, m, h)')
+    startupWaitTimeout: duration()
       .default('0s')
       .meta({
         ...doc(
           'Before the first poll, wait up to this long for the main HTTP MCP server to accept connections (for a server started beside the tunnel). 0s polls at once.',
           'Before the first poll, wait up to this long for the `main` Streamable HTTP server to accept connections, e.g. `60s` for a server started beside the tunnel. Only a refused connection is retried; any HTTP answer, even `401`, ends the wait. When the wait runs out, polling starts anyway and the tunnel stays not ready until the server answers. `0s` (the default) polls at once.',
         ),
-        patternErrorMessage: 'Write a whole number with one unit (ns, us, ms, s, m, h), e.g. 60s',
+        patternErrorMessage: DURATION_FIX_EXAMPLE,
       }),
-    connectionMaxTtl: z
-      .string()
-      .regex(DURATION_PATTERN, 'must be a whole number with one unit (ns, us, ms, s, m, h)')
+    connectionMaxTtl: duration()
       .superRefine(checkPositiveDuration)
       .default('10m')
       .meta({
@@ -299,19 +328,22 @@ const McpSchema = z
           'Longest one MCP request, with its streamed answer, may take before it is ended with a timeout failure (default 10m).',
           'Longest one MCP request, with its streamed answer, may take before the tunnel ends it and answers with a `timeout` tunnel failure (default `10m`). A shorter deadline sent with the command wins.',
         ),
-        patternErrorMessage: 'Write a whole number with one unit (ns, us, ms, s, m, h), e.g. 10m',
+        patternErrorMessage: DURATION_FIX_EXAMPLE,
       }),
     extraHeaders: headerMap
       .superRefine(checkHeaders(MCP_RESERVED_HEADERS, 'the tunnel sets it per request'))
       .optional()
       .meta(doc('Headers sent to every HTTP MCP server of this profile (never to the control plane).')),
+    clientCert: filePath('PEM client certificate for mTLS to every HTTP MCP server that sets none of its own.').optional(),
+    clientKey: filePath('PEM private key for mcp.clientCert.').optional(),
     caBundle: filePath('Extra PEM CA certificates trusted for HTTP MCP servers. Defaults to the top-level caBundle.', 'Extra PEM CA certificates trusted for HTTP MCP servers. Defaults to the top-level `caBundle`.').optional(),
     proxy: z
       .string()
       .superRefine(checkProxy)
       .optional()
-      .meta(doc('HTTP proxy for HTTP MCP servers (URL or env:NAME). Not inherited from httpProxy.', 'HTTP proxy for HTTP MCP servers (URL or `env:NAME`). Not inherited from `httpProxy`.')),
+      .meta(doc('HTTP proxy for HTTP MCP servers (URL or env:NAME); wins over the top-level httpProxy.', 'HTTP proxy for HTTP MCP servers (URL or `env:NAME`); wins over the top-level `httpProxy`.')),
   })
+  .superRefine(checkCertKeyPair)
   .meta(doc('The private MCP side of the tunnel.'));
 
 const HealthSchema = z
@@ -334,10 +366,21 @@ const HealthSchema = z
 const LogSchema = z
   .strictObject({
     level: z.enum(LOG_LEVELS).default('info').meta(doc('Lowest level that is logged.')),
-    format: z.enum(['text', 'json']).default('text').meta(doc('Log line format of the command-line client.')),
+    format: z
+      .enum(LOG_FORMATS)
+      .default('text')
+      .meta(doc('Log line format of the command-line client; struct-text (the reference daemon\'s name) is the same as text.', 'Log line format of the command-line client. `struct-text`, the reference daemon\'s name for it, is the same as `text`.')),
+    file: filePath('File the command-line client appends its log lines to, instead of standard error.').optional(),
   })
   .prefault({})
   .meta(doc('Logging.'));
+
+const ProcessSchema = z
+  .strictObject({
+    pidFile: filePath('File the command-line client writes its process id to while it runs.').optional(),
+  })
+  .prefault({})
+  .meta(doc('The command-line client process.'));
 
 const TraceSchema = z
   .strictObject({
@@ -372,15 +415,23 @@ export const TunnelProfileSchema = z
       .string()
       .superRefine(checkProxy)
       .optional()
-      .meta(doc('HTTP proxy for the control-plane hop (URL or env:NAME, e.g. env:HTTPS_PROXY).', 'HTTP proxy for the control-plane hop: a URL or `env:NAME`, e.g. `env:HTTPS_PROXY`.')),
+      .meta(doc('HTTP proxy for every hop, control plane and MCP servers (URL or env:NAME, e.g. env:HTTPS_PROXY); a hop\'s own proxy wins.', 'HTTP proxy for every hop, the control plane and HTTP MCP servers: a URL or `env:NAME`, e.g. `env:HTTPS_PROXY`. `controlPlane.httpProxy`, `mcp.proxy` and a server\'s `proxy` win over it.')),
     health: HealthSchema,
     log: LogSchema,
+    process: ProcessSchema,
     trace: TraceSchema,
   })
   .meta({
     title: 'MCP Tunnel profile',
     ...doc('One tunnel: which control plane and tunnel id to serve, and which private MCP servers answer it.'),
   });
+
+/**
+ * A profile a tunnel can run with: it also serves `main` (unless
+ * `pollChannels` says otherwise), as the reference daemon requires. Loading
+ * and doctor check this; an editor profile being edited or imported need not.
+ */
+export const RunnableProfileSchema = TunnelProfileSchema.superRefine(checkServedChannels);
 
 export type TunnelProfile = z.output<typeof TunnelProfileSchema>;
 /** What a user may write: fields with defaults are optional. */
@@ -397,25 +448,4 @@ export function profileJsonSchema(): Record<string, unknown> {
 /** Keys whose children are user-chosen names (header names, env var names), not schema fields. */
 export const RECORD_FIELDS: ReadonlySet<string> = new Set(['extraHeaders', 'headers', 'env']);
 
-/** What to do about a field whose built-in check failed (custom checks carry their own fix). */
-const FIELD_FIXES: Record<string, string> = {
-  name: 'Use a short name such as "prod" or "local-dev"',
-  'controlPlane.tunnelId': 'Copy the tunnel id from the Platform tunnel settings',
-  'controlPlane.pollTimeout': 'Write a whole number with one unit, e.g. 30s or 4500ms',
-  'controlPlane.maxInflightRequests': 'Use a whole number from 1 to 10000',
-  'mcp.maxConcurrentRequests': 'Use a whole number from 1 to 1000',
-  'mcp.maxMessageBytes': 'Use a whole number of bytes from 1024 to 1073741824',
-  'mcp.startupWaitTimeout': 'Write a whole number with one unit, e.g. 60s, or 0s to poll at once',
-  'mcp.connectionMaxTtl': 'Write a whole number with one unit, e.g. 10m',
-  'mcp.servers': 'Configure between 1 and 32 servers, e.g. a command for the main channel',
-  'mcp.servers.*.channel': 'Use a name such as main or docs-search',
-  'log.level': 'Use one of debug, info, warn, error',
-  'log.format': 'Use text or json',
-  'trace.maxEntries': 'Use a whole number from 1 to 100000',
-  'trace.capturePayloads': 'Use true or false',
-};
-
-export function profileFieldFix(path: readonly PropertyKey[]): string | undefined {
-  const key = path.map((p) => (typeof p === 'number' ? '*' : String(p))).join('.');
-  return FIELD_FIXES[key];
-}
+export { profileFieldFix } from './fieldFixes';

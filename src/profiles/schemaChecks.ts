@@ -153,3 +153,64 @@ export function checkCertKeyPair(value: { clientCert?: string; clientKey?: strin
     fail(ctx, 'is set without a client certificate', 'Set the client certificate too, or remove the key', ['clientKey']);
   }
 }
+
+export function checkNoLineBreak(value: string, ctx: Ctx): void {
+  if (/[\r\n\0]/.test(value)) fail(ctx, 'contains a line break', 'Put the whole value on one line');
+}
+
+/** The reference daemon's rules for `poll_channels`: at least one, no duplicates, not the Harpoon channel. */
+export function checkPollChannels(channels: string[], ctx: Ctx): void {
+  if (channels.length === 0) fail(ctx, 'must name at least one channel', 'List the channels this client serves, e.g. [main], or remove the setting');
+  const seen = new Set<string>();
+  channels.forEach((channel, index) => {
+    if (channel === HARPOON_CHANNEL) fail(ctx, 'names the harpoon channel, which this client does not serve', 'Remove harpoon from the list', [index]);
+    if (seen.has(channel)) fail(ctx, `lists ${channel} twice`, 'Name each channel once', [index]);
+    seen.add(channel);
+  });
+}
+
+export const HARPOON_CHANNEL = 'harpoon';
+/** The reference daemon's bounds on the poll request's deadline. */
+const GUARDRAIL_MAX_MS = 60_000;
+const POLL_DEADLINE_MAX_MS = 10 * 60_000;
+
+export function checkPollTiming(cp: { pollTimeout: string; pollDeadlineGuardrail?: string | undefined }, ctx: Ctx): void {
+  if (cp.pollDeadlineGuardrail === undefined) return;
+  const guardrail = parseDuration(cp.pollDeadlineGuardrail);
+  const timeout = parseDuration(cp.pollTimeout);
+  if (guardrail === undefined || timeout === undefined) return; // the pattern check reports it
+  if (guardrail <= 0 || guardrail >= GUARDRAIL_MAX_MS) {
+    fail(ctx, 'must be longer than 0 and shorter than 1m', 'Use a value such as 5s', ['pollDeadlineGuardrail']);
+  } else if (timeout + guardrail > POLL_DEADLINE_MAX_MS) {
+    fail(ctx, 'plus the poll timeout must be at most 10m', 'Shorten the poll timeout or the guardrail', ['pollDeadlineGuardrail']);
+  }
+}
+
+/**
+ * A tunnel serves the `main` channel unless `poll_channels` leaves it out, and
+ * every listed poll channel needs a server, as in the reference daemon.
+ */
+export function checkServedChannels(
+  profile: { controlPlane: { pollChannels?: string[] | undefined }; mcp: { servers: Array<{ channel: string }> } },
+  ctx: Ctx,
+): void {
+  if (!Array.isArray(profile.mcp?.servers) || profile.mcp.servers.length === 0) return; // reported as missing servers
+  const served = new Set(profile.mcp.servers.map((s) => s.channel));
+  const pollChannels = profile.controlPlane.pollChannels;
+  if (pollChannels === undefined) {
+    if (!served.has('main')) {
+      fail(
+        ctx,
+        'has no server for the main channel',
+        'Give one server channel main (channel: main), or list the channels this client serves in poll_channels',
+        ['mcp', 'servers'],
+      );
+    }
+    return;
+  }
+  pollChannels.forEach((channel, index) => {
+    if (!served.has(channel)) {
+      fail(ctx, `lists ${channel}, which no server answers`, `Add a server with channel ${channel}, or remove ${channel} from the list`, ['controlPlane', 'pollChannels', index]);
+    }
+  });
+}

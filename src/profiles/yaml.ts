@@ -1,7 +1,13 @@
 /**
  * Reference-daemon profile files (`config_version: 1` YAML), mapped onto the
- * profile schema. The keys are exactly the reference daemon's, snake_case;
- * unknown keys are rejected with the list of keys allowed at that level.
+ * profile schema. Every key of the reference daemon's file format is known,
+ * snake_case; unknown keys are rejected with the list of keys allowed at that
+ * level. Keys of features this client lacks are ignored with a warning, or
+ * refused where ignoring them would be unsafe (`referenceKeys.ts`).
+ * `config_version` is optional, as in the reference daemon; when present it is 1.
+ *
+ * Renamed on the way in: `mcp.http_proxy` is `mcp.proxy`, a server's
+ * `http_proxy` its `proxy`.
  *
  * Additions of ours, accepted on top of the reference keys (a file that uses
  * them is no longer readable by the reference daemon):
@@ -16,10 +22,11 @@ import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import YAML, { LineCounter } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, formatSnakePath, fromZod } from './errors';
+import { ConfigError, formatPath, formatSnakePath, fromZod } from './errors';
 import { defaultReadFile, type Env, type FileAccess } from './secrets';
 import { errorCode } from '../engine/failure';
 import { PROFILE_NAME_PATTERN, RECORD_FIELDS } from './schema';
+import { takeUnsupportedYaml } from './referenceKeys';
 
 export const CONFIG_VERSION = 1;
 export const PROFILE_DIR_NAME = 'tunnel-client';
@@ -30,7 +37,16 @@ export type RawProfile = Record<string, unknown>;
 const value = z.unknown().optional();
 
 const YamlCommandShape = z.strictObject({ channel: value, command: value, args: value, cwd: value, env: value });
-const YamlServerUrlShape = z.strictObject({ channel: value, url: value, client_cert: value, client_key: value, headers: value });
+const YamlServerUrlShape = z.strictObject({
+  channel: value,
+  url: value,
+  unix_socket: value,
+  http_proxy: value,
+  client_cert: value,
+  client_key: value,
+  headers: value,
+});
+const section = (keys: string[]) => z.strictObject(Object.fromEntries(keys.map((k) => [k, value]))).optional();
 
 /** Keys only: values are checked by the profile schema, which names them by their YAML path. */
 export const YamlProfileShape = z.strictObject({
@@ -43,20 +59,45 @@ export const YamlProfileShape = z.strictObject({
       api_key: value,
       client_cert: value,
       client_key: value,
+      organization_id: value,
+      http_proxy: value,
       max_inflight_requests: value,
       poll_timeout: value,
+      poll_deadline_guardrail: value,
+      poll_channels: value,
       extra_headers: value,
     })
     .optional(),
   ca_bundle: value,
   http_proxy: value,
-  health: z.strictObject({ listen_addr: value, url_file: value }).optional(),
-  log: z.strictObject({ level: value, format: value }).optional(),
+  health: section(['listen_addr', 'unix_socket', 'url_file']),
+  log: section(['level', 'format', 'file', 'http_raw_unsafe']),
+  admin_ui: section(['allow_remote', 'open_browser', 'log_buffer_events']),
+  process: section(['pid_file']),
+  cloudflared: section(['token', 'managed', 'path', 'ready_timeout']),
+  harpoon: section([
+    'targets',
+    'allow_plaintext_http',
+    'max_response_bytes',
+    'max_redirects',
+    'http_proxy',
+    'additional_transports',
+    'capture_payloads',
+    'hosts_include_suffix',
+    'hosts_include_regex',
+    'hosts_include_loopback',
+    'hosts_include_private',
+  ]),
+  proxy: section(['check_interval']),
   mcp: z
     .strictObject({
       commands: z.array(YamlCommandShape).optional(),
       server_urls: z.array(YamlServerUrlShape).optional(),
+      http_proxy: value,
+      client_cert: value,
+      client_key: value,
       extra_headers: value,
+      discovery_extra_headers: value,
       max_concurrent_requests: value,
       max_message_bytes: value,
       startup_wait_timeout: value,
@@ -74,6 +115,8 @@ export interface YamlProfileLayer {
   data: RawProfile;
   /** Names a profile path as the YAML path it came from (`mcp.server_urls[0].client_cert`). */
   name: (path: readonly PropertyKey[]) => string;
+  /** One per ignored key of a feature this client lacks. */
+  warnings: string[];
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -143,10 +186,7 @@ export function parseYamlProfile(text: string, file: string): YamlProfileLayer {
       { source: file },
     );
   }
-  if (!('config_version' in raw)) {
-    throw new ConfigError('config_version', 'is missing', `Add config_version: ${CONFIG_VERSION} as the first line`, { source: file });
-  }
-  if (raw.config_version !== CONFIG_VERSION) {
+  if ('config_version' in raw && raw.config_version !== CONFIG_VERSION) {
     const shown = typeof raw.config_version === 'number' ? ` ${raw.config_version}` : '';
     throw new ConfigError(
       'config_version',
@@ -158,12 +198,25 @@ export function parseYamlProfile(text: string, file: string): YamlProfileLayer {
 
   const shape = YamlProfileShape.safeParse(raw, { reportInput: true });
   if (!shape.success) throw fromZod(shape.error, { kind: 'file', file, schema: YamlProfileShape });
+  const warnings: string[] = [];
+  takeUnsupportedYaml(raw, file, warnings);
+  const log = raw.log;
+  // The reference daemon reads levels in any case (`WARN`).
+  if (isPlainObject(log) && typeof log.level === 'string') log.level = log.level.toLowerCase();
 
   const { config_version: _version, mcp, ...rest } = raw;
   const data = camelize(rest) as RawProfile;
   const serverLocations: Array<[string, number]> = [];
+  const renamed = new Map<string, string>();
   if (isPlainObject(mcp)) {
-    const { commands, server_urls: serverUrls, ...mcpRest } = mcp;
+    const { commands, server_urls: serverUrls, http_proxy: mcpHttpProxy, ...mcpRest } = mcp;
+    if (mcpHttpProxy !== undefined) {
+      if (mcpRest.proxy !== undefined) {
+        throw new ConfigError('mcp.http_proxy', 'is set together with mcp.proxy', 'Keep one of them: both set the proxy of the MCP hop', { source: file });
+      }
+      mcpRest.proxy = mcpHttpProxy;
+      renamed.set('mcp.proxy', 'mcp.http_proxy');
+    }
     const servers: unknown[] = [];
     if (Array.isArray(commands)) {
       commands.forEach((entry, i) => {
@@ -173,7 +226,21 @@ export function parseYamlProfile(text: string, file: string): YamlProfileLayer {
     }
     if (Array.isArray(serverUrls)) {
       serverUrls.forEach((entry, i) => {
-        servers.push(camelize(entry));
+        const server = camelize(entry) as Record<string, unknown>;
+        if (server.unixSocket !== undefined) {
+          throw new ConfigError(
+            `mcp.server_urls[${i}].unix_socket`,
+            'asks to reach the server over a Unix socket, which this client cannot dial',
+            'Remove unix_socket and point url at a TCP listener of the server (e.g. http://127.0.0.1:PORT/mcp)',
+            { source: file },
+          );
+        }
+        if (server.httpProxy !== undefined) {
+          server.proxy = server.httpProxy;
+          delete server.httpProxy;
+          renamed.set(`mcp.servers[${servers.length}].proxy`, `mcp.server_urls[${i}].http_proxy`);
+        }
+        servers.push(server);
         serverLocations.push(['server_urls', i]);
       });
     }
@@ -183,6 +250,8 @@ export function parseYamlProfile(text: string, file: string): YamlProfileLayer {
   }
 
   const name = (p: readonly PropertyKey[]): string => {
+    const original = renamed.get(formatPath(p));
+    if (original) return original;
     if (p[0] === 'mcp' && p[1] === 'servers') {
       if (typeof p[2] === 'number' && serverLocations[p[2]]) {
         const [list, index] = serverLocations[p[2]];
@@ -194,7 +263,7 @@ export function parseYamlProfile(text: string, file: string): YamlProfileLayer {
     return formatSnakePath(p);
   };
 
-  return { file, data, name };
+  return { file, data, name, warnings };
 }
 
 export async function readYamlProfile(file: string, access: FileAccess = {}): Promise<YamlProfileLayer> {
@@ -215,9 +284,12 @@ export function profileDirectory(env: Env, homedir: string = os.homedir()): stri
   return path.join(base, PROFILE_DIR_NAME);
 }
 
-/** Files tried for a profile name, in order: the XDG directory, then ~/.config; .yaml before .yml. */
-export function profileFileCandidates(name: string, env: Env, homedir: string = os.homedir()): string[] {
-  const dirs = [profileDirectory(env, homedir), path.join(homedir, '.config', PROFILE_DIR_NAME)];
+/**
+ * Files tried for a profile name, in order: the given directory (`--profile-dir`)
+ * alone, else the XDG directory, then ~/.config; .yaml before .yml.
+ */
+export function profileFileCandidates(name: string, env: Env, homedir: string = os.homedir(), profileDir?: string): string[] {
+  const dirs = profileDir !== undefined ? [profileDir] : [profileDirectory(env, homedir), path.join(homedir, '.config', PROFILE_DIR_NAME)];
   const files = dirs.flatMap((dir) => [path.join(dir, `${name}.yaml`), path.join(dir, `${name}.yml`)]);
   return [...new Set(files)];
 }
@@ -238,10 +310,10 @@ async function fileExists(file: string): Promise<boolean> {
 
 export async function findProfileFile(
   name: string,
-  opts: { env: Env; homedir?: string; exists?: (file: string) => Promise<boolean> },
+  opts: { env: Env; homedir?: string; profileDir?: string; exists?: (file: string) => Promise<boolean> },
 ): Promise<string> {
   checkProfileName(name);
-  const candidates = profileFileCandidates(name, opts.env, opts.homedir);
+  const candidates = profileFileCandidates(name, opts.env, opts.homedir, opts.profileDir);
   for (const file of candidates) {
     if (await (opts.exists ?? fileExists)(file)) return file;
   }

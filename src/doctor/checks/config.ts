@@ -4,7 +4,7 @@
  * checked then.
  */
 import { fromZod, type ConfigError } from '../../profiles/errors';
-import { TunnelProfileSchema } from '../../profiles/schema';
+import { RunnableProfileSchema } from '../../profiles/schema';
 import type { DoctorInputs } from '../inputs';
 import type { DoctorCheck } from '../report';
 
@@ -33,7 +33,7 @@ export function configUnreadable(error: ConfigError): DoctorCheck {
 }
 
 export function configuration({ raw, configSource, warnings, file, profileName }: DoctorInputs): DoctorCheck[] {
-  const parsed = TunnelProfileSchema.safeParse(raw, { reportInput: true });
+  const parsed = RunnableProfileSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     const error = fromZod(parsed.error, configSource);
     return [invalid(error, problemLines(error))];

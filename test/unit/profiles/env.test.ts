@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { readEnvProfile } from '../../../src/profiles/env';
+import { loadProfile } from '../../../src/profiles/load';
 import { API_KEY, TUNNEL_ID, thrown } from './support';
 
 describe('env contract', () => {
@@ -34,7 +35,10 @@ describe('env contract', () => {
         pollTimeout: '10s',
       },
       mcp: {
-        servers: [{ channel: 'main', url: 'https://mcp.internal/mcp', clientCert: '/mc.pem', clientKey: '/mk.pem' }],
+        // MCP_CLIENT_CERT / _KEY are the default certificate of every HTTP server, as in the reference daemon
+        clientCert: '/mc.pem',
+        clientKey: '/mk.pem',
+        servers: [{ channel: 'main', url: 'https://mcp.internal/mcp' }],
         maxConcurrentRequests: 4,
       },
       caBundle: '/ca.pem',
@@ -73,9 +77,17 @@ describe('env contract', () => {
     assert.equal(thrown(() => readEnvProfile({ MCP_MAX_CONCURRENT_REQUESTS: '2.5' })).field, 'MCP_MAX_CONCURRENT_REQUESTS');
   });
 
-  it('refuses MCP_COMMAND together with MCP_SERVER_URL', () => {
-    const error = thrown(() => readEnvProfile({ MCP_COMMAND: 'node s.js', MCP_SERVER_URL: 'https://x/mcp' }));
-    assert.match(error.message, /MCP_SERVER_URL/);
+  it('takes MCP_COMMAND together with MCP_SERVER_URL on different channels, and names a clash by its variable', async () => {
+    const layer = readEnvProfile({ MCP_COMMAND: 'channel=tools,command=node s.js', MCP_SERVER_URL: 'https://x/mcp' });
+    assert.deepEqual((layer.data.mcp as { servers: unknown[] }).servers, [
+      { channel: 'tools', command: 'node s.js' },
+      { channel: 'main', url: 'https://x/mcp' },
+    ]);
+    const clash = await loadProfile({ env: { CONTROL_PLANE_TUNNEL_ID: TUNNEL_ID, MCP_COMMAND: 'node s.js', MCP_SERVER_URL: 'https://x/mcp' } }).then(
+      () => assert.fail('expected a ConfigError'),
+      (err: Error) => err,
+    );
+    assert.match(clash.message, /MCP_SERVER_URL: is already the channel of server 1/);
   });
 
   it('names profile paths as the variables that set them', () => {

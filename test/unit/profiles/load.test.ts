@@ -113,7 +113,7 @@ describe('loading a profile from flags, env, YAML and defaults', () => {
     assert.match(fromEnv.problem, /between 1 and 10000/);
     assert.equal(fromEnv.source, undefined);
 
-    const fromFlag = await loadError(loadProfile({ profileFile: file, env: {}, flags: { pollTimeout: '1m30s' } }));
+    const fromFlag = await loadError(loadProfile({ profileFile: file, env: {}, flags: { pollTimeout: 'soon' } }));
     assert.equal(fromFlag.field, '--poll-timeout');
 
     const fromYaml = await loadError(loadProfile({ profileFile: await writeFile(dir, 'bad.yaml', PROFILE.replace('level: warn', 'level: loud')), env: {} }));

@@ -56,6 +56,8 @@ describe('resolving a profile into the engine config', () => {
             headers: {},
             // the top-level CA bundle also applies to the MCP hop
             tls: { cert: TEST_CERT_PEM, key: TEST_KEY_PEM, ca: TEST_CERT_PEM },
+            // so does the top-level http_proxy, as in the reference daemon
+            proxy: 'http://proxy.corp:3128',
           },
         ],
         maxConcurrentRequests: 10,
@@ -97,7 +99,7 @@ mcp:
     assert.match(ttl.problem, /must be longer than 0/);
     const wait = await failure(loadProfile({ env: { CONTROL_PLANE_API_KEY: API_KEY, CONTROL_PLANE_TUNNEL_ID: TUNNEL_ID, MCP_COMMAND: 'node s.js', MCP_STARTUP_WAIT_TIMEOUT: 'soon' } }));
     assert.equal(wait.field, 'MCP_STARTUP_WAIT_TIMEOUT');
-    assert.match(wait.problem, /whole number with one unit/);
+    assert.match(wait.problem, /must be a duration such as 30s, 1m30s or 1.5s/);
   });
 
   it('joins the host root and path prefix, and keeps a custom base URL under mTLS', () => {
