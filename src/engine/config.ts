@@ -13,6 +13,17 @@ export interface TlsMaterial {
   ca?: string;
 }
 
+/**
+ * The standard proxy variables (HTTP_PROXY, HTTPS_PROXY, NO_PROXY), read by
+ * the profile resolver for a hop with no proxy of its own; the engine applies
+ * them per request origin and never reads the environment itself.
+ */
+export interface EnvProxy {
+  httpProxy: string;
+  httpsProxy: string;
+  noProxy: string;
+}
+
 export interface StdioTarget {
   kind: 'stdio';
   channel: string;
@@ -33,6 +44,8 @@ export interface HttpTarget {
   headers: Record<string, string>;
   tls: TlsMaterial;
   proxy?: string;
+  /** With no `proxy`: the standard proxy variables to apply. */
+  envProxy?: EnvProxy;
 }
 
 export type McpTarget = StdioTarget | HttpTarget;
@@ -48,6 +61,8 @@ export interface EngineConfig {
     extraHeaders: Record<string, string>;
     tls: TlsMaterial;
     proxy?: string;
+    /** With no `proxy`: the standard proxy variables to apply. */
+    envProxy?: EnvProxy;
     /** Long-poll wait requested as timeout_ms. */
     pollTimeoutMs: number;
     /** Local queue capacity: commands accepted but not finished (1..10000). */

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Agent, ProxyAgent, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, ProxyAgent, type Dispatcher } from 'undici';
 import { CLIENT_NAME, CLIENT_VERSION, USER_AGENT } from '../version';
 import {
   HEADER_AUTHORIZATION,
@@ -18,7 +18,7 @@ import {
   PROTOCOL_HEADERS,
   type TunnelMetadata,
 } from '../protocol/wire';
-import type { EngineConfig, TlsMaterial } from './config';
+import type { EngineConfig, EnvProxy, TlsMaterial } from './config';
 import { parseRetryAfter } from './backoff';
 
 import type { FailureKind } from './events';
@@ -60,10 +60,13 @@ export function serverInfoHeader(channels: readonly ChannelDeclaration[]): strin
   return value;
 }
 
-export function createDispatcher(tls: TlsMaterial, proxy: string | undefined, connections?: number): Dispatcher {
+export function createDispatcher(tls: TlsMaterial, proxy: string | undefined, connections?: number, envProxy?: EnvProxy): Dispatcher {
   const connect = { ...tlsConnectOptions(tls), noDelay: true };
   const common = { keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, ...(connections ? { connections } : {}) };
-  return proxy ? new ProxyAgent({ uri: proxy, requestTls: connect, ...common }) : new Agent({ connect, ...common });
+  if (proxy) return new ProxyAgent({ uri: proxy, requestTls: connect, ...common });
+  // Explicit values (empty for unset), so undici does not read the environment itself.
+  if (envProxy) return new EnvHttpProxyAgent({ ...envProxy, connect, requestTls: connect, ...common });
+  return new Agent({ connect, ...common });
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
@@ -104,7 +107,7 @@ export class ControlPlaneClient {
     this.postHeaders = { ...this.headers, 'Content-Type': 'application/json' };
     this.pollTimeoutMs = config.pollTimeoutMs;
     // Room for the long poll plus concurrent response POSTs of a full worker pool.
-    this.dispatcher = createDispatcher(config.tls, config.proxy, undefined);
+    this.dispatcher = createDispatcher(config.tls, config.proxy, undefined, config.envProxy);
   }
 
   async getMetadata(signal: AbortSignal): Promise<TunnelMetadata> {

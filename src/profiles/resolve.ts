@@ -9,7 +9,8 @@
  */
 import * as path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
-import { DEFAULTS, type EngineConfig, type HttpTarget, type McpTarget, type TlsMaterial } from '../engine/config';
+import { DEFAULTS, type EngineConfig, type EnvProxy, type HttpTarget, type McpTarget, type TlsMaterial } from '../engine/config';
+import { isLoopbackHost } from '../engine/net';
 import { splitCommand } from '../engine/mcp/argv';
 import { parseDuration } from './duration';
 import { ConfigError, formatPath } from './errors';
@@ -208,7 +209,6 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
   const globalProxy = await proxy(profile.httpProxy, ['httpProxy']);
   const controlPlaneProxy = cp.httpProxy !== undefined ? await proxy(cp.httpProxy, ['controlPlane', 'httpProxy']) : globalProxy;
   const mcpProxy = profile.mcp.proxy !== undefined ? await proxy(profile.mcp.proxy, ['mcp', 'proxy']) : globalProxy;
-  warnAboutStandardProxyVariables(profile, opts.env, opts.warnings);
 
   const targets: McpTarget[] = [];
   const mcpCa = profile.mcp.caBundle ?? profile.caBundle;
@@ -257,6 +257,10 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
       };
       const serverProxy = server.proxy !== undefined ? await proxy(server.proxy, [...p, 'proxy']) : mcpProxy;
       if (serverProxy !== undefined) target.proxy = serverProxy;
+      else {
+        const fromEnv = standardProxy(opts.env, target.url);
+        if (fromEnv) target.envProxy = fromEnv;
+      }
       targets.push(target);
     }
   }
@@ -281,6 +285,10 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
     trace: { capturePayloads: profile.trace.capturePayloads, maxEntries: profile.trace.maxEntries },
   };
   if (controlPlaneProxy !== undefined) config.controlPlane.proxy = controlPlaneProxy;
+  else {
+    const fromEnv = standardProxy(opts.env, config.controlPlane.baseUrl);
+    if (fromEnv) config.controlPlane.envProxy = fromEnv;
+  }
   if (cp.organizationId !== undefined && cp.organizationId.trim() !== '') config.controlPlane.organizationId = cp.organizationId.trim();
   if (profile.health.listenAddr !== '') {
     config.health = { listenAddr: profile.health.listenAddr, setting: name(['health', 'listenAddr']) };
@@ -289,22 +297,22 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
   return config;
 }
 
-const STANDARD_PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
-
 /**
- * The reference daemon falls back to HTTPS_PROXY / HTTP_PROXY / NO_PROXY for a
- * hop without a configured proxy; this client's hops connect directly then,
- * so say so and how to route them.
+ * The standard proxy variables, for a hop with no proxy configured, as the
+ * reference daemon (Go's ProxyFromEnvironment) reads them: upper case first,
+ * and never for a loopback host. Undefined when neither proxy is set.
  */
-function warnAboutStandardProxyVariables(profile: TunnelProfile, env: Env, warnings: string[] | undefined): void {
-  const set = STANDARD_PROXY_VARIABLES.find((name) => env[name]);
-  if (set === undefined || profile.httpProxy !== undefined) return;
-  const hops = [profile.controlPlane.httpProxy === undefined ? 'the control plane' : undefined, profile.mcp.proxy === undefined ? 'HTTP MCP servers' : undefined].filter(Boolean);
-  if (hops.length === 0) return;
-  warnings?.push(
-    `${set} is set, but ${hops.join(' and ')} are reached directly: this client uses a proxy only when one is configured. ` +
-      `To route them through it, set http_proxy: env:${set} in the profile or export TUNNEL_CLIENT_HTTP_PROXY=env:${set}`,
-  );
+export function standardProxy(env: Env, url: string): EnvProxy | undefined {
+  const get = (name: string) => env[name.toUpperCase()] || env[name.toLowerCase()] || '';
+  const proxy = { httpProxy: get('http_proxy'), httpsProxy: get('https_proxy'), noProxy: get('no_proxy') };
+  if (!proxy.httpProxy && !proxy.httpsProxy) return undefined;
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
+  return isLoopbackHost(host) || host === 'localhost' ? undefined : proxy;
 }
 
 /** Per-server headers replace MCP-wide ones of the same name, whatever its case. */

@@ -552,7 +552,8 @@ describe('HttpChannel against a faulty server', () => {
     assert.ok(sockets.size <= 2, `${sockets.size} connections for 6 calls`);
   });
 
-  it('goes through the configured HTTP proxy with CONNECT', async () => {
+  /** A CONNECT proxy on loopback that records the tunnels it opened. */
+  async function connectProxy(): Promise<{ url: string; tunnels: string[]; close(): Promise<void> }> {
     const tunnels: string[] = [];
     const proxy = http.createServer((_req, res) => res.writeHead(405).end());
     proxy.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
@@ -568,14 +569,39 @@ describe('HttpChannel against a faulty server', () => {
       client.on('error', () => upstream.destroy());
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    const proxied = channelFor(url, { proxy: `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}` });
+    return {
+      url: `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`,
+      tunnels,
+      close: async () => {
+        proxy.closeAllConnections();
+        await new Promise((r) => proxy.close(r));
+      },
+    };
+  }
+
+  it('goes through the configured HTTP proxy with CONNECT', async () => {
+    const proxy = await connectProxy();
+    const proxied = channelFor(url, { proxy: proxy.url });
     handler = (_req, res) => json(res, 200, { jsonrpc: '2.0', id: 7, result: { via: 'proxy' } });
     const answer = response((await call(proxied, request)).outcome);
     assert.deepEqual(answer.json.result, { via: 'proxy' });
-    assert.deepEqual(tunnels, [new URL(url).host]);
+    assert.deepEqual(proxy.tunnels, [new URL(url).host]);
     await proxied.close();
-    proxy.closeAllConnections();
-    await new Promise((r) => proxy.close(r));
+    await proxy.close();
+  });
+
+  it('goes through the standard proxy variables when no proxy is configured, and around it for a NO_PROXY host', async () => {
+    const proxy = await connectProxy();
+    handler = (_req, res) => json(res, 200, { jsonrpc: '2.0', id: 7, result: {} });
+    const viaEnv = channelFor(url, { envProxy: { httpProxy: proxy.url, httpsProxy: '', noProxy: '' } });
+    await call(viaEnv, request);
+    assert.deepEqual(proxy.tunnels, [new URL(url).host]);
+    const bypass = channelFor(url, { envProxy: { httpProxy: proxy.url, httpsProxy: '', noProxy: new URL(url).hostname } });
+    await call(bypass, request);
+    assert.equal(proxy.tunnels.length, 1, 'the NO_PROXY host is reached directly');
+    await viaEnv.close();
+    await bypass.close();
+    await proxy.close();
   });
 
   it('DELETE sends the session id and returns whatever status the server gives, 405 included', async () => {

@@ -4,7 +4,7 @@
  * `Mcp-Session-Id` travels in the headers the control plane relays.
  */
 import { EventEmitter } from 'node:events';
-import { Pool, ProxyAgent, type Dispatcher } from 'undici';
+import { EnvHttpProxyAgent, Pool, ProxyAgent, type Dispatcher } from 'undici';
 import type { HttpTarget } from '../config';
 import { DeadlineExceededError, TunnelFailureError, classifyNetworkError, errorCode } from '../failure';
 import type { Logger } from '../log';
@@ -128,9 +128,10 @@ export class HttpChannel implements McpChannel {
     // The command deadline bounds every call; undici's own 300 s idle timers
     // would cut a legitimately slow tool call that has no deadline.
     const timeouts = { headersTimeout: 0, bodyTimeout: 0 };
-    this.dispatcher = target.proxy
-      ? new ProxyAgent({ uri: target.proxy, requestTls: connect, ...timeouts })
-      : new Pool(this.origin, { connect: keepTlsErrors(connect), ...timeouts });
+    if (target.proxy) this.dispatcher = new ProxyAgent({ uri: target.proxy, requestTls: connect, ...timeouts });
+    // Explicit values (empty for unset), so undici does not read the environment itself.
+    else if (target.envProxy) this.dispatcher = new EnvHttpProxyAgent({ ...target.envProxy, connect: keepTlsErrors(connect), requestTls: connect, ...timeouts });
+    else this.dispatcher = new Pool(this.origin, { connect: keepTlsErrors(connect), ...timeouts });
   }
 
   on<E extends keyof ChannelEvents>(event: E, listener: ChannelEvents[E]): void {

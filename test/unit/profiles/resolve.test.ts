@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { loadProfile } from '../../../src/profiles/load';
 import { controlPlaneUrl, resolveProfile } from '../../../src/profiles/resolve';
+import type { HttpTarget } from '../../../src/engine/config';
 import { TunnelProfileSchema, type TunnelProfileInput } from '../../../src/profiles/schema';
 import { API_KEY, referenceYaml, TEST_CERT_PEM, TEST_KEY_PEM, TUNNEL_ID, writeFile, failure, tempDirPerTest } from './support';
 
@@ -100,6 +101,23 @@ mcp:
     const wait = await failure(loadProfile({ env: { CONTROL_PLANE_API_KEY: API_KEY, CONTROL_PLANE_TUNNEL_ID: TUNNEL_ID, MCP_COMMAND: 'node s.js', MCP_STARTUP_WAIT_TIMEOUT: 'soon' } }));
     assert.equal(wait.field, 'MCP_STARTUP_WAIT_TIMEOUT');
     assert.match(wait.problem, /must be a duration such as 30s, 1m30s or 1.5s/);
+  });
+
+  it('routes a hop with no proxy of its own through HTTPS_PROXY / HTTP_PROXY, never a loopback host, and a configured proxy wins', async () => {
+    const env = { KEY: API_KEY, HTTPS_PROXY: 'http://proxy.corp:3128', http_proxy: 'http://plain.corp:3128', NO_PROXY: '.internal' };
+    const hosted = await resolveProfile(profileOf({ mcp: { servers: [{ url: 'https://mcp.partner.example/mcp' }, { channel: 'local', url: 'http://127.0.0.1:3000/mcp' }] } }), { env });
+    const expected = { httpProxy: 'http://plain.corp:3128', httpsProxy: 'http://proxy.corp:3128', noProxy: '.internal' };
+    assert.deepEqual(hosted.controlPlane.envProxy, expected);
+    const [remote, local] = hosted.mcp.targets as HttpTarget[];
+    assert.deepEqual(remote!.envProxy, expected);
+    assert.equal(local!.envProxy, undefined, 'a loopback MCP server is reached directly');
+    const relay = await resolveProfile(profileOf({ controlPlane: { baseUrl: 'http://127.0.0.1:4000' } }), { env });
+    assert.equal(relay.controlPlane.envProxy, undefined, 'a relay on this machine is reached directly');
+    const configured = await resolveProfile(profileOf({ httpProxy: 'http://explicit.corp:8080' }), { env });
+    assert.equal(configured.controlPlane.proxy, 'http://explicit.corp:8080');
+    assert.equal(configured.controlPlane.envProxy, undefined);
+    const none = await resolveProfile(profileOf({}), { env: { KEY: API_KEY, NO_PROXY: '*' } });
+    assert.equal(none.controlPlane.envProxy, undefined);
   });
 
   it('joins the host root and path prefix, and keeps a custom base URL under mTLS', () => {
