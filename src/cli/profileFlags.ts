@@ -31,9 +31,9 @@ const SPELLINGS: ReadonlyArray<[keyof ProfileFlags, Kind, string[]]> = [
   ['extraHeaders', 'list', ['control-plane.extra-headers']],
   ['caBundle', 'string', ['ca-bundle']],
   ['httpProxy', 'string', ['http-proxy']],
-  // `--mcp-command` stays single-valued: loopback and init read it too.
-  ['mcpCommand', 'list', ['mcp.command']],
-  ['mcpServerUrl', 'list', ['mcp.server-url']],
+  // `--mcp-command` and `--mcp-server-url` stay single-valued (loopback and init read them too); the dotted spellings repeat.
+  ['mcpCommand', 'list', ['mcp-command', 'mcp.command']],
+  ['mcpServerUrl', 'list', ['mcp-server-url', 'mcp.server-url']],
   ['mcpProxy', 'string', ['mcp.http-proxy']],
   ['mcpClientCert', 'string', ['mcp.client-cert']],
   ['mcpClientKey', 'string', ['mcp.client-key']],
@@ -50,7 +50,7 @@ const SPELLINGS: ReadonlyArray<[keyof ProfileFlags, Kind, string[]]> = [
 ];
 
 /** Options the main table already declares for other commands; their type there is kept. */
-const SHARED = new Set(['tunnel-id', 'base-url', 'api-key', 'health-listen', 'health-url-file', 'log-level', 'log-format']);
+const SHARED = new Set(['tunnel-id', 'base-url', 'api-key', 'mcp-command', 'mcp-server-url', 'health-listen', 'health-url-file', 'log-level', 'log-format']);
 const BOOLEAN_UNSUPPORTED = new Set([
   '--allow-remote-ui',
   '--open-web-ui',

@@ -92,6 +92,22 @@ describe('mcp-tunnel CLI', function () {
     assert.ok(!run.stderr.join('\n').includes(r.api_key!), 'the API key never appears in the logs, even at debug');
   });
 
+  it('run takes its tunnel and MCP server from this client\'s own flags, which win over the environment', async () => {
+    const relay = startCli(['relay', '--print-json']);
+    running.push(relay);
+    const r = await relay.json();
+    const run = startCli(['run', '--tunnel-id', r.tunnel_id!, '--base-url', r.control_plane_base_url!, '--mcp-command', everythingCommand, '--health-listen', '127.0.0.1:0'], {
+      CONTROL_PLANE_TUNNEL_ID: 'tunnel_00000000000000000000000000000000',
+      CONTROL_PLANE_API_KEY: r.api_key,
+      MCP_COMMAND: 'mcp-server-that-does-not-exist',
+    });
+    running.push(run);
+    await run.waitForLog(/tunnel ready/);
+    const client = await connect(r.mcp_url!, r.front_door_token);
+    assert.ok((await client.listTools()).tools.some((t) => t.name === 'echo'), 'the flag\'s server answers');
+    await client.close();
+  });
+
   it('refuses an invalid tunnel id with exit code 2 and a message naming the variable and the fix', async () => {
     const { code, stderr } = await runCli(['run'], {
       CONTROL_PLANE_TUNNEL_ID: 'tunnel_SHORT',
