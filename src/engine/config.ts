@@ -65,6 +65,10 @@ export interface EngineConfig {
     envProxy?: EnvProxy;
     /** Long-poll wait requested as timeout_ms. */
     pollTimeoutMs: number;
+    /** How much longer than the wait one poll request may take (default 15 s). */
+    pollDeadlineGuardrailMs?: number;
+    /** Channels to ask for (`channel=` on each poll); unset asks for every channel of the tunnel. */
+    pollChannels?: string[];
     /** Local queue capacity: commands accepted but not finished (1..10000). */
     maxInflightRequests: number;
   };

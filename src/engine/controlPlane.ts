@@ -75,6 +75,9 @@ const HEADER_ORGANIZATION = 'OpenAI-Organization';
 
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
+/** How much longer than its wait a poll request may take before it is given up. */
+const DEFAULT_POLL_GUARDRAIL_MS = 15_000;
+
 export class ControlPlaneClient {
   readonly instanceId = randomUUID();
   private readonly dispatcher: Dispatcher;
@@ -84,6 +87,9 @@ export class ControlPlaneClient {
   private readonly base: string;
   private readonly postHeaders: Record<string, string>;
   private readonly pollTimeoutMs: number;
+  private readonly pollGuardrailMs: number;
+  /** `&channel=…` for each configured poll channel, built once. */
+  private readonly channelQuery: string;
 
   constructor(config: EngineConfig['controlPlane'], serverInfo: string) {
     // Extra headers first, ours last: callers may add, never override. A
@@ -106,6 +112,8 @@ export class ControlPlaneClient {
     this.base = `${base.pathname.replace(/\/+$/, '')}/v1/tunnels/${encodeURIComponent(config.tunnelId)}`;
     this.postHeaders = { ...this.headers, 'Content-Type': 'application/json' };
     this.pollTimeoutMs = config.pollTimeoutMs;
+    this.pollGuardrailMs = config.pollDeadlineGuardrailMs ?? DEFAULT_POLL_GUARDRAIL_MS;
+    this.channelQuery = (config.pollChannels ?? []).map((c) => `&channel=${encodeURIComponent(c)}`).join('');
     // Room for the long poll plus concurrent response POSTs of a full worker pool.
     this.dispatcher = createDispatcher(config.tls, config.proxy, undefined, config.envProxy);
   }
@@ -125,8 +133,8 @@ export class ControlPlaneClient {
   async poll(limit: number, signal: AbortSignal, waitMs = this.pollTimeoutMs): Promise<PollResult> {
     const n = Math.max(1, Math.min(POLL_LIMIT_MAX, Math.floor(limit)));
     const wait = Math.max(1, Math.round(waitMs));
-    const url = `${this.base}/poll?limit=${n}&timeout_ms=${wait}`;
-    const res = await this.send('GET', url, undefined, signal, this.headers, wait + 15_000);
+    const url = `${this.base}/poll?limit=${n}&timeout_ms=${wait}${this.channelQuery}`;
+    const res = await this.send('GET', url, undefined, signal, this.headers, wait + this.pollGuardrailMs);
     // The batch's deadlines are anchored here, before the body is decoded.
     const receivedAt = performance.now();
     if (res.statusCode === 204) {

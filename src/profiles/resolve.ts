@@ -284,6 +284,8 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
     log: { level: profile.log.level },
     trace: { capturePayloads: profile.trace.capturePayloads, maxEntries: profile.trace.maxEntries },
   };
+  if (cp.pollDeadlineGuardrail !== undefined) config.controlPlane.pollDeadlineGuardrailMs = Math.ceil(parseDuration(cp.pollDeadlineGuardrail) ?? 0) || undefined;
+  if (cp.pollChannels !== undefined) config.controlPlane.pollChannels = [...cp.pollChannels];
   if (controlPlaneProxy !== undefined) config.controlPlane.proxy = controlPlaneProxy;
   else {
     const fromEnv = standardProxy(opts.env, config.controlPlane.baseUrl);

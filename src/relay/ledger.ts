@@ -25,6 +25,8 @@ export interface ControlPlaneRequestRecord {
   userAgent?: string;
   /** OpenAI-Organization, sent when the client has an organization id configured. */
   organization?: string;
+  /** The `channel` query parameters of a poll (none: every channel). */
+  channels?: string[];
 }
 
 /** One response POST as received, whatever the relay answered. */
@@ -132,6 +134,10 @@ export class RelayLedger {
       userAgent: h['user-agent'],
       organization: h['openai-organization'] as string | undefined,
     };
+    if (endpoint === 'poll') {
+      const channels = new URL(req.url ?? '/', 'http://relay').searchParams.getAll('channel');
+      if (channels.length > 0) record.channels = channels;
+    }
     this.requests.push(record);
     if (this.requests.length > REQUEST_LOG_LIMIT) this.requests.shift();
     if (record.clientName === undefined) this.violation('missing_client_header', HEADER_CLIENT_NAME);

@@ -75,6 +75,38 @@ describe('operations: what probes, dashboards and alerts expect', function () {
       );
     });
 
+    it('asks for the configured poll channels only (poll_channels), and for every channel when none are configured', async () => {
+      await withTestTunnel({ target: everythingStdioTarget(), config: (c) => (c.controlPlane.pollChannels = ['main', 'docs-search']) }, async (t) => {
+        await t.relay.enqueue({ jsonrpc: ECHO(3, 'channels') }).terminal;
+        const polls = t.relay.requestLog().filter((r) => r.endpoint === 'poll');
+        assert.ok(polls.length > 0);
+        for (const p of polls) assert.deepEqual(p.channels, ['main', 'docs-search']);
+      });
+      await withTestTunnel({ target: everythingStdioTarget() }, async (t) => {
+        await t.relay.enqueue({ jsonrpc: ECHO(4, 'all channels') }).terminal;
+        for (const p of t.relay.requestLog().filter((r) => r.endpoint === 'poll')) assert.equal(p.channels, undefined);
+      });
+    });
+
+    it('gives up a poll that outlives its wait by more than the configured guardrail (poll_deadline_guardrail), and polls again', async () => {
+      await withTestTunnel(
+        {
+          target: everythingStdioTarget(),
+          config: (c) => {
+            c.controlPlane.pollTimeoutMs = 200;
+            c.controlPlane.pollDeadlineGuardrailMs = 300;
+          },
+        },
+        async (t) => {
+          const stuck = t.relay.injectFault({ on: 'poll', delayMs: 5000 });
+          await waitFor(() => stuck.hits === 1, 5000, 'a poll held by the relay');
+          // The 15 s default would leave it hanging; 200 ms + 300 ms gives it up.
+          await waitFor(() => t.engine.status().pollErrors.network === 1, 3000, 'the poll given up after its guardrail');
+          await t.relay.enqueue({ jsonrpc: ECHO(5, 'after the guardrail') }).terminal;
+        },
+      );
+    });
+
     it('sends no OpenAI-Organization when no organization id is configured', async () => {
       await withTestTunnel({ target: everythingStdioTarget() }, async (t) => {
         await t.relay.enqueue({ jsonrpc: ECHO(2, 'no org') }).terminal;

@@ -120,6 +120,15 @@ mcp:
     assert.equal(none.controlPlane.envProxy, undefined);
   });
 
+  it('passes poll_channels and the poll deadline guardrail (a Go duration) to the engine', async () => {
+    const config = await resolveProfile(profileOf({ controlPlane: { pollDeadlineGuardrail: '2.5s', pollChannels: ['main'] } }), { env: { KEY: API_KEY } });
+    assert.equal(config.controlPlane.pollDeadlineGuardrailMs, 2500);
+    assert.deepEqual(config.controlPlane.pollChannels, ['main']);
+    const plain = await resolveProfile(profileOf({}), { env: { KEY: API_KEY } });
+    assert.equal(plain.controlPlane.pollDeadlineGuardrailMs, undefined);
+    assert.equal(plain.controlPlane.pollChannels, undefined);
+  });
+
   it('joins the host root and path prefix, and keeps a custom base URL under mTLS', () => {
     const cp = profileOf({ controlPlane: { baseUrl: 'https://gw.example.com/', urlPath: '/openai/' } }).controlPlane;
     assert.equal(controlPlaneUrl(cp), 'https://gw.example.com/openai');
