@@ -69,7 +69,7 @@ export interface EngineConfig {
     pollDeadlineGuardrailMs?: number;
     /** Channels to ask for (`channel=` on each poll); unset asks for every channel of the tunnel. */
     pollChannels?: string[];
-    /** Local queue capacity: commands accepted but not finished (1..10000). */
+    /** Local queue capacity: polled commands waiting for a worker, not those running (1..10000). */
     maxInflightRequests: number;
   };
   mcp: {

@@ -83,8 +83,12 @@ export class Dispatcher {
     return this.queue.length - this.queueHead;
   }
 
+  /**
+   * Room in the local queue. As in the reference daemon, it holds commands
+   * waiting for a worker; those a worker runs no longer take a place.
+   */
   availableSlots(): number {
-    return Math.max(0, this.o.maxInflight - this.accepted);
+    return Math.max(0, this.o.maxInflight - this.queued);
   }
 
   /** Resolves once the local queue has room (or `signal` aborts). */
@@ -139,9 +143,9 @@ export class Dispatcher {
       return true;
     }
     this.accepted++;
-    this.o.metrics.queueLength.set(this.accepted);
     this.queue.push(job);
     this.pump();
+    this.o.metrics.queueLength.set(this.queued);
     return true;
   }
 
@@ -160,10 +164,11 @@ export class Dispatcher {
         this.busy--;
         this.accepted--;
         this.o.metrics.workerPoolOccupancy.set(this.busy);
-        this.o.metrics.queueLength.set(this.accepted);
         job.deadline.dispose();
-        this.releaseWaiters();
+        // A waiting command takes the freed worker first; the queue place it leaves lets the poller go on.
         this.pump();
+        this.o.metrics.queueLength.set(this.queued);
+        this.releaseWaiters();
       };
       this.run(job).then(done, (err: unknown) => {
         this.o.logger.error(`internal error in the worker pool: ${errorText(err)}`, { request_id: job.command.request_id });

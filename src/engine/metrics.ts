@@ -46,7 +46,7 @@ export class EngineMetrics {
   readonly lastPollSuccess = gauge(this.registry, 'commands_poll_last_successful_timestamp_seconds', 'Unix time (whole seconds) of the last poll the control plane answered.');
   readonly queueCapacity = gauge(this.registry, 'commands_queue_capacity', 'Local queue capacity (max in-flight requests).');
   /** Polling pauses when this reaches the capacity. */
-  readonly queueLength = gauge(this.registry, 'commands_queue_length', 'Commands accepted and not yet finished (waiting or running).');
+  readonly queueLength = gauge(this.registry, 'commands_queue_length', 'Commands in the local queue, waiting for a worker.');
 
   // The reference daemon's dispatcher.
   readonly workerPoolCapacity = gauge(this.registry, 'dispatcher_worker_pool_capacity', 'Worker pool size (max concurrent MCP requests).');

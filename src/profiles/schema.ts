@@ -113,7 +113,7 @@ const ControlPlaneSchema = z
       .min(1, 'must be between 1 and 10000')
       .max(DEFAULTS.maxInflightRequestsLimit, 'must be between 1 and 10000')
       .default(DEFAULTS.maxInflightRequests)
-      .meta(doc('Local queue capacity: commands accepted but not yet finished (1..10000).')),
+      .meta(doc('Local queue capacity: polled commands waiting for a worker, not counting those already running (1..10000).')),
     organizationId: z
       .string()
       .superRefine(checkNoLineBreak)

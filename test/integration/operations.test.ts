@@ -216,6 +216,30 @@ describe('operations: what probes, dashboards and alerts expect', function () {
     });
   });
 
+  describe('the local queue (max_inflight_requests)', () => {
+    it('holds commands waiting for a worker, as the reference does: running ones do not take a place', async () => {
+      await withTestTunnel(
+        {
+          target: everythingStdioTarget(),
+          config: (c) => {
+            c.controlPlane.maxInflightRequests = 2;
+            c.mcp.maxConcurrentRequests = 2;
+          },
+        },
+        async (t) => {
+          const slow = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'trigger-long-running-operation', arguments: { duration: 2, steps: 1 } } });
+          const handles = [1, 2, 3, 4, 5, 6].map((id) => t.relay.enqueue({ jsonrpc: slow(id) }));
+          // Two running and two waiting: four polled; the other two wait at the control plane.
+          await waitFor(() => t.engine.snapshot().running === 2 && t.engine.snapshot().queued === 2, 5000, 'two running and two queued');
+          await new Promise((r) => setTimeout(r, 300));
+          assert.equal(t.relay.stats().commandsDelivered, 4);
+          assert.equal(value((await scrape(t)).samples, 'commands_queue_length'), 2);
+          for (const h of handles) assert.equal((await h.terminal).resp_code, 200);
+        },
+      );
+    });
+  });
+
   describe('several replicas on one tunnel id', () => {
     it('two engines polling one relay tunnel answer every command of a batch exactly once', async () => {
       await withTestTunnel({ target: everythingStdioTarget(), config: (c) => (c.controlPlane.maxInflightRequests = 4) }, async (t) => {
