@@ -115,7 +115,7 @@ export async function addProfile(keys: ApiKeys, existing: ProfileEntry[], preset
     prompt: 'Profile name',
     value: base,
     ignoreFocusOut: true,
-    validateInput: (v) => (!PROFILE_NAME_PATTERN.test(v) ? 'Use 1 to 64 letters, digits, dots, dashes or underscores' : taken.has(v) ? 'A profile with this name exists' : undefined),
+    validateInput: (v) => (!PROFILE_NAME_PATTERN.test(v) ? 'Use 1 to 128 letters, digits, dots, dashes or underscores, starting with a letter or digit' : taken.has(v) ? 'A profile with this name exists' : undefined),
   });
   if (!name) return undefined;
 

@@ -34,7 +34,8 @@ import {
 export { isLoopbackHost, parseListenAddr };
 export { isSecretReference, SECRET_REFERENCE_PATTERN } from './schemaChecks';
 
-export const PROFILE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+/** As the reference daemon names profiles (its file names): a letter or digit first, 128 characters at most. */
+export const PROFILE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export const CHANNEL_PATTERN = /^[a-z0-9_-]+$/;
 export const MAX_CHANNELS = 32;
 /** `struct-text` is the reference daemon's name for the text format. */
@@ -403,10 +404,10 @@ export const TunnelProfileSchema = z
   .strictObject({
     name: z
       .string()
-      .regex(PROFILE_NAME_PATTERN, 'must be 1 to 64 letters, digits, ".", "_" or "-"')
+      .regex(PROFILE_NAME_PATTERN, 'must be 1 to 128 letters, digits, ".", "_" or "-", starting with a letter or digit')
       .meta({
         ...doc('Profile name, as used by --profile and shown in the editor.', 'Profile name, as used by `--profile` and shown in the editor.'),
-        patternErrorMessage: 'Use 1 to 64 letters, digits, ".", "_" or "-"',
+        patternErrorMessage: 'Use 1 to 128 letters, digits, ".", "_" or "-", starting with a letter or digit',
       }),
     controlPlane: ControlPlaneSchema,
     mcp: McpSchema,

@@ -296,7 +296,7 @@ export function profileFileCandidates(name: string, env: Env, homedir: string = 
 
 export function checkProfileName(name: string, field = 'profile'): void {
   if (!PROFILE_NAME_PATTERN.test(name)) {
-    throw new ConfigError(field, `"${name.slice(0, 70)}" is not a valid profile name`, 'Use 1 to 64 letters, digits, ".", "_" or "-"');
+    throw new ConfigError(field, `"${name.slice(0, 70)}" is not a valid profile name`, 'Use 1 to 128 letters, digits, ".", "_" or "-", starting with a letter or digit');
   }
 }
 

@@ -34,6 +34,15 @@ describe('profile schema', () => {
     assert.deepEqual(profile.trace, { capturePayloads: false, maxEntries: 1000 });
   });
 
+  it('takes profile names as the reference daemon does: up to 128 characters, a letter or digit first', () => {
+    assert.equal(TunnelProfileSchema.safeParse(minimal({ name: `p${'x'.repeat(127)}` })).success, true);
+    for (const name of [`p${'x'.repeat(128)}`, '.hidden', '-dash', '']) {
+      const [problem] = problems(minimal({ name }));
+      assert.equal(problem?.field, 'name', name);
+      assert.match(problem!.problem, /1 to 128 letters.*starting with a letter or digit/);
+    }
+  });
+
   it('requires https for the control plane except on loopback', () => {
     const plain = problems(minimal({ controlPlane: { tunnelId: TUNNEL_ID, baseUrl: 'http://tunnel.example.com' } }));
     assert.equal(plain[0].field, 'controlPlane.baseUrl');
