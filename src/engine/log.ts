@@ -153,6 +153,7 @@ export function formatLogLine(record: LogRecord): string {
   return `${record.time} ${record.level.toUpperCase().padEnd(5)} [${escapeControl(record.scope)}] ${escapeControl(record.msg)}${formatLogFields(record.fields)}`;
 }
 
+/** One JSON line with the reference daemon's keys (Go slog's): `time`, `level` in capitals, `msg`, `component`. */
 export function formatLogJson(record: LogRecord): string {
-  return JSON.stringify({ time: record.time, level: record.level, scope: record.scope, msg: record.msg, ...record.fields });
+  return JSON.stringify({ time: record.time, level: record.level.toUpperCase(), msg: record.msg, component: record.scope, ...record.fields });
 }

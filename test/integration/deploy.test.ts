@@ -133,7 +133,8 @@ describe('deployment artifacts', function () {
     const healthPort = await freePort();
     tunnel = startCli(unit.args, { ...unit.env, ...injected(), MCP_SERVER_URL: server.url, HEALTH_LISTEN_ADDR: withPort(unit.env.HEALTH_LISTEN_ADDR!, healthPort) });
     const ready = await tunnel.waitForLog(/tunnel ready/);
-    assert.equal((JSON.parse(ready) as { level: string }).level, 'info');
+    const line = JSON.parse(ready) as { level: string; msg: string; component: string };
+    assert.deepEqual([line.level, line.msg, line.component], ['INFO', 'tunnel ready', 'cli'], 'the keys and values a collector of the reference daemon\'s logs reads');
     const res = await fetch(`http://127.0.0.1:${healthPort}/readyz`);
     assert.equal(res.status, 200);
   });
