@@ -119,7 +119,8 @@ export function readEnvProfile(env: Env): EnvLayer {
     if (text === undefined) continue;
     variables.push(variable);
     // A variable may itself hold a reference (CONTROL_PLANE_API_KEY=file:/run/secrets/key).
-    if (variable === 'CONTROL_PLANE_API_KEY') setAt(data, dotted, isSecretReference(text) ? text : `env:${variable}`);
+    // The loader lower-cases a reference's prefix (ENV:NAME), so it is recognised here in any case.
+    if (variable === 'CONTROL_PLANE_API_KEY') setAt(data, dotted, isSecretReference(text.replace(/^[a-z]+:/i, (p) => p.toLowerCase())) ? text : `env:${variable}`);
     else if (variable in NUMBER_RANGES) setAt(data, dotted, parseWholeNumber(variable, text));
     else if (variable === 'LOG_LEVEL') setAt(data, dotted, text.trim().toLowerCase());
     else if (variable === 'MCP_SERVER_URL' || variable === 'MCP_COMMAND') {

@@ -256,6 +256,8 @@ export async function mergeProfileSources(opts: LoadProfileOptions = {}): Promis
     sources[key] = { kind: origin.layer.kind, name: origin.layer.name(origin.path), ...(origin.layer.file ? { file: origin.layer.file } : {}) };
   }
 
+  lowerReferencePrefixes(raw);
+
   let literalApiKey: MergedProfile['literalApiKey'];
   const apiKey = (raw.controlPlane as Record<string, unknown>).apiKey;
   if (typeof apiKey === 'string' && !isSecretReference(apiKey)) {
@@ -324,6 +326,21 @@ function addDefaultSources(value: unknown, p: PropertyKey[], sources: Record<str
   } else if (p.length > 0) {
     sources[key] = { kind: 'default', name: key };
   }
+}
+
+/**
+ * The reference daemon reads `ENV:NAME` and `File:/path` as references too
+ * (it compares the prefix case-insensitively); spelled in lower case here,
+ * every check and resolver downstream sees one form.
+ */
+function lowerReferencePrefixes(value: unknown): unknown {
+  if (typeof value === 'string') return /^(env|file|secret):/i.test(value) ? value.replace(/^[a-z]+/i, (p) => p.toLowerCase()) : value;
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => (value[i] = lowerReferencePrefixes(item)));
+  } else if (isPlainObject(value)) {
+    for (const [key, child] of Object.entries(value)) value[key] = lowerReferencePrefixes(child);
+  }
+  return value;
 }
 
 export async function loadProfile(opts: LoadProfileOptions = {}): Promise<LoadedProfile> {

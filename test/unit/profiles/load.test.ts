@@ -173,6 +173,15 @@ describe('loading a profile from flags, env, YAML and defaults', () => {
     );
   });
 
+  it('reads ENV: and File: references in any case, as the reference daemon does', async () => {
+    const keyFile = await writeFile(dir, 'key', API_KEY);
+    const upper = await writeFile(dir, 'upper.yaml', PROFILE.replace('  poll_timeout: 20s\n', `  poll_timeout: 20s\n  api_key: File:${keyFile}\n`));
+    const { profile } = await loadProfile({ profileFile: upper, env: {} });
+    assert.equal(profile.controlPlane.apiKey, `file:${keyFile}`);
+    const fromEnv = await loadProfile({ profileFile: file, env: { CONTROL_PLANE_API_KEY: 'ENV:MY_KEY', MY_KEY: API_KEY } });
+    assert.equal(fromEnv.profile.controlPlane.apiKey, 'env:MY_KEY');
+  });
+
   it('merges without validating, for doctor', async () => {
     const merged = await mergeProfileSources({ env: { CONTROL_PLANE_TUNNEL_ID: 'nope' } });
     assert.equal((merged.raw.controlPlane as Record<string, unknown>).tunnelId, 'nope');
