@@ -311,7 +311,6 @@ export class TunnelEngine extends EventEmitter {
     const left = () => Math.max(0, budget - (Date.now() - began));
     this.pollAbort.abort();
     if (this.metricsTimer) clearInterval(this.metricsTimer);
-    this.mcp.close();
     await this.dispatcher.drain(Math.min(1500, left() * 0.3));
     this.dispatcher.beginStop();
     await Promise.allSettled([...this.channels.values()].map((c) => c.close()));

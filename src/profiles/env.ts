@@ -17,6 +17,7 @@ import { ConfigError, formatPath } from './errors';
 import type { Env } from './secrets';
 import type { RawProfile } from './yaml';
 import { isSecretReference } from './schema';
+import { lowerReferencePrefix } from './schemaChecks';
 import { DEFAULT_CHANNEL } from '../protocol/wire';
 import { parseHeaderItems, parseMcpEntries, splitEntryLines, splitHeaderList } from './entries';
 import { takeUnsupportedEnv } from './referenceKeys';
@@ -118,9 +119,8 @@ export function readEnvProfile(env: Env): EnvLayer {
     const text = get(variable);
     if (text === undefined) continue;
     variables.push(variable);
-    // A variable may itself hold a reference (CONTROL_PLANE_API_KEY=file:/run/secrets/key).
-    // The loader lower-cases a reference's prefix (ENV:NAME), so it is recognised here in any case.
-    if (variable === 'CONTROL_PLANE_API_KEY') setAt(data, dotted, isSecretReference(text.replace(/^[a-z]+:/i, (p) => p.toLowerCase())) ? text : `env:${variable}`);
+    // A variable may itself hold a reference, in any case (CONTROL_PLANE_API_KEY=File:/run/secrets/key).
+    if (variable === 'CONTROL_PLANE_API_KEY') setAt(data, dotted, isSecretReference(lowerReferencePrefix(text)) ? lowerReferencePrefix(text) : `env:${variable}`);
     else if (variable in NUMBER_RANGES) setAt(data, dotted, parseWholeNumber(variable, text));
     else if (variable === 'LOG_LEVEL') setAt(data, dotted, text.trim().toLowerCase());
     else if (variable === 'MCP_SERVER_URL' || variable === 'MCP_COMMAND') {

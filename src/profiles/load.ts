@@ -15,6 +15,7 @@ import { DEFAULT_CHANNEL } from '../protocol/wire';
 import { readEnvProfile, ENV_VARS } from './env';
 import { formatPath, fromZod, type ConfigSource, type ConfigSourceKind } from './errors';
 import { isSecretReference, RunnableProfileSchema, TunnelProfileSchema, type TunnelProfile } from './schema';
+import { lowerReferencePrefix } from './schemaChecks';
 import type { Env, FileAccess } from './secrets';
 import { findProfileFile, readYamlProfile, type RawProfile } from './yaml';
 import { FLAG_BY_FIELD, flagName, flagsLayer, type FlagSpellings, type ProfileFlags } from './flags';
@@ -334,7 +335,7 @@ function addDefaultSources(value: unknown, p: PropertyKey[], sources: Record<str
  * every check and resolver downstream sees one form.
  */
 function lowerReferencePrefixes(value: unknown): unknown {
-  if (typeof value === 'string') return /^(env|file|secret):/i.test(value) ? value.replace(/^[a-z]+/i, (p) => p.toLowerCase()) : value;
+  if (typeof value === 'string') return lowerReferencePrefix(value);
   if (Array.isArray(value)) {
     value.forEach((item, i) => (value[i] = lowerReferencePrefixes(item)));
   } else if (isPlainObject(value)) {

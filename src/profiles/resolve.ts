@@ -314,7 +314,7 @@ export function standardProxy(env: Env, url: string): EnvProxy | undefined {
   } catch {
     return undefined;
   }
-  return isLoopbackHost(host) || host === 'localhost' ? undefined : proxy;
+  return isLoopbackHost(host) ? undefined : proxy;
 }
 
 /** Per-server headers replace MCP-wide ones of the same name, whatever its case. */

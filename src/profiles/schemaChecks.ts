@@ -21,6 +21,14 @@ export function fail(ctx: Ctx, message: string, fix: string, path: PropertyKey[]
   ctx.addIssue({ code: 'custom', message, path, params: { fix } });
 }
 
+/**
+ * A reference with its prefix in lower case (`ENV:NAME` → `env:NAME`): the
+ * reference daemon compares prefixes case-insensitively. Other text is returned as is.
+ */
+export function lowerReferencePrefix(value: string): string {
+  return /^(env|file|secret):/i.test(value) ? value.replace(/^[a-z]+/i, (p) => p.toLowerCase()) : value;
+}
+
 export function isSecretReference(value: string): boolean {
   return SECRET_REFERENCE_PATTERN.test(value);
 }

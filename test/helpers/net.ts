@@ -1,7 +1,13 @@
 /** Loopback ports for the servers the tests, the benchmark and the real-editor suite start. */
 import type { ChildProcess } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { sleep } from './wait';
+
+/** Starts `server` on a free loopback port; resolves with the port. */
+export async function listenLoopback(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
 
 /** A port nothing listens on right now, for a server that takes its port as a flag or variable. */
 export function freePort(): Promise<number> {

@@ -6,12 +6,12 @@
 import { strict as assert } from 'node:assert';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { runCli, startCli, type CliProcess } from '../helpers/cli';
+import { listenLoopback } from '../helpers/net';
 
 const TUNNEL_ID = `tunnel_${'a'.repeat(32)}`;
 
@@ -21,8 +21,7 @@ async function fakeHealth(routes: Record<string, [number, string]>): Promise<{ s
     const [status, body] = routes[req.url ?? ''] ?? [404, 'not found'];
     res.writeHead(status, { 'Content-Type': 'text/plain' }).end(body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.address() as AddressInfo).port };
+  return { server, port: await listenLoopback(server) };
 }
 
 describe('mcp-tunnel CLI: operator commands', function () {

@@ -4,16 +4,15 @@
  */
 import { strict as assert } from 'node:assert';
 import { createServer, type Server } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { EVERYTHING } from '../helpers/everything';
 import { runCli, startCli, type CliProcess } from '../helpers/cli';
+import { listenLoopback } from '../helpers/net';
 
 const everythingCommand = `'${process.execPath}' '${EVERYTHING}' stdio`;
 
 async function holdPort(): Promise<{ server: Server; port: number }> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.address() as AddressInfo).port };
+  return { server, port: await listenLoopback(server) };
 }
 
 describe('mcp-tunnel CLI: common mistakes', function () {

@@ -25,11 +25,13 @@ interface Container {
   livenessProbe?: { httpGet: { path: string } };
 }
 
-function tunnelContainer(manifest: string): Container {
+/** The manifest's mcp-tunnel container, and its literal env values (a secretKeyRef is the test's to fill in). */
+function tunnelContainer(manifest: string): { container: Container; env: Record<string, string> } {
   const doc = YAML.parse(readFileSync(join(DEPLOY, 'kubernetes', manifest), 'utf8')) as { spec: { template: { spec: { containers: Container[] } } } };
   const container = doc.spec.template.spec.containers.find((c) => c.name === 'mcp-tunnel');
   assert.ok(container, `${manifest} has an mcp-tunnel container`);
-  return container;
+  const env = Object.fromEntries((container.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
+  return { container, env };
 }
 
 /** The Dockerfile's ENV, ENTRYPOINT + CMD and HEALTHCHECK command (exec forms). */
@@ -84,8 +86,7 @@ describe('deployment artifacts', function () {
   const injected = () => ({ CONTROL_PLANE_BASE_URL: info.url, CONTROL_PLANE_TUNNEL_ID: info.tunnelId, CONTROL_PLANE_API_KEY: info.apiKey });
 
   it('the Kubernetes sidecar waits for its MCP server, logs JSON, and its probes pass from the pod address', async () => {
-    const container = tunnelContainer('sidecar.yaml');
-    const env: Record<string, string> = Object.fromEntries((container.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
+    const { container, env } = tunnelContainer('sidecar.yaml');
     const mcpPort = await freePort();
     const healthPort = await freePort();
     tunnel = startCli(container.args ?? [], {
@@ -104,8 +105,7 @@ describe('deployment artifacts', function () {
   });
 
   it('the Kubernetes dedicated deployment serves its MCP Service and passes its probes', async () => {
-    const container = tunnelContainer('dedicated.yaml');
-    const env: Record<string, string> = Object.fromEntries((container.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
+    const { container, env } = tunnelContainer('dedicated.yaml');
     server = await startEverythingHttp();
     const healthPort = await freePort();
     tunnel = startCli(container.args ?? [], { ...env, ...injected(), MCP_SERVER_URL: server.url, HEALTH_LISTEN_ADDR: withPort(env.HEALTH_LISTEN_ADDR!, healthPort) });

@@ -11,7 +11,7 @@ import type { JsonRpcMessage } from '../../src/protocol/jsonrpc';
 import type { Headers } from '../../src/protocol/wire';
 import { makeTestPki, type TestPki } from '../helpers/certs';
 import { startEverythingHttp, type RunningServer } from '../helpers/everything';
-import { freePort } from '../helpers/net';
+import { freePort, listenLoopback } from '../helpers/net';
 
 const PROTOCOL_VERSION = '2025-11-25';
 
@@ -568,9 +568,9 @@ describe('HttpChannel against a faulty server', () => {
       upstream.on('error', () => client.destroy());
       client.on('error', () => upstream.destroy());
     });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const port = await listenLoopback(proxy);
     return {
-      url: `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`,
+      url: `http://127.0.0.1:${port}`,
       tunnels,
       close: async () => {
         proxy.closeAllConnections();

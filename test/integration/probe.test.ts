@@ -4,12 +4,11 @@
  */
 import { strict as assert } from 'node:assert';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
 import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { everythingStdioTarget, startEverythingHttp, type RunningServer } from '../helpers/everything';
-import { freePort } from '../helpers/net';
+import { freePort, listenLoopback } from '../helpers/net';
 import { waitFor } from '../helpers/wait';
 import { httpTarget, readyz, startTestTunnel, type TestTunnel } from '../helpers/tunnel';
 
@@ -59,8 +58,7 @@ describe('the MCP startup probe', function () {
     const app = express();
     app.use('/mcp', requireBearerAuth({ verifier: { verifyAccessToken: async () => { throw new InvalidTokenError('no token'); } }, resourceMetadataUrl: 'http://127.0.0.1/.well-known/oauth-protected-resource' }));
     oauth = createServer(app);
-    await new Promise<void>((r) => oauth!.listen(0, '127.0.0.1', r));
-    return (oauth.address() as AddressInfo).port;
+    return listenLoopback(oauth);
   }
 
   it('an OAuth-protected server that answers 401 is ready, with the auth note', async () => {
@@ -130,6 +128,7 @@ describe('the MCP startup probe', function () {
       await t.engine.whenReady();
       assert.match((await readyz(t)).text, /^ready \(MCP initialize requires auth: HTTP 401/);
       assert.ok(t.relay.stats().polls > 0);
+      assert.ok(!t.logs.some((l) => /MCP startup wait ran out/.test(l.msg)), 'the 401 ended the wait; it did not run out');
     });
 
     it('does not hold a stdio main channel: its commands wait for the child anyway', async () => {
