@@ -8,7 +8,7 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { invalidRequestError, isRequest, type JsonRpcMessage, type JsonRpcRequest } from '../protocol/jsonrpc';
-import { channelRoute, decodeCommand, type InvalidJsonRpcCommand, type PolledCommand, type TunnelResponsePayload, type ResponseType, type Headers } from '../protocol/wire';
+import { channelRoute, decodeCommand, DEFAULT_CHANNEL, type InvalidJsonRpcCommand, type OAuthDiscoveryCommand, type PolledCommand, type TunnelResponsePayload, type ResponseType, type Headers } from '../protocol/wire';
 import { connectionTtl, type ConnectionTtl } from './connectionTtl';
 import { Deadline, formatMs } from './deadline';
 import { DeadlineExceededError, TunnelFailureError, synthesizeFailure } from './failure';
@@ -17,7 +17,7 @@ import type { ByteMeter, McpChannel } from './mcp/channel';
 import { methodLabel, type EngineMetrics } from './metrics';
 import type { PostOutcome, ResponsePoster } from './responsePoster';
 import { answerOutcome, describeExchange, type TraceBuffer, type TraceEntry, type TraceOutcome } from './trace';
-import { unsupportedChannelAnswer } from './unsupportedChannel';
+import { oauthDiscoveryRefusal, unsupportedChannelAnswer } from './unsupportedChannel';
 
 export interface DispatcherOptions {
   channels: ReadonlyMap<string, McpChannel>;
@@ -288,6 +288,8 @@ export class Dispatcher {
       }
     }
 
+    if (command.command_type === 'oauth_discovery') return this.answerOAuthDiscovery(command, deadline, channel, ttl, mcpStart);
+
     // Intermediate messages are posted in order, each before the terminal answer.
     const captured: unknown[] = [];
     let count = 0;
@@ -341,6 +343,38 @@ export class Dispatcher {
   }
 
   /**
+   * OAuth discovery runs on the main channel's Streamable HTTP server only, as
+   * in the reference daemon; elsewhere it is refused as an unsupported channel.
+   * The channel always produces an answer (the metadata or an error body).
+   */
+  private async answerOAuthDiscovery(command: OAuthDiscoveryCommand, deadline: Deadline, channel: McpChannel, ttl: ConnectionTtl, mcpStart: number): Promise<Answer> {
+    if (channelRoute(command.channel) !== DEFAULT_CHANNEL || !channel.oauthDiscovery) {
+      this.o.logger.warn('OAuth discovery asked of a channel that is not the main Streamable HTTP server: answering unsupported channel (400)', {
+        request_id: command.request_id,
+        channel: command.channel,
+      });
+      this.o.metrics.unsupportedChannel.inc({ command_type: command.command_type });
+      const { type, status, headers, json } = oauthDiscoveryRefusal(command.channel);
+      return { payload: this.payload(command, type, status, headers, json), outcome: 'error', notifications: [], notificationCount: 0, mcpMs: 0 };
+    }
+    try {
+      const result = await channel.oauthDiscovery(ttl.signal);
+      const ok = result.status >= 200 && result.status < 300;
+      return {
+        payload: this.payload(command, 'oauth_discovery_response', result.status, result.headers, result.json),
+        outcome: ok ? 'ok' : 'error',
+        notifications: [],
+        notificationCount: 0,
+        mcpMs: performance.now() - mcpStart,
+      };
+    } catch (err) {
+      if (ttl.reached()) return this.ttlAnswer(command, ttl, performance.now() - mcpStart);
+      if (deadline.signal.aborted || err instanceof DeadlineExceededError) return blankAnswer(deadline.expired ? 'expired' : 'cancelled');
+      throw err;
+    }
+  }
+
+  /**
    * A synthesized failure, in the terminal type the command expects: a JSON-RPC
    * error for a request; for a notification or a client response, a
    * `notify_ack` with the failure's status and no body; for a session
@@ -354,7 +388,9 @@ export class Dispatcher {
     });
     const payload = request
       ? this.payload(command, 'jsonrpc_response', resp_code, { 'Content-Type': ['application/json'] }, resp_json)
-      : this.payload(command, command.command_type === 'session_termination' ? 'session_termination_response' : 'notify_ack', resp_code, {});
+      : command.command_type === 'oauth_discovery'
+        ? this.payload(command, 'oauth_discovery_response', resp_code, {}, oauthDiscoveryError((resp_json.error as { message: string }).message))
+        : this.payload(command, command.command_type === 'session_termination' ? 'session_termination_response' : 'notify_ack', resp_code, {});
     return { payload, outcome: 'failure', notifications: [], notificationCount: 0, mcpMs };
   }
 
@@ -423,6 +459,11 @@ export class Dispatcher {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** The body of an `oauth_discovery_response` that carries no metadata: an API error, as the reference's refusals are. */
+export function oauthDiscoveryError(message: string, code = 'oauth_discovery_failed'): Record<string, unknown> {
+  return { error: { message, type: 'server_error', code } };
 }
 
 function blankAnswer(outcome: TraceOutcome): Answer {

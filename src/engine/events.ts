@@ -65,7 +65,7 @@ export interface TraceEntry {
   origin?: 'local';
   requestId: string;
   channel: string;
-  commandType: 'jsonrpc' | 'session_termination';
+  commandType: 'jsonrpc' | 'session_termination' | 'oauth_discovery';
   /** Wall-clock time the poll batch arrived (ms since epoch). */
   receivedAt: number;
   method?: string;
@@ -113,6 +113,59 @@ export interface EngineStatus {
   /** Wall time of the next poll attempt while backing off. */
   retryAt?: number;
   channels: ChannelStatusEntry[];
+  /** OAuth discovery for the main channel's HTTP MCP server; absent for stdio or a main-less tunnel. */
+  oauth?: OAuthStatus;
+}
+
+/**
+ * OAuth discovery at startup, as the reference daemon runs it:
+ * - `pending`: still fetching (readiness 503 "oauth discovery pending");
+ * - `found`: protected-resource metadata fetched; `urls` lists what it names;
+ * - `not_advertised`: every candidate answered 404 and no challenge named a
+ *   metadata URL: a plain MCP server, not a readiness problem;
+ * - `failed`: anything else (readiness 503 "oauth discovery failed: …").
+ */
+export type OAuthState = 'pending' | 'found' | 'not_advertised' | 'failed';
+
+export interface OAuthStatus {
+  state: OAuthState;
+  /** Why `failed` (or what `not_advertised` saw), safe to show: no secrets, no query strings. */
+  error?: string;
+  /** The metadata URL that answered (`found`). */
+  metadataUrl?: string;
+  /** The `resource` the metadata names. */
+  resource?: string;
+  /** `authorization_servers[0]` of the metadata. */
+  authorizationServer?: string;
+  /** Every URL discovery tried or learned, in order, with its role. */
+  urls: OAuthUrl[];
+  /** Wall time discovery finished. */
+  finishedAt?: number;
+}
+
+export type OAuthUrlRole =
+  /** A protected-resource metadata candidate (from a challenge, the path-based or the root well-known URL). */
+  | 'metadata_candidate'
+  | 'resource'
+  | 'authorization_server'
+  | 'authorization_server_metadata'
+  | 'authorization_endpoint'
+  | 'token_endpoint'
+  | 'registration_endpoint'
+  | 'revocation_endpoint'
+  | 'introspection_endpoint'
+  | 'jwks_uri';
+
+export interface OAuthUrl {
+  role: OAuthUrlRole;
+  url: string;
+  /** For candidates: where it came from (`www_authenticate`, `well_known_path`, `well_known_root`). */
+  source?: string;
+  /** For candidates: the HTTP status it answered, if it was tried. */
+  status?: number;
+  /** For candidates: why it was not used. */
+  error?: string;
+  selected?: boolean;
 }
 
 export interface MetricsSnapshot {

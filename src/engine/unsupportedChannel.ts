@@ -23,13 +23,29 @@ export interface UnsupportedChannelAnswer {
  * A request (or a message that is not JSON-RPC but has an id to answer) gets
  * a `jsonrpc_response` with -32603 "Bad Request: unsupported channel …"; a
  * notification or a client's response a bodiless `notify_ack`; a session
- * termination a bodiless `session_termination_response`; all with 400.
+ * termination a bodiless `session_termination_response`; an OAuth discovery
+ * an `oauth_discovery_response` with an API error body; all with 400.
  */
 export function unsupportedChannelAnswer(command: PolledCommand | InvalidJsonRpcCommand): UnsupportedChannelAnswer {
   const status = UNSUPPORTED_CHANNEL_STATUS;
   if (command.command_type === 'session_termination') return { type: 'session_termination_response', status, headers: {} };
+  if (command.command_type === 'oauth_discovery') return oauthDiscoveryRefusal(command.channel);
   const id = 'invalid' in command ? command.answerId : isRequest(command.jsonrpc) ? command.jsonrpc.id : undefined;
   if (id === undefined) return { type: 'notify_ack', status, headers: {} };
   const message = `Bad Request: unsupported channel ${JSON.stringify(command.channel.slice(0, QUOTED_NAME_MAX))}`;
   return { type: 'jsonrpc_response', status, headers: {}, json: { jsonrpc: '2.0', id, error: { code: JSONRPC_INTERNAL_ERROR, message } } };
+}
+
+/**
+ * OAuth discovery is served on the main channel only, and only when it is a
+ * Streamable HTTP server (a stdio server has no URL to publish metadata at):
+ * anything else gets the reference's `unsupported_channel` error body.
+ */
+export function oauthDiscoveryRefusal(channel: string): UnsupportedChannelAnswer {
+  return {
+    type: 'oauth_discovery_response',
+    status: UNSUPPORTED_CHANNEL_STATUS,
+    headers: {},
+    json: { error: { message: `unsupported channel ${JSON.stringify(channel.slice(0, QUOTED_NAME_MAX))}`, type: 'invalid_request_error', code: 'unsupported_channel' } },
+  };
 }

@@ -38,7 +38,7 @@ export const RESPONSE_HEADER_ALLOWLIST: readonly string[] = [
 export const POLL_LIMIT_MAX = 25;
 export const DEFAULT_CHANNEL = 'main';
 
-export type CommandType = 'jsonrpc' | 'session_termination';
+export type CommandType = 'jsonrpc' | 'session_termination' | 'oauth_discovery';
 
 interface CommandBase {
   request_id: string;
@@ -59,14 +59,24 @@ export interface SessionTerminationCommand extends CommandBase {
   command_type: 'session_termination';
 }
 
-export type PolledCommand = JsonRpcCommand | SessionTerminationCommand;
+/**
+ * The connector asks for the MCP server's OAuth protected-resource metadata
+ * (RFC 9728), fetched from inside the network. Not in the public OpenAPI file;
+ * the hosted service and the reference daemon speak it.
+ */
+export interface OAuthDiscoveryCommand extends CommandBase {
+  command_type: 'oauth_discovery';
+}
 
-export type ResponseType = 'jsonrpc_response' | 'jsonrpc_notify' | 'notify_ack' | 'session_termination_response';
+export type PolledCommand = JsonRpcCommand | SessionTerminationCommand | OAuthDiscoveryCommand;
+
+export type ResponseType = 'jsonrpc_response' | 'jsonrpc_notify' | 'notify_ack' | 'session_termination_response' | 'oauth_discovery_response';
 
 export const TERMINAL_RESPONSE_TYPES: ReadonlySet<ResponseType> = new Set([
   'jsonrpc_response',
   'notify_ack',
   'session_termination_response',
+  'oauth_discovery_response',
 ]);
 
 /** Body of POST /v1/tunnels/{id}/response. The shard token never appears here. */
@@ -148,7 +158,7 @@ export function decodeCommand(raw: unknown): DecodedCommand {
   const c = raw as Record<string, unknown>;
   const requestId = typeof c.request_id === 'string' ? c.request_id : undefined;
   const commandType = c.command_type ?? 'jsonrpc';
-  if (commandType !== 'jsonrpc' && commandType !== 'session_termination') {
+  if (commandType !== 'jsonrpc' && commandType !== 'session_termination' && commandType !== 'oauth_discovery') {
     return { ok: false, requestId, commandType, reason: 'unknown command_type' };
   }
   if (requestId === undefined) return { ok: false, requestId, commandType, reason: 'missing request_id' };
@@ -168,6 +178,7 @@ export function decodeCommand(raw: unknown): DecodedCommand {
     headers,
   };
   if (commandType === 'session_termination') return { ok: true, command: { ...base, command_type: 'session_termination' } };
+  if (commandType === 'oauth_discovery') return { ok: true, command: { ...base, command_type: 'oauth_discovery' } };
   if (typeof c.jsonrpc !== 'object' || c.jsonrpc === null || Array.isArray(c.jsonrpc)) {
     return { ok: false, requestId, commandType, reason: 'jsonrpc payload is not an object' };
   }

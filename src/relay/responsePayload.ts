@@ -6,7 +6,7 @@
 import type { Headers, ResponseType, TunnelResponsePayload } from '../protocol/wire';
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set(['request_id', 'channel', 'resp_json', 'resp_headers', 'resp_code', 'resp_type']);
-const RESPONSE_TYPES: ReadonlySet<string> = new Set(['jsonrpc_response', 'jsonrpc_notify', 'notify_ack', 'session_termination_response']);
+const RESPONSE_TYPES: ReadonlySet<string> = new Set(['jsonrpc_response', 'jsonrpc_notify', 'notify_ack', 'session_termination_response', 'oauth_discovery_response']);
 
 export type PayloadCheck =
   | { ok: true; payload: TunnelResponsePayload & { resp_type: ResponseType } }
@@ -57,7 +57,7 @@ export function checkResponsePayload(body: unknown): PayloadCheck {
   }
   const type = body.resp_type === undefined ? 'jsonrpc_response' : body.resp_type;
   if (typeof type !== 'string' || !RESPONSE_TYPES.has(type)) {
-    return fail('resp_type must be one of jsonrpc_response, jsonrpc_notify, notify_ack, session_termination_response', 'resp_type');
+    return fail('resp_type must be one of jsonrpc_response, jsonrpc_notify, notify_ack, session_termination_response, oauth_discovery_response', 'resp_type');
   }
   const payload = body as unknown as TunnelResponsePayload & { resp_type: ResponseType };
   payload.resp_type = type as ResponseType;

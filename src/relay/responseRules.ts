@@ -14,6 +14,7 @@ const EXPECTED_TERMINAL: Record<string, ResponseType> = {
   request: 'jsonrpc_response',
   message: 'notify_ack',
   session_termination: 'session_termination_response',
+  oauth_discovery: 'oauth_discovery_response',
   /** Not JSON-RPC at all: answered with the JSON-RPC error -32600. */
   invalid: 'jsonrpc_response',
 };
@@ -36,8 +37,8 @@ export function responseViolations(command: PendingCommand, payload: TunnelRespo
     }
   }
   const kind =
-    command.commandType === 'session_termination'
-      ? 'session_termination'
+    command.commandType === 'session_termination' || command.commandType === 'oauth_discovery'
+      ? command.commandType
       : jsonRpcProblem(command.jsonrpc) !== undefined
         ? 'invalid'
         : isRequest(command.jsonrpc)
@@ -50,7 +51,9 @@ export function responseViolations(command: PendingCommand, payload: TunnelRespo
   }
   const expected = EXPECTED_TERMINAL[kind];
   if (type !== expected) violation('unexpected_resp_type', `${type} answering a ${kind} command (expected ${expected})`);
-  if (type === 'jsonrpc_response') {
+  if (type === 'oauth_discovery_response') {
+    if (!payload.resp_json) violation('missing_resp_json', 'oauth_discovery_response without resp_json');
+  } else if (type === 'jsonrpc_response') {
     const json = payload.resp_json;
     if (!json) {
       violation('missing_resp_json', 'jsonrpc_response without resp_json');

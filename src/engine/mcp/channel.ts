@@ -33,6 +33,13 @@ export type McpOutcome =
   /** A notification (or a client response to a server request) was accepted. */
   | { kind: 'ack'; status: number; headers: Headers };
 
+/** The terminal answer to an `oauth_discovery` command: the metadata document, or an API error body. */
+export interface OAuthDiscoveryAnswer {
+  status: number;
+  headers: Headers;
+  json: Record<string, unknown>;
+}
+
 export interface ChannelEvents {
   status(status: ChannelStatus): void;
   /** One line the server wrote to stderr (stdio only). */
@@ -49,6 +56,12 @@ export interface McpChannel {
   readonly procAffinity: boolean;
   start(): Promise<void>;
   call(call: McpCall): Promise<McpOutcome>;
+  /**
+   * Answers an `oauth_discovery` command: the server's OAuth protected-resource
+   * metadata, fetched from inside the network. Only a Streamable HTTP server
+   * has one; a channel without this method refuses the command.
+   */
+  oauthDiscovery?(signal: AbortSignal): Promise<OAuthDiscoveryAnswer>;
   /** Closes the Streamable HTTP session named by the headers. */
   terminateSession(headers: Headers, signal: AbortSignal): Promise<{ status: number; headers: Headers }>;
   status(): ChannelStatus;
