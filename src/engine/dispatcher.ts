@@ -17,6 +17,7 @@ import type { ByteMeter, McpChannel } from './mcp/channel';
 import { methodLabel, type EngineMetrics } from './metrics';
 import type { PostOutcome, ResponsePoster } from './responsePoster';
 import { answerOutcome, describeExchange, type TraceBuffer, type TraceEntry, type TraceOutcome } from './trace';
+import { oauthDiscoveryError } from './oauth/errorBody';
 import { oauthDiscoveryRefusal, unsupportedChannelAnswer } from './unsupportedChannel';
 
 export interface DispatcherOptions {
@@ -459,11 +460,6 @@ export class Dispatcher {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** The body of an `oauth_discovery_response` that carries no metadata: an API error, as the reference's refusals are. */
-export function oauthDiscoveryError(message: string, code = 'oauth_discovery_failed'): Record<string, unknown> {
-  return { error: { message, type: 'server_error', code } };
 }
 
 function blankAnswer(outcome: TraceOutcome): Answer {

@@ -5,6 +5,7 @@
  * an agent's request to the wrong private MCP server.
  */
 import { JSONRPC_INTERNAL_ERROR, isRequest } from '../protocol/jsonrpc';
+import { oauthDiscoveryError } from './oauth/errorBody';
 import type { Headers, InvalidJsonRpcCommand, PolledCommand, ResponseType } from '../protocol/wire';
 
 export const UNSUPPORTED_CHANNEL_STATUS = 400;
@@ -46,6 +47,6 @@ export function oauthDiscoveryRefusal(channel: string): UnsupportedChannelAnswer
     type: 'oauth_discovery_response',
     status: UNSUPPORTED_CHANNEL_STATUS,
     headers: {},
-    json: { error: { message: `unsupported channel ${JSON.stringify(channel.slice(0, QUOTED_NAME_MAX))}`, type: 'invalid_request_error', code: 'unsupported_channel' } },
+    json: oauthDiscoveryError(`unsupported channel ${JSON.stringify(channel.slice(0, QUOTED_NAME_MAX))}`, 'unsupported_channel', 'invalid_request_error'),
   };
 }
