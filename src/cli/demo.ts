@@ -12,9 +12,9 @@ import { sampleServerCommand } from './sampleServer';
 import type { Logger } from '../engine/log';
 
 export async function sampleCall(info: LoopbackInfo): Promise<string[]> {
-  const headers: Record<string, string> = info.front_door_token ? { Authorization: `Bearer ${info.front_door_token}` } : {};
+  // The front-door token is in mcp_url's path: the client sends nothing else.
   const client = new Client({ name: 'mcp-tunnel-demo', version: CLIENT_VERSION });
-  const transport = new StreamableHTTPClientTransport(new URL(info.mcp_url), { requestInit: { headers } });
+  const transport = new StreamableHTTPClientTransport(new URL(info.mcp_url));
   const lines: string[] = [];
   await client.connect(transport);
   try {
@@ -61,7 +61,13 @@ export async function runDemo(options: { once: boolean; logger: Logger; listen: 
   }
   out.push('');
   if (!options.once) {
-    out.push('Point any MCP client at the URL above with header', `  Authorization: Bearer ${info.front_door_token}`, 'Press Ctrl+C to stop.', '');
+    out.push(
+      info.front_door_token === undefined
+        ? 'Point any MCP client at the URL above.'
+        : 'Point any MCP client at the URL above: the front-door token is its last path segment, so there is nothing else to send.',
+      'Press Ctrl+C to stop.',
+      '',
+    );
   }
   process.stdout.write(out.join('\n') + '\n');
   return loopback;

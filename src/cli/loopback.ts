@@ -8,6 +8,7 @@ import { DEFAULTS } from '../engine/config';
 import { TunnelEngine } from '../engine/engine';
 import type { Logger } from '../engine/log';
 import { Relay, relayControlPlane } from '../relay/relay';
+import { frontDoorFields, type FrontDoorFields } from './frontDoorInfo';
 import { UsageError } from './output';
 
 export interface LoopbackOptions {
@@ -27,12 +28,13 @@ export interface LoopbackOptions {
   maxInflightRequests?: number;
 }
 
-export interface LoopbackInfo {
+/** What `loopback --print-json` prints: where to connect, and what a client sends (frontDoorInfo.ts). */
+export interface LoopbackInfo extends FrontDoorFields {
+  /** The front-door URL; with front-door auth the token is its last path segment. */
   mcp_url: string;
   control_plane_base_url: string;
   tunnel_id: string;
   health_url: string;
-  front_door_token?: string;
 }
 
 export interface Loopback {
@@ -88,8 +90,8 @@ export async function startLoopback(options: LoopbackOptions): Promise<Loopback>
     control_plane_base_url: started.url,
     tunnel_id: started.tunnelId,
     health_url: engine.healthUrl ?? '',
+    ...frontDoorFields(started),
   };
-  if (options.frontDoorAuth === 'bearer' && started.frontDoorToken) info.front_door_token = started.frontDoorToken;
   return {
     relay,
     engine,

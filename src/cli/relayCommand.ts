@@ -1,6 +1,7 @@
 /** `mcp-tunnel relay`: a local control plane and MCP front door, for engines started elsewhere. */
 import type { Logger } from '../engine/log';
 import { Relay } from '../relay/relay';
+import { frontDoorFields, frontDoorLines } from './frontDoorInfo';
 import { isSecretReference, resolveSecret } from '../profiles/secrets';
 import { readFile } from 'node:fs/promises';
 import type { CliValues } from './options';
@@ -38,7 +39,7 @@ export async function runRelayCommand(values: CliValues, logger: Logger, frontDo
   };
   if (keyRef === undefined) out.api_key = info.apiKey;
   else out.api_key_ref = keyRef;
-  if (info.frontDoorToken && frontDoorAuth === 'bearer') out.front_door_token = info.frontDoorToken;
+  Object.assign(out, frontDoorFields(info));
   if (values['print-json']) process.stdout.write(JSON.stringify(out) + '\n');
   else {
     process.stdout.write(
@@ -47,7 +48,7 @@ export async function runRelayCommand(values: CliValues, logger: Logger, frontDo
         `  control plane: CONTROL_PLANE_BASE_URL=${info.url} CONTROL_PLANE_TUNNEL_ID=${info.tunnelId}`,
         keyRef === undefined ? `  engine key:    CONTROL_PLANE_API_KEY=${info.apiKey}` : `  engine key:    the one in ${keyRef}`,
         `  MCP URL:       ${info.mcpUrl}`,
-        frontDoorAuth === 'bearer' ? `  front door:    Authorization: Bearer ${info.frontDoorToken}` : '  front door:    no authentication (--front-door-auth none)',
+        ...frontDoorLines(info),
         '',
       ].join('\n'),
     );

@@ -13,6 +13,7 @@ export interface RelayProcess {
   apiKey: string;
   controlPlaneBaseUrl: string;
   tunnelId: string;
+  /** The front-door URL without the token (`mcp_url_without_token`): clients send `Authorization: Bearer <frontDoorToken>`. */
   mcpUrl: string;
   frontDoorToken?: string;
 }
@@ -41,7 +42,9 @@ export async function startRelayProcess(cli: string, onStderr: (text: string) =>
       child.once('exit', (code) => reject(new Error(`the relay exited with code ${code}`)));
       timer = setTimeout(() => reject(new Error(`the relay did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
     });
-    return { child, apiKey, controlPlaneBaseUrl: info.control_plane_base_url!, tunnelId: info.tunnel_id!, mcpUrl: info.mcp_url!, frontDoorToken: info.front_door_token };
+    // The URL without the front-door token in its path: the editor shows it (the dashboard, notifications) and sends the token as a header.
+    const mcpUrl = info.mcp_url_without_token ?? info.mcp_url!;
+    return { child, apiKey, controlPlaneBaseUrl: info.control_plane_base_url!, tunnelId: info.tunnel_id!, mcpUrl, frontDoorToken: info.front_door_token };
   } catch (err) {
     child.kill('SIGKILL');
     throw err;

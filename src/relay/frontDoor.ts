@@ -11,10 +11,27 @@
  * - DELETE with Mcp-Session-Id: a `session_termination` command.
  * - GET (standalone SSE stream): 405, which the transport allows.
  * - Batches (JSON arrays): 400, MCP 2025-06-18 removed JSON-RPC batching.
+ * - GET /.well-known/oauth-protected-resource/v1/mcp/{tunnel_id}[/{token}]
+ *   (and the root /.well-known/oauth-protected-resource): an `oauth_discovery`
+ *   command, answered with the MCP server's RFC 9728 metadata whose `resource`
+ *   is this front door's URL (oauthMetadata.ts). A `401`/`403` the MCP server
+ *   sends keeps its challenge, with `resource_metadata` pointing here.
+ *
+ * Front-door auth ('bearer'): the front-door token travels either as the last
+ * path segment of the MCP URL, /v1/mcp/{tunnel_id}/{token} (the printed
+ * `mcp_url`), or as `Authorization: Bearer <token>`. A request carrying the
+ * right one of either is let in; a token in the path must be the right one.
+ * An Authorization header that is exactly the front-door token is consumed
+ * here; any other one belongs to the MCP server and travels on the command, so
+ * an OAuth client using the path form sends its own `Authorization: Bearer`
+ * to the MCP server. The metadata URL of the path form carries the token too,
+ * so a client's discovery requests, which send no custom headers, get in.
+ * With auth 'none' every Authorization header is the MCP server's.
  *
  * HTTP-level refusals (Host, Origin, auth, method, media type, missing session
  * id) carry an APIErrorResponse body like the hosted service; message-level
  * failures (parse error, invalid request, timeout) carry a JSON-RPC error.
+ * Host and Origin are checked on every route, the metadata routes included.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../engine/log';
@@ -22,7 +39,8 @@ import { answerableId, invalidRequestError, isNotification, isRequest, isRespons
 import type { Headers, TunnelResponsePayload } from '../protocol/wire';
 import { CommandDroppedError, type CommandQueue, type EnqueueInput, type PendingCommand } from './commandQueue';
 import { isLoopbackHost } from '../engine/net';
-import { BodyTooLargeError, bearerMatches, readBody, sendApiError, sendEmpty, sendJson } from './http';
+import { BodyTooLargeError, bearerMatches, readBody, safeDecode, secretMatches, sendApiError, sendEmpty, sendJson } from './http';
+import { frontDoorMetadata, protectedResourceMetadataUrl, rewriteResourceMetadata } from './oauthMetadata';
 
 /** JSON-RPC code the MCP SDK uses for a request that timed out. */
 export const JSONRPC_REQUEST_TIMEOUT = -32001;
@@ -63,6 +81,8 @@ export interface FrontDoorStats {
   sseStreams: number;
   timeouts: number;
   refused: number;
+  /** Protected-resource metadata requests answered through the tunnel (oauth_discovery commands). */
+  oauthDiscoveries: number;
 }
 
 type Out = Record<string, string | string[]>;
@@ -73,18 +93,53 @@ interface DropAnswer {
   body: Record<string, unknown>;
 }
 
+/** One let-in front-door request: what it may send on, and which front-door URL it addressed. */
+interface Call {
+  cors: Out;
+  /** Whether the client's Authorization header belongs to the MCP server (it is not the front-door token). */
+  forwardAuthorization: boolean;
+  /** The front-door MCP URL the request addressed, its origin from the (checked) Host header: the OAuth resource. */
+  resource: string;
+  /** The front door's RFC 9728 metadata URL for `resource`. */
+  metadataUrl: string;
+}
+
+/** A front-door path after /v1/mcp/: the tunnel id and, in the path form, the front-door token. */
+interface Target {
+  tunnelId: string;
+  token: string | undefined;
+}
+
+/** The front-door MCP path of a tunnel: `/v1/mcp/{tunnel_id}`, with `/{token}` in the path form. */
+export function frontDoorPath(tunnelId: string, token?: string): string {
+  return `/v1/mcp/${encodeURIComponent(tunnelId)}${token === undefined ? '' : `/${encodeURIComponent(token)}`}`;
+}
+
+/** `{tunnel_id}` or `{tunnel_id}/{token}` (one trailing slash allowed); undefined for anything else. */
+function parseTarget(rest: string): Target | undefined {
+  const segments = rest.split('/');
+  if (segments.length > 1 && segments[segments.length - 1] === '') segments.pop();
+  if (segments.length > 2) return undefined;
+  const tunnelId = safeDecode(segments[0]);
+  const token = segments.length === 2 ? safeDecode(segments[1]) : undefined;
+  if (tunnelId === undefined || (segments.length === 2 && token === undefined)) return undefined;
+  return { tunnelId, token };
+}
+
 function jsonRpcError(id: JsonRpcId | null, code: number, message: string, data?: unknown): Record<string, unknown> {
   const error: Record<string, unknown> = { code, message };
   if (data !== undefined) error.data = data;
   return { jsonrpc: '2.0', id, error };
 }
 
-function relayedHeaders(from: Headers | undefined, into: Out): Out {
+/** The MCP server's response headers the front door passes on, a challenge's `resource_metadata` pointing at the front door. */
+function relayedHeaders(from: Headers | undefined, into: Out, call: Call): Out {
   if (!from) return into;
   for (const key in from) {
     const canonical = RELAYED_RESPONSE_HEADERS[key.toLowerCase()];
     if (!canonical) continue;
-    const values = from[key].filter((v) => v !== '');
+    let values = from[key].filter((v) => v !== '');
+    if (canonical === 'WWW-Authenticate') values = values.map((v) => rewriteResourceMetadata(v, call.metadataUrl));
     if (values.length > 0) into[canonical] = values.length === 1 ? values[0] : values;
   }
   return into;
@@ -99,7 +154,7 @@ function acceptsEventStream(accept: string | undefined): boolean {
 }
 
 export class FrontDoor {
-  readonly stats: FrontDoorStats = { requests: 0, sseStreams: 0, timeouts: 0, refused: 0 };
+  readonly stats: FrontDoorStats = { requests: 0, sseStreams: 0, timeouts: 0, refused: 0, oauthDiscoveries: 0 };
   /** Responses still open, so `Relay.close` can let their last bytes out. */
   readonly open = new Set<ServerResponse>();
   private closing = false;
@@ -111,65 +166,15 @@ export class FrontDoor {
     this.closing = true;
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, pathTunnelId: string): Promise<void> {
-    this.stats.requests++;
-    const host = req.headers.host?.toLowerCase();
-    if (host === undefined || !this.o.allowedHosts.has(host)) {
-      this.stats.refused++;
-      sendApiError(
-        res,
-        403,
-        `Host "${host ?? ''}" is not this relay's address: the MCP front door only answers requests addressed to ${[...this.o.allowedHosts].join(', ')} (DNS-rebinding protection).`,
-        'invalid_host',
-      );
-      return;
-    }
-    const origin = req.headers.origin;
-    const cors: Out = {};
-    if (origin !== undefined) {
-      if (!isLoopbackOrigin(origin)) {
-        this.stats.refused++;
-        sendApiError(res, 403, `Origin "${origin}" may not use this relay: only http(s) origins on localhost, 127.0.0.1 or [::1] are allowed.`, 'invalid_origin');
-        return;
-      }
-      cors['Access-Control-Allow-Origin'] = origin;
-      cors['Vary'] = 'Origin';
-      cors['Access-Control-Expose-Headers'] = CORS_EXPOSE_HEADERS;
-    }
-    if (req.method === 'OPTIONS') {
-      // Preflights never carry credentials, so they are answered before the auth check.
-      sendEmpty(res, 204, {
-        ...cors,
-        'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
-        'Access-Control-Allow-Headers': CORS_ALLOW_HEADERS,
-        'Access-Control-Max-Age': '600',
-      });
-      return;
-    }
-    if (this.o.auth === 'bearer' && !bearerMatches(req.headers.authorization, this.o.token ?? '')) {
-      this.stats.refused++;
-      sendApiError(
-        res,
-        401,
-        'Missing or wrong front-door token: send "Authorization: Bearer <token>". `mcp-tunnel relay` and `mcp-tunnel loopback` print the token when they start (front_door_token with --print-json); start them with --front-door-auth none for unauthenticated local use.',
-        'invalid_front_door_token',
-        { headers: { ...cors, 'WWW-Authenticate': 'Bearer realm="mcp-tunnel-relay"' } },
-      );
-      return;
-    }
-    if (pathTunnelId !== this.o.tunnelId) {
-      sendApiError(res, 404, `This relay serves tunnel ${this.o.tunnelId}; its MCP URL is /v1/mcp/${this.o.tunnelId}.`, 'tunnel_not_found', { headers: cors });
-      return;
-    }
-    if (this.closing) {
-      sendApiError(res, 503, 'The relay is shutting down.', null, { headers: cors });
-      return;
-    }
+  /** A request under /v1/mcp/; `rest` is the raw path after that prefix. */
+  async handle(req: IncomingMessage, res: ServerResponse, rest: string): Promise<void> {
+    const call = this.admit(req, res, parseTarget(rest), 'GET, POST, DELETE, OPTIONS');
+    if (!call) return;
     switch (req.method) {
       case 'POST':
-        return this.post(req, res, cors);
+        return this.post(req, res, call);
       case 'DELETE':
-        return this.delete(req, res, cors);
+        return this.delete(req, res, call);
       default:
         sendApiError(
           res,
@@ -178,24 +183,144 @@ export class FrontDoor {
             ? 'This MCP endpoint offers no standalone SSE stream (GET); server messages arrive on the stream of the POST they belong to.'
             : `Method ${req.method} is not allowed here: use POST or DELETE.`,
           null,
-          { headers: { ...cors, Allow: 'POST, DELETE, OPTIONS' } },
+          { headers: { ...call.cors, Allow: 'POST, DELETE, OPTIONS' } },
         );
     }
   }
 
-  private commandHeaders(req: IncomingMessage): Headers {
+  /**
+   * A request under /.well-known/oauth-protected-resource; `suffix` is the raw
+   * path after it: `/v1/mcp/{tunnel_id}[/{token}]` (RFC 9728 path-based), or
+   * nothing (the root document, which clients try when the path-based one is
+   * missing; with front-door auth it needs the Authorization header).
+   */
+  async handleProtectedResourceMetadata(req: IncomingMessage, res: ServerResponse, suffix: string): Promise<void> {
+    const root = suffix === '' || suffix === '/';
+    const target = root ? { tunnelId: this.o.tunnelId, token: undefined } : suffix.startsWith('/v1/mcp/') ? parseTarget(suffix.slice('/v1/mcp/'.length)) : undefined;
+    const call = this.admit(req, res, target, 'GET, OPTIONS');
+    if (!call) return;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendApiError(res, 405, `Method ${req.method} is not allowed here: protected-resource metadata is read with GET.`, null, { headers: { ...call.cors, Allow: 'GET, OPTIONS' } });
+      return;
+    }
+    req.resume();
+    this.stats.oauthDiscoveries++;
+    const outcome = await this.outcome(this.enqueueFor(res, { command_type: 'oauth_discovery', headers: {} }), null);
+    if ('dropped' in outcome) {
+      this.sendDropped(res, call, outcome.dropped);
+      return;
+    }
+    const { terminal } = outcome;
+    const status = validStatus(terminal.resp_code) ? terminal.resp_code : 502;
+    if (!terminal.resp_json) {
+      sendApiError(res, 502, `The tunnel client answered the OAuth discovery with HTTP ${terminal.resp_code} and no metadata document.`, 'oauth_discovery_failed', { headers: call.cors });
+    } else if (status >= 200 && status < 300) {
+      sendJson(res, status, frontDoorMetadata(terminal.resp_json, call.resource), { ...call.cors, 'Cache-Control': 'no-store' });
+    } else {
+      sendJson(res, status, terminal.resp_json, call.cors);
+    }
+  }
+
+  /**
+   * The checks every front-door route shares, in order: Host (DNS rebinding),
+   * Origin, CORS preflight, front-door auth, the tunnel id, shutdown. Answers
+   * the request and returns undefined when one fails.
+   */
+  private admit(req: IncomingMessage, res: ServerResponse, target: Target | undefined, methods: string): Call | undefined {
+    this.stats.requests++;
+    const host = req.headers.host?.toLowerCase();
+    if (host === undefined || !this.o.allowedHosts.has(host)) {
+      this.stats.refused++;
+      req.resume();
+      sendApiError(
+        res,
+        403,
+        `Host "${host ?? ''}" is not this relay's address: the MCP front door only answers requests addressed to ${[...this.o.allowedHosts].join(', ')} (DNS-rebinding protection).`,
+        'invalid_host',
+      );
+      return undefined;
+    }
+    const origin = req.headers.origin;
+    const cors: Out = {};
+    if (origin !== undefined) {
+      if (!isLoopbackOrigin(origin)) {
+        this.stats.refused++;
+        req.resume();
+        sendApiError(res, 403, `Origin "${origin}" may not use this relay: only http(s) origins on localhost, 127.0.0.1 or [::1] are allowed.`, 'invalid_origin');
+        return undefined;
+      }
+      cors['Access-Control-Allow-Origin'] = origin;
+      cors['Vary'] = 'Origin';
+      cors['Access-Control-Expose-Headers'] = CORS_EXPOSE_HEADERS;
+    }
+    if (req.method === 'OPTIONS') {
+      // Preflights never carry credentials, so they are answered before the auth check.
+      req.resume();
+      sendEmpty(res, 204, {
+        ...cors,
+        'Access-Control-Allow-Methods': methods,
+        'Access-Control-Allow-Headers': CORS_ALLOW_HEADERS,
+        'Access-Control-Max-Age': '600',
+      });
+      return undefined;
+    }
+    const forwardAuthorization = this.authenticate(req, target?.token);
+    if (forwardAuthorization === undefined) {
+      this.stats.refused++;
+      req.resume();
+      sendApiError(
+        res,
+        401,
+        'Missing or wrong front-door token: use the mcp_url `mcp-tunnel relay` and `mcp-tunnel loopback` print when they start (the token is its last path segment), or send "Authorization: Bearer <token>" (front_door_token with --print-json); start them with --front-door-auth none for unauthenticated local use.',
+        'invalid_front_door_token',
+        { headers: { ...cors, 'WWW-Authenticate': 'Bearer realm="mcp-tunnel-relay"' } },
+      );
+      return undefined;
+    }
+    if (target === undefined || target.tunnelId !== this.o.tunnelId || (this.o.auth === 'none' && target.token !== undefined)) {
+      req.resume();
+      sendApiError(res, 404, `This relay serves tunnel ${this.o.tunnelId}; its MCP URL is /v1/mcp/${this.o.tunnelId}${this.o.auth === 'bearer' ? '/{front-door token}' : ''}.`, 'tunnel_not_found', { headers: cors });
+      return undefined;
+    }
+    if (this.closing) {
+      req.resume();
+      sendApiError(res, 503, 'The relay is shutting down.', null, { headers: cors });
+      return undefined;
+    }
+    const base = `http://${host}`;
+    const path = frontDoorPath(target.tunnelId, target.token);
+    return { cors, forwardAuthorization, resource: base + path, metadataUrl: protectedResourceMetadataUrl(base, path) };
+  }
+
+  /**
+   * Whether the request may come in, as whether its Authorization header then
+   * belongs to the MCP server (undefined: refused). Front-door auth lets in the
+   * right token in the path or the right `Authorization: Bearer`; a token in
+   * the path must be the right one whatever the header says.
+   */
+  private authenticate(req: IncomingMessage, pathToken: string | undefined): boolean | undefined {
+    if (this.o.auth === 'none') return true;
+    const token = this.o.token ?? '';
+    if (token === '') return undefined;
+    const byHeader = bearerMatches(req.headers.authorization, token);
+    if (pathToken !== undefined) return secretMatches(pathToken, token) ? !byHeader : undefined;
+    return byHeader ? false : undefined;
+  }
+
+  private commandHeaders(req: IncomingMessage, call: Call): Headers {
     const headers: Headers = {};
     const distinct = req.headersDistinct;
     for (const [lower, canonical] of FORWARDED_HEADERS) {
       const values = distinct[lower];
       if (values !== undefined) headers[canonical] = values;
     }
-    // With front-door auth the Authorization header is ours; otherwise it belongs to the MCP server.
-    if (this.o.auth === 'none' && distinct.authorization !== undefined) headers.Authorization = distinct.authorization;
+    // The front-door token stays here; any other Authorization (an OAuth client's token) is the MCP server's.
+    if (call.forwardAuthorization && distinct.authorization !== undefined) headers.Authorization = distinct.authorization;
     return headers;
   }
 
-  private async post(req: IncomingMessage, res: ServerResponse, cors: Out): Promise<void> {
+  private async post(req: IncomingMessage, res: ServerResponse, call: Call): Promise<void> {
+    const { cors } = call;
     const contentType = req.headers['content-type'];
     if (contentType === undefined || !contentType.toLowerCase().includes('application/json')) {
       sendApiError(res, 415, 'Send JSON-RPC messages with Content-Type: application/json.', null, { headers: cors });
@@ -226,18 +351,17 @@ export class FrontDoor {
       sendJson(res, 400, invalidRequestError(answerableId(message), `${problem} (expected one JSON-RPC 2.0 request, notification or response object)`), cors);
       return;
     }
-    if (isRequest(message)) return this.forwardRequest(req, res, cors, message, message.id);
-    if (isNotification(message) || isResponse(message)) return this.forwardAcknowledged(req, res, cors, message);
+    if (isRequest(message)) return this.forwardRequest(req, res, call, message, message.id);
+    if (isNotification(message) || isResponse(message)) return this.forwardAcknowledged(req, res, call, message);
     sendJson(res, 400, invalidRequestError(null, 'expected one JSON-RPC 2.0 request, notification or response object'), cors);
   }
 
   /**
-   * Queues the command for a client's message, with that client's headers, and
-   * tracks its response: the command is dropped if the client leaves before
-   * any poll took it.
+   * Queues a command for a client's request and tracks its response: the
+   * command is dropped if the client leaves before any poll took it.
    */
-  private enqueueFor(req: IncomingMessage, res: ServerResponse, input: EnqueueInput): PendingCommand {
-    const command = this.o.queue.enqueue({ ...input, headers: this.commandHeaders(req) }, { timeoutMs: this.o.commandTimeoutMs });
+  private enqueueFor(res: ServerResponse, input: EnqueueInput): PendingCommand {
+    const command = this.o.queue.enqueue(input, { timeoutMs: this.o.commandTimeoutMs });
     this.open.add(res);
     res.on('close', () => {
       this.open.delete(res);
@@ -256,15 +380,22 @@ export class FrontDoor {
   }
 
   /** A terminal answer as the MCP server gave it: its status, its JSON body unless the status has none. */
-  private sendTerminal(res: ServerResponse, cors: Out, terminal: TunnelResponsePayload): void {
+  private sendTerminal(res: ServerResponse, call: Call, terminal: TunnelResponsePayload): void {
     const status = validStatus(terminal.resp_code) ? terminal.resp_code : 502;
-    const headers = relayedHeaders(terminal.resp_headers, { ...cors });
+    const headers = relayedHeaders(terminal.resp_headers, { ...call.cors }, call);
     if (terminal.resp_json && status !== 204 && status !== 304) sendJson(res, status, terminal.resp_json, headers);
     else sendEmpty(res, status, headers);
   }
 
-  private async forwardRequest(req: IncomingMessage, res: ServerResponse, cors: Out, message: unknown, id: JsonRpcId): Promise<void> {
-    const command = this.enqueueFor(req, res, { jsonrpc: message });
+  /** A dropped command's answer as an APIErrorResponse, for the routes that do not speak JSON-RPC. */
+  private sendDropped(res: ServerResponse, call: Call, dropped: DropAnswer): void {
+    const error = (dropped.body.error as { message: string }).message;
+    sendApiError(res, dropped.status, error, dropped.status === 504 ? 'tunnel_client_not_connected' : null, { headers: call.cors });
+  }
+
+  private async forwardRequest(req: IncomingMessage, res: ServerResponse, call: Call, message: unknown, id: JsonRpcId): Promise<void> {
+    const { cors } = call;
+    const command = this.enqueueFor(res, { jsonrpc: message, headers: this.commandHeaders(req, call) });
     const streamable = acceptsEventStream(req.headers.accept);
     let streaming = false;
     command.onNotify((notify: TunnelResponsePayload) => {
@@ -276,7 +407,7 @@ export class FrontDoor {
       if (!streaming) {
         streaming = true;
         this.stats.sseStreams++;
-        res.writeHead(200, relayedHeaders(notify.resp_headers, { ...cors, 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' }));
+        res.writeHead(200, relayedHeaders(notify.resp_headers, { ...cors, 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' }, call));
       }
       res.write(`event: message\ndata: ${JSON.stringify(notify.resp_json)}\n\n`);
     });
@@ -293,17 +424,17 @@ export class FrontDoor {
       res.end(terminal.resp_json ? `event: message\ndata: ${JSON.stringify(terminal.resp_json)}\n\n` : undefined);
       return;
     }
-    this.sendTerminal(res, cors, terminal);
+    this.sendTerminal(res, call, terminal);
   }
 
-  private async forwardAcknowledged(req: IncomingMessage, res: ServerResponse, cors: Out, message: unknown): Promise<void> {
-    const outcome = await this.outcome(this.enqueueFor(req, res, { jsonrpc: message }), null);
+  private async forwardAcknowledged(req: IncomingMessage, res: ServerResponse, call: Call, message: unknown): Promise<void> {
+    const outcome = await this.outcome(this.enqueueFor(res, { jsonrpc: message, headers: this.commandHeaders(req, call) }), null);
     if ('dropped' in outcome) {
-      sendJson(res, outcome.dropped.status, outcome.dropped.body, cors);
+      sendJson(res, outcome.dropped.status, outcome.dropped.body, call.cors);
       return;
     }
     const { terminal } = outcome;
-    const headers = relayedHeaders(terminal.resp_headers, { ...cors });
+    const headers = relayedHeaders(terminal.resp_headers, { ...call.cors }, call);
     if (validStatus(terminal.resp_code) && terminal.resp_code < 400) {
       sendEmpty(res, 202, headers);
     } else if (terminal.resp_json) {
@@ -313,23 +444,21 @@ export class FrontDoor {
     }
   }
 
-  private async delete(req: IncomingMessage, res: ServerResponse, cors: Out): Promise<void> {
+  private async delete(req: IncomingMessage, res: ServerResponse, call: Call): Promise<void> {
     req.resume();
     if (req.headers['mcp-session-id'] === undefined) {
       sendApiError(res, 400, 'Session termination (DELETE) needs the Mcp-Session-Id header of the session to end.', 'missing_mcp_session_id', {
         param: 'Mcp-Session-Id',
-        headers: cors,
+        headers: call.cors,
       });
       return;
     }
-    const outcome = await this.outcome(this.enqueueFor(req, res, { command_type: 'session_termination' }), null);
+    const outcome = await this.outcome(this.enqueueFor(res, { command_type: 'session_termination', headers: this.commandHeaders(req, call) }), null);
     if ('dropped' in outcome) {
-      const { status, body } = outcome.dropped;
-      const error = (body.error as { message: string }).message;
-      sendApiError(res, status, error, status === 504 ? 'tunnel_client_not_connected' : null, { headers: cors });
+      this.sendDropped(res, call, outcome.dropped);
       return;
     }
-    this.sendTerminal(res, cors, outcome.terminal);
+    this.sendTerminal(res, call, outcome.terminal);
   }
 
   /** The HTTP answer for a command that got no terminal response. */

@@ -22,12 +22,17 @@ export function randomSecret(prefix: string): string {
   return prefix + randomBytes(24).toString('base64url');
 }
 
+/** Constant-time comparison of a presented secret (a header value, a path segment) with the expected one. */
+export function secretMatches(given: string, secret: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 /** Constant-time check of an `Authorization: Bearer <secret>` header. */
 export function bearerMatches(header: string | undefined, secret: string): boolean {
   if (header === undefined || header.length < 7 || header.slice(0, 7).toLowerCase() !== 'bearer ') return false;
-  const given = Buffer.from(header.slice(7).trim());
-  const expected = Buffer.from(secret);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return secretMatches(header.slice(7).trim(), secret);
 }
 
 export class BodyTooLargeError extends Error {

@@ -182,7 +182,7 @@ export class RelayLedger {
       pendingCommands: queue.pendingCount,
       queuedCommands: queue.queuedCount,
       waitingPolls: queue.waitingPolls,
-      frontDoor: { ...(frontDoor ?? { requests: 0, sseStreams: 0, timeouts: 0, refused: 0 }) },
+      frontDoor: { ...(frontDoor ?? { requests: 0, sseStreams: 0, timeouts: 0, refused: 0, oauthDiscoveries: 0 }) },
     };
   }
 

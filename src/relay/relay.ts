@@ -4,7 +4,9 @@
  * composes them over one command queue and keeps the API tests, benches and
  * the `relay` / `loopback` commands use:
  *   - /v1/tunnels/{id}…  the control plane a tunnel client long-polls (controlPlane.ts)
- *   - /v1/mcp/{id}       the front door MCP clients call (frontDoor.ts)
+ *   - /v1/mcp/{id}[/{front-door token}]  the front door MCP clients call (frontDoor.ts)
+ *   - /.well-known/oauth-protected-resource/v1/mcp/{id}[/{token}]  its OAuth
+ *     protected-resource metadata, fetched through the tunnel (oauthMetadata.ts)
  *   - what it saw: stats, request and response logs, violations (ledger.ts)
  *   - listening and closing (server.ts)
  */
@@ -14,8 +16,9 @@ import { Logger } from '../engine/log';
 import { CommandQueue, type CommandHandle, type EnqueueInput, type EnqueueOptions } from './commandQueue';
 import { CONTROL_PLANE_PREFIX, ControlPlane } from './controlPlane';
 import { FaultInjector, type FaultHandle, type FaultSpec } from './faults';
-import { FrontDoor } from './frontDoor';
-import { randomAlnum, randomSecret, safeDecode, sendApiError } from './http';
+import { FrontDoor, frontDoorPath } from './frontDoor';
+import { PROTECTED_RESOURCE_WELL_KNOWN } from './oauthMetadata';
+import { randomAlnum, randomSecret, sendApiError } from './http';
 import { RelayLedger, type ControlPlaneEndpoint, type ControlPlaneRequestRecord, type ProtocolViolation, type RelayStats, type ResponseLogEntry } from './ledger';
 import { closeRelayServer, listenRelay } from './server';
 
@@ -26,7 +29,10 @@ export interface RelayOptions {
   tunnelId?: string;
   /** Bearer the tunnel client must present. Default: a random key. */
   apiKey?: string;
-  /** Whether MCP clients must send `Authorization: Bearer <frontDoorToken>`. */
+  /**
+   * Whether MCP clients must present the front-door token ('bearer'): as the
+   * last path segment of `mcpUrl`, or as `Authorization: Bearer <frontDoorToken>`.
+   */
   frontDoorAuth: 'bearer' | 'none';
   /** Default: a random token (only used with frontDoorAuth 'bearer'). */
   frontDoorToken?: string;
@@ -58,10 +64,20 @@ export interface RelayOptions {
 export interface RelayStartInfo {
   /** Base URL of the control plane, e.g. http://127.0.0.1:PORT. */
   url: string;
-  /** `${url}/v1/mcp/${tunnelId}`: the URL MCP clients use. */
+  /**
+   * The URL MCP clients use, nothing else to send: `${url}/v1/mcp/${tunnelId}`,
+   * with front-door auth 'bearer' followed by `/${frontDoorToken}`.
+   */
   mcpUrl: string;
+  /**
+   * `${url}/v1/mcp/${tunnelId}`: the same endpoint without the token in its
+   * path; with front-door auth a client sends `Authorization: Bearer <frontDoorToken>`
+   * to it (and so cannot send an OAuth token of its own).
+   */
+  mcpUrlWithoutToken: string;
   tunnelId: string;
   apiKey: string;
+  frontDoorAuth: 'bearer' | 'none';
   /** Present when frontDoorAuth is 'bearer'. */
   frontDoorToken?: string;
 }
@@ -135,8 +151,17 @@ export class Relay {
       allowedHosts,
       controlPlaneUrl: url,
     });
-    this.startInfo = { url, mcpUrl: `${url}/v1/mcp/${this.tunnelId}`, tunnelId: this.tunnelId, apiKey: this.apiKey };
+    const mcpUrlWithoutToken = `${url}${frontDoorPath(this.tunnelId)}`;
+    this.startInfo = {
+      url,
+      mcpUrl: `${url}${frontDoorPath(this.tunnelId, this.frontDoorToken)}`,
+      mcpUrlWithoutToken,
+      tunnelId: this.tunnelId,
+      apiKey: this.apiKey,
+      frontDoorAuth: this.options.frontDoorAuth,
+    };
     if (this.frontDoorToken !== undefined) this.startInfo.frontDoorToken = this.frontDoorToken;
+    // The token in mcp_url is a registered secret: the log line shows it redacted.
     this.logger.info('relay listening', { url, mcp_url: this.startInfo.mcpUrl, tunnel_id: this.tunnelId, front_door_auth: this.options.frontDoorAuth });
     if (bound.wide) this.logger.warn(`relay bound to every interface (${bound.address}); it answers only requests whose Host is one of ${[...allowedHosts].join(', ')}`);
     return this.startInfo;
@@ -210,9 +235,9 @@ export class Relay {
     const q = rawUrl.indexOf('?');
     const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
     if (path.startsWith(CONTROL_PLANE_PREFIX)) return this.controlPlane.handle(req, res, path, q < 0 ? '' : rawUrl.slice(q + 1));
-    if (path.startsWith(FRONT_DOOR_PREFIX) && this.frontDoor) {
-      const id = safeDecode(path.slice(FRONT_DOOR_PREFIX.length));
-      return this.frontDoor.handle(req, res, id ?? '');
+    if (path.startsWith(FRONT_DOOR_PREFIX) && this.frontDoor) return this.frontDoor.handle(req, res, path.slice(FRONT_DOOR_PREFIX.length));
+    if ((path === PROTECTED_RESOURCE_WELL_KNOWN || path.startsWith(`${PROTECTED_RESOURCE_WELL_KNOWN}/`)) && this.frontDoor) {
+      return this.frontDoor.handleProtectedResourceMetadata(req, res, path.slice(PROTECTED_RESOURCE_WELL_KNOWN.length));
     }
     req.resume();
     sendApiError(res, 404, `Nothing at ${path}: the control plane is under /v1/tunnels/${this.tunnelId} and the MCP endpoint is /v1/mcp/${this.tunnelId}.`, null);

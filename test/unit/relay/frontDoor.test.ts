@@ -1,42 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { request as httpRequest } from 'node:http';
 import { Relay, type RelayOptions, type RelayStartInfo } from '../../../src/relay/relay';
-import { postResponse, type Polled } from '../../helpers/handTunnel';
-
-/** Plays the tunnel client by hand: one poll, then whatever responses the test posts. */
-class HandTunnel {
-  constructor(private readonly info: RelayStartInfo) {}
-
-  async next(): Promise<Polled> {
-    const res = await fetch(`${this.info.url}/v1/tunnels/${this.info.tunnelId}/poll?limit=1&timeout_ms=5000`, {
-      headers: { Authorization: `Bearer ${this.info.apiKey}` },
-    });
-    assert.equal(res.status, 200, 'a command arrives');
-    return ((await res.json()) as { commands: Polled[] }).commands[0];
-  }
-
-  post(cmd: Polled, payload: Record<string, unknown>): Promise<number> {
-    return postResponse(this.info, cmd, payload);
-  }
-
-  result(cmd: Polled, result: unknown, extra: Record<string, unknown> = {}): Promise<number> {
-    return this.post(cmd, { resp_json: { jsonrpc: '2.0', id: cmd.jsonrpc?.id, result }, resp_code: 200, resp_type: 'jsonrpc_response', ...extra });
-  }
-}
-
-/** node:http, because fetch will not send a forged Host header. */
-function rawRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: options.method ?? 'POST', headers: options.headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
+import { HandTunnel, rawRequest } from '../../helpers/handTunnel';
 
 const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
 const JSON_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
@@ -191,22 +155,25 @@ describe('relay MCP front door', () => {
   describe('auth', () => {
     it('answers 401 with WWW-Authenticate and advice without the front-door token', async () => {
       await startRelay({ frontDoorAuth: 'bearer' });
+      assert.equal(info.mcpUrl, `${info.mcpUrlWithoutToken}/${info.frontDoorToken}`);
       for (const headers of [{}, { Authorization: 'Bearer nope' }, { Authorization: `Bearer ${info.apiKey}` }] as Record<string, string>[]) {
-        const res = await mcp(initialize, headers);
+        const res = await fetch(info.mcpUrlWithoutToken, { method: 'POST', headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(initialize) });
         assert.equal(res.status, 401);
         assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
-        assert.match(((await res.json()) as { error: { message: string } }).error.message, /print the token when they start/);
+        assert.match(((await res.json()) as { error: { message: string } }).error.message, /print when they start \(the token is its last path segment\)/);
       }
       assert.equal(relay.stats().commandsQueued, 0);
     });
 
-    it('accepts the front-door token and does not forward it to the tunnel', async () => {
+    it('accepts the front-door token as a Bearer header and does not forward it to the tunnel', async () => {
       await startRelay({ frontDoorAuth: 'bearer' });
-      const pending = mcp(initialize, { Authorization: `Bearer ${info.frontDoorToken}`, 'Mcp-Session-Id': 's' });
-      const cmd = await tunnel.next();
-      assert.deepEqual(Object.keys(cmd.headers), ['Mcp-Session-Id']);
-      await tunnel.result(cmd, {});
-      assert.equal((await pending).status, 200);
+      for (const url of [info.mcpUrlWithoutToken, info.mcpUrl]) {
+        const pending = fetch(url, { method: 'POST', headers: { ...JSON_HEADERS, Authorization: `Bearer ${info.frontDoorToken}`, 'Mcp-Session-Id': 's' }, body: JSON.stringify(initialize) });
+        const cmd = await tunnel.next();
+        assert.deepEqual(Object.keys(cmd.headers), ['Mcp-Session-Id'], url);
+        await tunnel.result(cmd, {});
+        assert.equal((await pending).status, 200);
+      }
     });
 
     it('forwards the client Authorization header when front-door auth is none', async () => {
