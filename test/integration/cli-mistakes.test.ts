@@ -142,7 +142,7 @@ describe('mcp-tunnel CLI: common mistakes', function () {
     const p = startCli(['loopback', '--mcp-command', everythingCommand, '--print-json']);
     running.push(p);
     const info = await p.json();
-    const frontDoor = await fetch(info.mcp_url!, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
+    const frontDoor = await fetch(info.mcp_url_without_token!, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
     const controlPlane = await fetch(`${info.control_plane_base_url}/v1/tunnels/${info.tunnel_id}`);
     for (const res of [frontDoor, controlPlane]) {
       assert.equal(res.status, 401);

@@ -148,12 +148,19 @@ describe('mcp-tunnel CLI', function () {
     assert.match(stderr, /unknown command "teleport"/);
   });
 
-  it('keeps the front door closed without the token', async () => {
+  it('keeps the front door closed without the token, and says where the token travels', async () => {
     const p = startCli(['loopback', '--mcp-command', everythingCommand, '--print-json']);
     running.push(p);
     const info = await p.json();
-    const res = await fetch(info.mcp_url!, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
-    assert.equal(res.status, 401);
-    assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
+    assert.equal(info.front_door_auth, 'bearer');
+    assert.equal(info.front_door_token_in, 'mcp_url');
+    assert.equal(info.mcp_url, `${info.mcp_url_without_token}/${info.front_door_token}`);
+    const ping = (url: string) => fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
+    for (const url of [info.mcp_url_without_token!, `${info.mcp_url_without_token}/wrong-token`]) {
+      const res = await ping(url);
+      assert.equal(res.status, 401, url);
+      assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
+    }
+    assert.equal((await ping(info.mcp_url!)).status, 200, 'the printed mcp_url alone gets in');
   });
 });

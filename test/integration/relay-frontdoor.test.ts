@@ -146,8 +146,9 @@ describe('relay front door with the official MCP SDK client', function () {
     await relay.close();
   });
 
+  /** A client of the URL without the token in its path, sending `token` as its Bearer header. */
   function sdkClient(token = info.frontDoorToken): { client: Client; transport: StreamableHTTPClientTransport } {
-    const transport = new StreamableHTTPClientTransport(new URL(info.mcpUrl), {
+    const transport = new StreamableHTTPClientTransport(new URL(info.mcpUrlWithoutToken), {
       requestInit: token === undefined ? {} : { headers: { Authorization: `Bearer ${token}` } },
     });
     const client = new Client({ name: 'relay-integration', version: '1.0.0' }, { capabilities: { sampling: {} } });
@@ -198,6 +199,16 @@ describe('relay front door with the official MCP SDK client', function () {
     assert.ok(answer, 'the sampling answer travelled as a command');
     assert.equal(answer.jsonrpc!.result.model, 'test-model');
     await client.close();
+    assert.deepEqual(tunnel.errors, []);
+  });
+
+  it('serves a client of the printed mcp_url alone: the token in its path, no header, nothing forwarded', async () => {
+    const transport = new StreamableHTTPClientTransport(new URL(info.mcpUrl));
+    const client = new Client({ name: 'relay-integration', version: '1.0.0' });
+    await client.connect(transport);
+    assert.deepEqual((await client.listTools()).tools.map((t) => t.name), ['echo', 'ask']);
+    await client.close();
+    for (const cmd of tunnel.commands) assert.ok(!JSON.stringify(cmd).includes(info.frontDoorToken!), 'the token stays at the front door');
     assert.deepEqual(tunnel.errors, []);
   });
 
