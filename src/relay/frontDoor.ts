@@ -17,16 +17,17 @@
  *   is this front door's URL (oauthMetadata.ts). A `401`/`403` the MCP server
  *   sends keeps its challenge, with `resource_metadata` pointing here.
  *
- * Front-door auth ('bearer'): the front-door token travels either as the last
- * path segment of the MCP URL, /v1/mcp/{tunnel_id}/{token} (the printed
- * `mcp_url`), or as `Authorization: Bearer <token>`. A request carrying the
- * right one of either is let in; a token in the path must be the right one.
- * An Authorization header that is exactly the front-door token is consumed
- * here; any other one belongs to the MCP server and travels on the command, so
- * an OAuth client using the path form sends its own `Authorization: Bearer`
- * to the MCP server. The metadata URL of the path form carries the token too,
- * so a client's discovery requests, which send no custom headers, get in.
- * With auth 'none' every Authorization header is the MCP server's.
+ * Front-door auth ('bearer'; admission.ts checks it with Host and Origin on
+ * every route): the front-door token travels either as the last path segment
+ * of the MCP URL, /v1/mcp/{tunnel_id}/{token} (the printed `mcp_url`), or as
+ * `Authorization: Bearer <token>`. A request carrying the right one of either
+ * is let in; a token in the path must be the right one. An Authorization
+ * header that is exactly the front-door token is consumed here; any other one
+ * belongs to the MCP server and travels on the command, so an OAuth client
+ * using the path form sends its own `Authorization: Bearer` to the MCP
+ * server. The metadata URL of the path form carries the token too, so a
+ * client's discovery requests, which send no custom headers, get in. With
+ * auth 'none' every Authorization header is the MCP server's.
  *
  * HTTP-level refusals (Host, Origin, auth, method, media type, missing session
  * id) carry an APIErrorResponse body like the hosted service; message-level
@@ -38,9 +39,9 @@ import type { Logger } from '../engine/log';
 import { answerableId, invalidRequestError, isNotification, isRequest, isResponse, jsonRpcProblem, JSONRPC_INTERNAL_ERROR, JSONRPC_INVALID_REQUEST, JSONRPC_PARSE_ERROR, type JsonRpcId } from '../protocol/jsonrpc';
 import type { Headers, TunnelResponsePayload } from '../protocol/wire';
 import { CommandDroppedError, type CommandQueue, type EnqueueInput, type PendingCommand } from './commandQueue';
-import { isLoopbackHost } from '../engine/net';
-import { BodyTooLargeError, bearerMatches, readBody, safeDecode, secretMatches, sendApiError, sendEmpty, sendJson } from './http';
-import { frontDoorMetadata, protectedResourceMetadataUrl, rewriteResourceMetadata } from './oauthMetadata';
+import { admit, parseTarget, type Call, type Out } from './admission';
+import { BodyTooLargeError, readBody, sendApiError, sendEmpty, sendJson } from './http';
+import { frontDoorMetadata, rewriteResourceMetadata } from './oauthMetadata';
 
 /** JSON-RPC code the MCP SDK uses for a request that timed out. */
 export const JSONRPC_REQUEST_TIMEOUT = -32001;
@@ -58,9 +59,6 @@ const RELAYED_RESPONSE_HEADERS: Record<string, string> = {
   'mcp-protocol-version': 'Mcp-Protocol-Version',
   'www-authenticate': 'WWW-Authenticate',
 };
-
-const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID';
-const CORS_EXPOSE_HEADERS = 'Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate';
 
 export interface FrontDoorOptions {
   queue: CommandQueue;
@@ -85,45 +83,10 @@ export interface FrontDoorStats {
   oauthDiscoveries: number;
 }
 
-type Out = Record<string, string | string[]>;
-
 /** The HTTP answer for a command that got no terminal response. */
 interface DropAnswer {
   status: number;
   body: Record<string, unknown>;
-}
-
-/** One let-in front-door request: what it may send on, and which front-door URL it addressed. */
-interface Call {
-  cors: Out;
-  /** Whether the client's Authorization header belongs to the MCP server (it is not the front-door token). */
-  forwardAuthorization: boolean;
-  /** The front-door MCP URL the request addressed, its origin from the (checked) Host header: the OAuth resource. */
-  resource: string;
-  /** The front door's RFC 9728 metadata URL for `resource`. */
-  metadataUrl: string;
-}
-
-/** A front-door path after /v1/mcp/: the tunnel id and, in the path form, the front-door token. */
-interface Target {
-  tunnelId: string;
-  token: string | undefined;
-}
-
-/** The front-door MCP path of a tunnel: `/v1/mcp/{tunnel_id}`, with `/{token}` in the path form. */
-export function frontDoorPath(tunnelId: string, token?: string): string {
-  return `/v1/mcp/${encodeURIComponent(tunnelId)}${token === undefined ? '' : `/${encodeURIComponent(token)}`}`;
-}
-
-/** `{tunnel_id}` or `{tunnel_id}/{token}` (one trailing slash allowed); undefined for anything else. */
-function parseTarget(rest: string): Target | undefined {
-  const segments = rest.split('/');
-  if (segments.length > 1 && segments[segments.length - 1] === '') segments.pop();
-  if (segments.length > 2) return undefined;
-  const tunnelId = safeDecode(segments[0]);
-  const token = segments.length === 2 ? safeDecode(segments[1]) : undefined;
-  if (tunnelId === undefined || (segments.length === 2 && token === undefined)) return undefined;
-  return { tunnelId, token };
 }
 
 function jsonRpcError(id: JsonRpcId | null, code: number, message: string, data?: unknown): Record<string, unknown> {
@@ -157,18 +120,23 @@ export class FrontDoor {
   readonly stats: FrontDoorStats = { requests: 0, sseStreams: 0, timeouts: 0, refused: 0, oauthDiscoveries: 0 };
   /** Responses still open, so `Relay.close` can let their last bytes out. */
   readonly open = new Set<ServerResponse>();
-  private closing = false;
+  private stopping = false;
 
   constructor(private readonly o: FrontDoorOptions) {}
 
   /** Stops taking new requests; open ones are answered as their commands are dropped. */
   beginClose(): void {
-    this.closing = true;
+    this.stopping = true;
+  }
+
+  /** Whether `beginClose` was called: admission answers 503 from then on. */
+  get closing(): boolean {
+    return this.stopping;
   }
 
   /** A request under /v1/mcp/; `rest` is the raw path after that prefix. */
   async handle(req: IncomingMessage, res: ServerResponse, rest: string): Promise<void> {
-    const call = this.admit(req, res, parseTarget(rest), 'GET, POST, DELETE, OPTIONS');
+    const call = admit(this.o, this, req, res, parseTarget(rest), 'GET, POST, DELETE, OPTIONS');
     if (!call) return;
     switch (req.method) {
       case 'POST':
@@ -197,7 +165,7 @@ export class FrontDoor {
   async handleProtectedResourceMetadata(req: IncomingMessage, res: ServerResponse, suffix: string): Promise<void> {
     const root = suffix === '' || suffix === '/';
     const target = root ? { tunnelId: this.o.tunnelId, token: undefined } : suffix.startsWith('/v1/mcp/') ? parseTarget(suffix.slice('/v1/mcp/'.length)) : undefined;
-    const call = this.admit(req, res, target, 'GET, OPTIONS');
+    const call = admit(this.o, this, req, res, target, 'GET, OPTIONS');
     if (!call) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendApiError(res, 405, `Method ${req.method} is not allowed here: protected-resource metadata is read with GET.`, null, { headers: { ...call.cors, Allow: 'GET, OPTIONS' } });
@@ -219,92 +187,6 @@ export class FrontDoor {
     } else {
       sendJson(res, status, terminal.resp_json, call.cors);
     }
-  }
-
-  /**
-   * The checks every front-door route shares, in order: Host (DNS rebinding),
-   * Origin, CORS preflight, front-door auth, the tunnel id, shutdown. Answers
-   * the request and returns undefined when one fails.
-   */
-  private admit(req: IncomingMessage, res: ServerResponse, target: Target | undefined, methods: string): Call | undefined {
-    this.stats.requests++;
-    const host = req.headers.host?.toLowerCase();
-    if (host === undefined || !this.o.allowedHosts.has(host)) {
-      this.stats.refused++;
-      req.resume();
-      sendApiError(
-        res,
-        403,
-        `Host "${host ?? ''}" is not this relay's address: the MCP front door only answers requests addressed to ${[...this.o.allowedHosts].join(', ')} (DNS-rebinding protection).`,
-        'invalid_host',
-      );
-      return undefined;
-    }
-    const origin = req.headers.origin;
-    const cors: Out = {};
-    if (origin !== undefined) {
-      if (!isLoopbackOrigin(origin)) {
-        this.stats.refused++;
-        req.resume();
-        sendApiError(res, 403, `Origin "${origin}" may not use this relay: only http(s) origins on localhost, 127.0.0.1 or [::1] are allowed.`, 'invalid_origin');
-        return undefined;
-      }
-      cors['Access-Control-Allow-Origin'] = origin;
-      cors['Vary'] = 'Origin';
-      cors['Access-Control-Expose-Headers'] = CORS_EXPOSE_HEADERS;
-    }
-    if (req.method === 'OPTIONS') {
-      // Preflights never carry credentials, so they are answered before the auth check.
-      req.resume();
-      sendEmpty(res, 204, {
-        ...cors,
-        'Access-Control-Allow-Methods': methods,
-        'Access-Control-Allow-Headers': CORS_ALLOW_HEADERS,
-        'Access-Control-Max-Age': '600',
-      });
-      return undefined;
-    }
-    const forwardAuthorization = this.authenticate(req, target?.token);
-    if (forwardAuthorization === undefined) {
-      this.stats.refused++;
-      req.resume();
-      sendApiError(
-        res,
-        401,
-        'Missing or wrong front-door token: use the mcp_url `mcp-tunnel relay` and `mcp-tunnel loopback` print when they start (the token is its last path segment), or send "Authorization: Bearer <token>" (front_door_token with --print-json); start them with --front-door-auth none for unauthenticated local use.',
-        'invalid_front_door_token',
-        { headers: { ...cors, 'WWW-Authenticate': 'Bearer realm="mcp-tunnel-relay"' } },
-      );
-      return undefined;
-    }
-    if (target === undefined || target.tunnelId !== this.o.tunnelId || (this.o.auth === 'none' && target.token !== undefined)) {
-      req.resume();
-      sendApiError(res, 404, `This relay serves tunnel ${this.o.tunnelId}; its MCP URL is /v1/mcp/${this.o.tunnelId}${this.o.auth === 'bearer' ? '/{front-door token}' : ''}.`, 'tunnel_not_found', { headers: cors });
-      return undefined;
-    }
-    if (this.closing) {
-      req.resume();
-      sendApiError(res, 503, 'The relay is shutting down.', null, { headers: cors });
-      return undefined;
-    }
-    const base = `http://${host}`;
-    const path = frontDoorPath(target.tunnelId, target.token);
-    return { cors, forwardAuthorization, resource: base + path, metadataUrl: protectedResourceMetadataUrl(base, path) };
-  }
-
-  /**
-   * Whether the request may come in, as whether its Authorization header then
-   * belongs to the MCP server (undefined: refused). Front-door auth lets in the
-   * right token in the path or the right `Authorization: Bearer`; a token in
-   * the path must be the right one whatever the header says.
-   */
-  private authenticate(req: IncomingMessage, pathToken: string | undefined): boolean | undefined {
-    if (this.o.auth === 'none') return true;
-    const token = this.o.token ?? '';
-    if (token === '') return undefined;
-    const byHeader = bearerMatches(req.headers.authorization, token);
-    if (pathToken !== undefined) return secretMatches(pathToken, token) ? !byHeader : undefined;
-    return byHeader ? false : undefined;
   }
 
   private commandHeaders(req: IncomingMessage, call: Call): Headers {
@@ -484,14 +366,4 @@ export class FrontDoor {
     const message = err instanceof CommandDroppedError && err.reason === 'closed' ? 'The relay is shutting down; the request was not answered.' : 'The request was cancelled before the tunnel client answered.';
     return { status: 503, body: jsonRpcError(id, JSONRPC_INTERNAL_ERROR, message) };
   }
-}
-
-export function isLoopbackOrigin(origin: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(origin);
-  } catch {
-    return false;
-  }
-  return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.hostname);
 }
