@@ -594,6 +594,8 @@ describe('OAuth discovery', function () {
       assert.equal(status.metadataUrl, `${origin}/prm`);
       const shown = JSON.stringify(status);
       for (const secret of ['user', 'pass', 'query-secret']) assert.ok(!shown.includes(secret), `${secret} in ${shown}`);
+      for (const r of s.seen) assert.equal(r.headers.authorization, undefined, 'credentials in a URL are never sent');
+      assert.ok(s.seen.some((r) => r.path === '/prm'), 'the challenge URL was fetched');
     });
   });
 
