@@ -27,7 +27,7 @@ export const traceEntryFields = {
   origin: opt(oneOf('local')),
   requestId: str,
   channel: str,
-  commandType: oneOf('jsonrpc', 'session_termination'),
+  commandType: oneOf('jsonrpc', 'session_termination', 'oauth_discovery'),
   receivedAt: num,
   method: opt(str),
   toolName: opt(str),
