@@ -4,6 +4,7 @@
  */
 import { isLogLevel, type LogLevel } from '../engine/log';
 import { CLIENT_VERSION } from '../version';
+import { logOAuth } from './oauthLine';
 import { COMMANDS, parseCli, type CliValues } from './options';
 import { createCliLogger, EXIT_CONFIG, EXIT_RUNTIME, onShutdownSignal, UsageError } from './output';
 
@@ -130,6 +131,7 @@ async function main(argv: string[]): Promise<number> {
       await commands.loopback().untilReady(loopback);
       if (values['print-json']) process.stdout.write(JSON.stringify(loopback.info) + '\n');
       logger.info('loopback tunnel ready', { mcp_url: loopback.info.mcp_url, health_url: loopback.info.health_url });
+      logOAuth(logger, loopback.engine.status());
       return -1;
     }
     case 'demo': {

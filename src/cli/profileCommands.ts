@@ -5,6 +5,7 @@ import { formatDoctor, formatReferenceDoctorJson, runDoctor } from '../doctor';
 import { loadProfile, type LoadProfileOptions } from '../profiles/load';
 import { resolveProfile } from '../profiles/resolve';
 import type { CliValues } from './options';
+import { logOAuth } from './oauthLine';
 import { onShutdownSignal, UsageError } from './output';
 import { configSourceFrom, profileFlagsFrom } from './profileFlags';
 import { createRunLogger, writePidFile } from './runFiles';
@@ -53,6 +54,7 @@ export async function runRunCommand(values: CliValues): Promise<number> {
       control_plane: status.controlPlane,
       health_url: engine.healthUrl ?? '(disabled)',
     });
+    logOAuth(logger, status);
   });
   return -1;
 }
