@@ -104,8 +104,11 @@ export function OAuthCard({ oauth, now }: { oauth: OAuthStatus; now: number }) {
   const summary = oauthSummary(oauth);
   const candidates = metadataCandidates(oauth);
   const learned = learnedUrls(oauth);
+  const finished = oauth.state !== 'pending' && oauth.finishedAt ? oauth.finishedAt : undefined;
+  const hasFacts = Boolean(oauth.resource) || summary.endpoints.length > 0 || finished !== undefined;
   return (
-    <section class="card oauth" aria-labelledby="h-oauth" data-oauth-state={oauth.state}>
+    // A full row: URLs need the width.
+    <section class="card wide oauth" aria-labelledby="h-oauth" data-oauth-state={oauth.state}>
       <h2 id="h-oauth">OAuth</h2>
       <p class={`headline tone-${summary.tone}`} role="status">
         <span class={`codicon codicon-${OAUTH_ICON[summary.tone]}`} aria-hidden="true" />
@@ -120,19 +123,21 @@ export function OAuthCard({ oauth, now }: { oauth: OAuthStatus; now: number }) {
         </span>
       </p>
       {summary.note && <p class="muted">{summary.note}</p>}
-      <dl class="facts">
-        {oauth.resource && (
-          <Row label="Resource">
-            <Url url={oauth.resource} />
-          </Row>
-        )}
-        {summary.endpoints.map((e) => (
-          <Row key={e.label} label={e.label}>
-            <Url url={e.url} />
-          </Row>
-        ))}
-        {oauth.finishedAt && oauth.state !== 'pending' && <Row label="Finished">{`${ago(oauth.finishedAt, now)} (${clock(oauth.finishedAt)})`}</Row>}
-      </dl>
+      {hasFacts && (
+        <dl class="facts">
+          {oauth.resource && (
+            <Row label="Resource">
+              <Url url={oauth.resource} />
+            </Row>
+          )}
+          {summary.endpoints.map((e) => (
+            <Row key={e.label} label={e.label}>
+              <Url url={e.url} />
+            </Row>
+          ))}
+          {finished !== undefined && <Row label="Finished">{`${ago(finished, now)} (${clock(finished)})`}</Row>}
+        </dl>
+      )}
       {(candidates.length > 0 || learned.length > 0) && (
         <details class="oauth-urls" open={oauth.state === 'failed'}>
           <summary>Discovery URLs ({oauth.urls.length})</summary>

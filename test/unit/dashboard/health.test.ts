@@ -96,7 +96,7 @@ describe('dashboard Health tab: OAuth discovery', () => {
     const section = card(show(httpHealth(OAUTH_PENDING, { state: 'starting', tone: 'busy', reason: 'oauth discovery pending' })));
     assert.equal(text(headline(section)), 'OAuth discovery pending…');
     assert.ok(headline(section).classList.includes('tone-busy'));
-    assert.deepEqual(cardFacts(section), []);
+    assert.equal(section.children.filter((el) => el.localName === 'dl').length, 0, 'no empty list of facts');
     assert.deepEqual(candidates(section).map(text), ['not tried https://mcp.example.com/.well-known/oauth-protected-resource/mcp path-based well-known URL']);
   });
 
@@ -137,7 +137,9 @@ describe('dashboard Health tab: OAuth discovery', () => {
     assert.equal(urls.length, 13);
     for (const el of urls) assert.equal(el.getAttribute('title'), text(el));
     const css = readFileSync(join(__dirname, '../../../webview/dashboard/dashboard.css'), 'utf8');
+    assert.match(css, /\.oauth \{[^}]*overflow-wrap: anywhere;/, 'a URL inside an error wraps too');
     assert.match(css, /\.oauth code\.url \{[^}]*overflow-wrap: anywhere;/);
+    assert.ok(section.classList.includes('wide'), 'a full row of the grid');
     assert.match(css, /\.cards \{[^}]*minmax\(min\(300px, 100%\), 1fr\)/, 'cards never wider than the panel');
   });
 });
