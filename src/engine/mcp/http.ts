@@ -33,6 +33,8 @@ const DRAIN_LIMIT_BYTES = 64 * 1024;
 /** After the terminal SSE message the server normally ends the stream at once; give it this long. */
 const DRAIN_AFTER_TERMINAL_MS = 1000;
 const CLOSE_GRACE_MS = 2000;
+/** Per-request bound of the metadata requests an `oauth_discovery` command makes. */
+const COMMAND_DISCOVERY_REQUEST_MS = 10_000;
 
 
 /** Configured headers whose values are kept out of logs. */
@@ -258,7 +260,8 @@ export class HttpChannel implements McpChannel {
    */
   async oauthDiscovery(signal: AbortSignal): Promise<OAuthDiscoveryAnswer> {
     if (this.closed) throw new TunnelFailureError('client_internal', { kind: 'channel_closed' });
-    const found = await discoverProtectedResource(this.discoveryOptions(signal));
+    // Each request is bounded even when the command carries no deadline: a hung metadata URL must not hold the command for the connection TTL.
+    const found = await discoverProtectedResource({ ...this.discoveryOptions(signal), requestTimeoutMs: COMMAND_DISCOVERY_REQUEST_MS });
     if (signal.aborted) throw new DeadlineExceededError();
     if (found.ok) return { status: found.status, headers: found.headers, json: found.metadata };
     this.logger.warn(`OAuth discovery found no protected-resource metadata: ${found.error}`, { channel: this.name });
