@@ -46,6 +46,7 @@ const SAMPLES = `mcp-tunnel help samples: starting points for a profile
 Samples:
   stdio-local        a local command the tunnel starts as a stdio MCP server
   remote-http        a Streamable HTTP MCP server reached from this machine
+  oauth-http         an OAuth-protected Streamable HTTP MCP server (the connector signs users in)
   enterprise-proxy   an HTTP MCP server behind an outbound proxy, with a private CA and JSON logs
 
 Write one (mode 0600, never with the key itself: the key stays env:CONTROL_PLANE_API_KEY):
@@ -55,8 +56,9 @@ Copy an existing file in:   mcp-tunnel profiles add NAME --from-file profile.yam
 Change it later:            mcp-tunnel profiles edit NAME
                             (opens $VISUAL or $EDITOR; saved only if it validates)
 
-The reference client's names sample_mcp_stdio_local, sample_mcp_remote_no_auth
-and sample_mcp_enterprise_proxy are accepted for the three samples above.
+The reference client's names are accepted too: sample_mcp_stdio_local,
+sample_mcp_remote_no_auth, sample_mcp_enterprise_proxy, and sample_mcp_with_dcr
+(oauth-http, or stdio-local with --mcp-command).
 `;
 
 const DOCTOR = `mcp-tunnel help doctor: check a profile before it runs
@@ -79,18 +81,35 @@ own shape instead: checks with id, title, status (ok|warn|fail), detail, why and
 with counts and exitCode.
 `;
 
-const OAUTH = `mcp-tunnel help oauth: MCP servers that need a token
+const OAUTH = `mcp-tunnel help oauth: OAuth-protected MCP servers
 
-The tunnel carries each MCP request from the hosted agent to your server,
-with the request's headers: a token the agent's connector sends in
-Authorization reaches your server. The tunnel itself does not sign in
-anywhere and keeps no user tokens.
+The connector (ChatGPT, Codex) runs the OAuth flow itself; the tunnel carries it:
+  - a 401 or 403 from your server reaches the connector with its status and
+    its WWW-Authenticate challenge, whatever the body;
+  - when the connector asks for your server's protected-resource metadata
+    (RFC 9728), the tunnel fetches it from this machine: the URL named by the
+    challenge's resource_metadata, then
+      GET /.well-known/oauth-protected-resource/<your MCP path>
+      GET /.well-known/oauth-protected-resource
+    (404, 5xx, empty or invalid answers fall through to the next; redirects
+    only within the same origin; 1 MiB at most);
+  - the user's token, in the connector's Authorization header, reaches your
+    server; it wins over a header you configured for the MCP hop.
+The tunnel keeps no user tokens and signs in nowhere itself.
 
-Readiness: before it reports ready, the tunnel sends its own MCP initialize.
-A server that answers 401 or 403 is reachable and protected, so /readyz says
-  ready (MCP initialize requires auth: HTTP 401 ...)
-and the connector must bring the token. An unreachable server keeps /readyz
-at 503 ("MCP probe failed: ...").
+At startup the tunnel fetches that metadata and authorization_servers[0]'s
+metadata (/.well-known/oauth-authorization-server, then openid-configuration)
+and logs what it found. /readyz says
+  oauth discovery pending            while it runs (a few seconds at most)
+  oauth discovery failed: ...        your server wants a token but its metadata
+                                     could not be fetched (retried with back-off)
+  ready (MCP initialize requires auth: HTTP 401 ...)   all good: the
+                                     connector brings the token
+A server without OAuth (every candidate answers 404) is simply ready.
+
+Check it before you start:   mcp-tunnel doctor --profile NAME   (oauth_metadata)
+Try the whole flow locally:  see "OAuth-protected servers" in the README.
+Discovery-only headers:      mcp.discovery_extra_headers / MCP_DISCOVERY_EXTRA_HEADERS
 
 A fixed credential of your own (a service token, not a user's) goes in the
 profile as a header, always as a reference:
@@ -100,10 +119,7 @@ profile as a header, always as a reference:
         url: https://mcp.internal.example/mcp
         headers:
           Authorization: env:MCP_SERVER_AUTHORIZATION
-A configured header wins over the same header from the request.
-
-This tool does not fetch OAuth protected-resource or authorization-server
-metadata for you; check those endpoints on your server directly.
+The connector's own Authorization header, when it sends one, replaces it.
 `;
 
 const TROUBLESHOOTING = `mcp-tunnel help troubleshooting: when the tunnel is not ready

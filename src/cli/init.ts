@@ -14,13 +14,13 @@ import type { Env } from '../profiles/secrets';
 import { checkProfileName, parseYamlProfile, profileDirectory } from '../profiles/yaml';
 import { quoteArg } from './sampleServer';
 
-export const INIT_SAMPLES = ['stdio-local', 'remote-http', 'enterprise-proxy'] as const;
+export const INIT_SAMPLES = ['stdio-local', 'remote-http', 'oauth-http', 'enterprise-proxy'] as const;
 export type InitSample = (typeof INIT_SAMPLES)[number];
 
 /**
  * The reference daemon's sample names, accepted beside ours. Its general
  * `sample_mcp_with_dcr` (an HTTP or a stdio server) becomes stdio-local when
- * a command is given, else remote-http: this client does no OAuth discovery.
+ * a command is given, else oauth-http.
  */
 export const REFERENCE_SAMPLES = ['sample_mcp_stdio_local', 'sample_mcp_remote_no_auth', 'sample_mcp_enterprise_proxy', 'sample_mcp_with_dcr'] as const;
 
@@ -35,7 +35,7 @@ export function initSampleFor(name: string, opts: { mcpCommand?: string | undefi
     case 'sample_mcp_enterprise_proxy':
       return 'enterprise-proxy';
     case 'sample_mcp_with_dcr':
-      return opts.mcpCommand !== undefined ? 'stdio-local' : 'remote-http';
+      return opts.mcpCommand !== undefined ? 'stdio-local' : 'oauth-http';
     default:
       return undefined;
   }
@@ -147,6 +147,25 @@ export function renderProfileYaml(opts: Omit<InitOptions, 'dir' | 'force' | 'env
         '  # Headers sent only to the MCP server; values may be env:NAME references.',
         '  # extra_headers:',
         '  #   Authorization: env:MCP_SERVER_AUTHORIZATION',
+        '  max_concurrent_requests: 10',
+        '',
+      ].join('\n');
+    case 'oauth-http':
+      return [
+        ...direct,
+        '  # An OAuth-protected Streamable HTTP MCP server (RFC 9728 protected-resource',
+        '  # metadata, an authorization server with dynamic client registration).',
+        '  # The connector runs the OAuth flow; the tunnel fetches the metadata from',
+        '  # this machine at startup and for the connector, and carries the user\'s',
+        '  # Authorization header to the server. /readyz stays 503 ("oauth discovery',
+        '  # failed: ...") while a server that wants a token publishes no metadata.',
+        '  server_urls:',
+        '    - channel: main',
+        `      url: ${scalar(opts.mcpServerUrl ?? DEFAULT_LOCAL_URL)}`,
+        '  # Headers for the discovery requests only (metadata behind a gateway that',
+        '  # wants its own key); never sent to MCP calls or to another origin.',
+        '  # discovery_extra_headers:',
+        '  #   X-Gateway-Key: env:MCP_DISCOVERY_GATEWAY_KEY',
         '  max_concurrent_requests: 10',
         '',
       ].join('\n');

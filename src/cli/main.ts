@@ -27,7 +27,7 @@ const HELP = `mcp-tunnel ${CLIENT_VERSION}: connect a private MCP server to host
 Usage:
   mcp-tunnel run      [--profile NAME | --profile-file FILE] [overrides] [--embedded-mcp-stub]   run the tunnel daemon
   mcp-tunnel doctor   [--profile NAME | --profile-file FILE] [--explain] [--json [--json-shape reference|mcp-tunnel]]
-  mcp-tunnel init     --sample stdio-local|remote-http|enterprise-proxy --profile NAME [--force]
+  mcp-tunnel init     --sample stdio-local|remote-http|oauth-http|enterprise-proxy --profile NAME [--force]
   mcp-tunnel profiles list [--json] | show NAME | add NAME (--sample S | --from-file FILE) [--force]
                       | edit NAME | samples list | samples show NAME        [--profile-dir DIR]
   mcp-tunnel health   (--url URL | --url-file FILE | --port N) [--require-control-plane-poll]
@@ -50,6 +50,7 @@ spellings work too, and its dash aliases (--control-plane-tunnel-id …):
   --mcp-command CMD | --mcp.command [channel=NAME,command=]CMD (repeat)
   --mcp-server-url URL | --mcp.server-url [channel=NAME,url=]URL[,http-proxy=…,client-cert=…,client-key=…] (repeat)
   --mcp.http-proxy URL  --mcp.client-cert FILE  --mcp.client-key FILE  --mcp.extra-headers 'Name: value' (repeat)
+  --mcp.discovery-extra-headers 'Name: value' (repeat; OAuth discovery requests only)
   --mcp.startup-wait-timeout 60s  --mcp.connection-max-ttl 10m  --mcp.max-concurrent-requests N
   --ca-bundle FILE  --http-proxy URL (every hop)  --pid.file FILE
   --health-listen | --health.listen-addr HOST:PORT  --health-url-file | --health.url-file FILE

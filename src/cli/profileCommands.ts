@@ -52,6 +52,8 @@ export async function runRunCommand(values: CliValues): Promise<number> {
       tunnel_name: status.tunnelName ?? '',
       control_plane: status.controlPlane,
       health_url: engine.healthUrl ?? '(disabled)',
+      // As the reference's startup line: the metadata URLs discovery tries, in order.
+      ...(status.oauth ? { oauth_discovery_urls: status.oauth.urls.filter((u) => u.role === 'metadata_candidate').map((u, i) => `${i + 1}:${u.url}`) } : {}),
     });
   });
   return -1;

@@ -38,6 +38,7 @@ const SPELLINGS: ReadonlyArray<[keyof ProfileFlags, Kind, string[]]> = [
   ['mcpClientCert', 'string', ['mcp.client-cert']],
   ['mcpClientKey', 'string', ['mcp.client-key']],
   ['mcpExtraHeaders', 'list', ['mcp.extra-headers', 'mcp-extra-headers']],
+  ['mcpDiscoveryExtraHeaders', 'list', ['mcp.discovery-extra-headers', 'mcp-discovery-extra-headers']],
   ['mcpStartupWaitTimeout', 'string', ['mcp.startup-wait-timeout']],
   ['mcpConnectionMaxTtl', 'string', ['mcp.connection-max-ttl']],
   ['mcpMaxConcurrentRequests', 'string', ['mcp.max-concurrent-requests']],

@@ -33,6 +33,17 @@ export const SAMPLES: readonly SampleInfo[] = [
     notes: [KEY_NOTE, 'Headers for the MCP server (e.g. Authorization: env:MCP_SERVER_AUTHORIZATION) and its mTLS files are commented out in the file.'],
   },
   {
+    name: 'oauth-http',
+    summary: 'an OAuth-protected Streamable HTTP MCP server (protected-resource metadata, dynamic client registration)',
+    useWhen: 'your MCP server answers 401 with a WWW-Authenticate challenge and the connector signs users in (the reference sample_mcp_with_dcr)',
+    inputs: [TUNNEL_ID_INPUT, '--mcp-server-url URL (default: http://127.0.0.1:3000/mcp)'],
+    notes: [
+      KEY_NOTE,
+      'The tunnel fetches the OAuth metadata from this machine at startup (see /readyz and doctor\'s oauth_metadata check) and answers the connector\'s discovery requests; the user\'s token travels in Authorization.',
+      'discovery_extra_headers (commented out) adds headers to the discovery requests only.',
+    ],
+  },
+  {
     name: 'enterprise-proxy',
     summary: 'an HTTP MCP server on a corporate network, with an outbound proxy, a private CA and JSON logs',
     useWhen: 'the control plane is reached through an HTTP proxy or a TLS-inspecting proxy, or with mTLS',

@@ -50,7 +50,10 @@ function referenceId(check: DoctorCheck): string {
 
 function convert(check: DoctorCheck): ReferenceCheck {
   const [first, ...rest] = check.detail.split('\n');
-  if (check.status === 'ok') return { id: referenceId(check), status: 'PASS', summary: first };
+  if (check.status === 'ok') {
+    // A passing check's further lines (what it found) are its evidence.
+    return rest.length > 0 ? { id: referenceId(check), status: 'PASS', summary: first, evidence: [first, ...rest] } : { id: referenceId(check), status: 'PASS', summary: first };
+  }
   // The reference has no warning status: a warning does not fail the run, so it passes, saying why.
   const out: ReferenceCheck = {
     id: referenceId(check),

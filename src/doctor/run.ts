@@ -7,12 +7,13 @@ import { apiKey } from './checks/apiKey';
 import { configUnreadable, configuration } from './checks/config';
 import { healthAddress, healthUrlFile } from './checks/health';
 import { mcpServers } from './checks/mcpServers';
+import { oauthMetadata } from './checks/oauthMetadata';
 import { tlsFiles } from './checks/tlsFiles';
 import { tunnelId } from './checks/tunnelId';
 import { readInputs, type Check, type DoctorOptions } from './inputs';
 import { toReport, type DoctorCheck, type DoctorReport } from './report';
 
-const CHECKS: readonly Check[] = [configuration, tunnelId, apiKey, mcpServers, healthAddress, healthUrlFile, tlsFiles];
+const CHECKS: readonly Check[] = [configuration, tunnelId, apiKey, mcpServers, oauthMetadata, healthAddress, healthUrlFile, tlsFiles];
 
 export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport> {
   const read = await readInputs(opts);

@@ -42,6 +42,8 @@ export interface HttpTarget {
   url: string;
   /** Extra headers sent only to this MCP origin (values already resolved). */
   headers: Record<string, string>;
+  /** Added after `headers` to OAuth discovery requests to this origin only (`mcp.discovery_extra_headers`). */
+  discoveryHeaders?: Record<string, string>;
   tls: TlsMaterial;
   proxy?: string;
   /** With no `proxy`: the standard proxy variables to apply. */

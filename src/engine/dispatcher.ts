@@ -388,10 +388,10 @@ export class Dispatcher {
       request_id: command.request_id,
     });
     const payload = request
-      ? this.payload(command, 'jsonrpc_response', resp_code, { 'Content-Type': ['application/json'] }, resp_json)
+      ? this.payload(command, 'jsonrpc_response', resp_code, { ...failure.headers, 'Content-Type': ['application/json'] }, resp_json)
       : command.command_type === 'oauth_discovery'
         ? this.payload(command, 'oauth_discovery_response', resp_code, {}, oauthDiscoveryError((resp_json.error as { message: string }).message))
-        : this.payload(command, command.command_type === 'session_termination' ? 'session_termination_response' : 'notify_ack', resp_code, {});
+        : this.payload(command, command.command_type === 'session_termination' ? 'session_termination_response' : 'notify_ack', resp_code, { ...failure.headers });
     return { payload, outcome: 'failure', notifications: [], notificationCount: 0, mcpMs };
   }
 
@@ -408,11 +408,12 @@ export class Dispatcher {
     const method = typeof message?.method === 'string' ? message.method : undefined;
     const durationMs = now - job.receivedAt;
     const type = command.command_type;
-    this.o.metrics.recordCommand(type, methodLabel(method ?? (type === 'session_termination' ? 'session_termination' : undefined)), answer.outcome, durationMs / 1000);
+    this.o.metrics.recordCommand(type, methodLabel(method ?? (type === 'jsonrpc' ? undefined : type)), answer.outcome, durationMs / 1000);
     const payload = answer.payload;
     const route = channelRoute(command.channel);
     if (postOutcome === 'ok' && payload && this.o.channels.has(route)) {
-      const kind = type === 'session_termination' ? 'session_termination' : 'invalid' in command || isRequest(message) ? 'call' : 'notification';
+      // request_kind as the reference labels it: call, notification, session_termination, oauth_discovery.
+      const kind = type !== 'jsonrpc' ? type : 'invalid' in command || isRequest(message) ? 'call' : 'notification';
       this.o.metrics.recordDelivered(kind, method === undefined ? undefined : methodLabel(method), route, payload.resp_code, durationMs, Date.now() - job.createdWall);
     }
     const entry = describeExchange({

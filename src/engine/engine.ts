@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { isRequest, type JsonRpcMessage } from '../protocol/jsonrpc';
-import type { Headers } from '../protocol/wire';
+import { DEFAULT_CHANNEL, type Headers } from '../protocol/wire';
 import { DEFAULTS, type EngineConfig, type McpTarget } from './config';
 import { ControlPlaneClient, ControlPlaneError, serverInfoHeader } from './controlPlane';
 import { ControlPlaneHealth } from './controlPlaneHealth';
@@ -20,6 +20,7 @@ import type { McpChannel, McpOutcome } from './mcp/channel';
 import { HttpChannel } from './mcp/http';
 import { StdioChannel } from './mcp/stdio';
 import { McpReadiness } from './mcpReadiness';
+import { StartupOAuthDiscovery } from './oauth/startup';
 import { EngineMetrics } from './metrics';
 import { Poller, type PollerOptions } from './poller';
 import { ResponsePoster, type PosterOptions } from './responsePoster';
@@ -87,6 +88,8 @@ export class TunnelEngine extends EventEmitter {
   private settleWaiters: ((readiness: Readiness) => void)[] = [];
   /** The probes of each channel: "ready" needs a passing one. */
   private readonly mcp: McpReadiness;
+  /** OAuth discovery of a Streamable HTTP `main` server; none for stdio or a tunnel without `main`. */
+  private readonly oauth: StartupOAuthDiscovery | undefined;
 
   constructor(
     readonly config: EngineConfig,
@@ -101,7 +104,7 @@ export class TunnelEngine extends EventEmitter {
 
     const factory = options.channelFactory ?? defaultChannelFactory;
     for (const target of config.mcp.targets) {
-      if (target.kind === 'http') for (const value of Object.values(target.headers)) this.logger.addSecret(value);
+      if (target.kind === 'http') for (const value of [...Object.values(target.headers), ...Object.values(target.discoveryHeaders ?? {})]) this.logger.addSecret(value);
       const channel = factory(target, this.logger);
       channel.on('status', () => this.updateState());
       channel.on('stderr', (line) => this.emit('mcpStderr', target.channel, line));
@@ -114,6 +117,8 @@ export class TunnelEngine extends EventEmitter {
       this.channels.set(target.channel, channel);
     }
     this.mcp = new McpReadiness(this.channels, this.logger, this.pollAbort.signal, () => this.updateState());
+    const main = this.channels.get(DEFAULT_CHANNEL);
+    if (main instanceof HttpChannel) this.oauth = new StartupOAuthDiscovery(main, this.logger.child('oauth'), this.pollAbort.signal, () => this.updateState());
     const declarations = [...this.channels.values()].map((c) => ({ name: c.name, procAffinity: c.procAffinity }));
     this.client = new ControlPlaneClient(config.controlPlane, serverInfoHeader(declarations));
     const poster = new ResponsePoster(this.client, this.logger.child('poster'), options.poster, (n) => {
@@ -169,6 +174,7 @@ export class TunnelEngine extends EventEmitter {
       channel.start().catch((err: Error) => this.logger.error(`MCP channel "${channel.name}" failed to start: ${err.message}`));
     }
     const mayPoll = this.mcp.start(this.config.mcp.targets, this.config.mcp.startupWaitMs ?? 0);
+    this.oauth?.start(mayPoll);
     try {
       const meta = await this.client.getMetadata(this.pollAbort.signal);
       this.tunnelName = typeof meta.name === 'string' ? meta.name : undefined;
@@ -334,6 +340,7 @@ export class TunnelEngine extends EventEmitter {
       healthUrl: this.health?.url,
       ...this.controlPlane.statusFields(),
       channels: this.channelStatuses(),
+      ...(this.oauth ? { oauth: this.oauth.status() } : {}),
     };
   }
 
@@ -393,16 +400,23 @@ export class TunnelEngine extends EventEmitter {
     const mcp = this.mcp.view();
     if (mcp.kind === 'waiting') return { state: 'starting', reason: mcp.reason };
     if (mcp.kind === 'failed') return { state: polled ? 'degraded' : 'starting', reason: mcp.reason };
+    // A failed OAuth discovery blocks readiness only for a server that asks for a token: a connector could not sign in.
+    const oauth = this.oauth?.view() ?? { kind: 'none' };
+    const needsAuth = mcp.kind === 'ok' && mcp.note !== undefined;
+    if (oauth.kind === 'failed' && needsAuth) return { state: polled ? 'degraded' : 'starting', reason: oauth.reason };
     const failing = this.controlPlane.failing;
     if (failing) return { state: polled ? 'degraded' : 'starting', reason: failing };
     if (!polled) return { state: 'starting', reason: 'waiting for the control plane to answer a poll' };
     const starting = statuses.find((s) => s.state === 'starting');
     if (starting) return { state: 'starting', reason: `MCP server "${starting.channel}" starting` };
     if (mcp.kind === 'probing') return { state: 'starting', reason: mcp.reason };
+    if (oauth.kind === 'pending') return { state: 'starting', reason: 'oauth discovery pending' };
+    // A server that wants no token is usable whatever its metadata says; the status still shows the failure.
     return { state: 'ready', reason: mcp.note ? `ready (${mcp.note})` : 'ready' };
   }
 
   private updateState(): void {
+    if (this.oauth && this.started && !this.stopped && this.mcp.view().kind === 'ok') this.oauth.serverAnswered();
     const { state, reason } = this.deriveState();
     this.metrics.readiness.set(state === 'ready' ? 1 : 0);
     for (const s of this.channelStatuses()) {

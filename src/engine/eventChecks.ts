@@ -2,13 +2,85 @@
  * Checks for the engine's reports (src/engine/events.ts) as they arrive over
  * a boundary: from a worker process, or in the dashboard's webview. Node-free.
  */
-import { arrayOf, int, num, object, oneOf, opt, shape, str, type Check } from '../protocol/checks';
-import { LOG_LEVELS } from './events';
+import { arrayOf, bool, int, num, object, oneOf, opt, shape, str, type Check } from '../protocol/checks';
+import { isObject } from '../protocol/jsonrpc';
+import { LOG_LEVELS, type OAuthState, type OAuthUrlRole, type TraceEntry } from './events';
 
 export const logLevel = oneOf(...LOG_LEVELS);
 const jsonRpcId: Check = (v) => v === null || typeof v === 'string' || num(v);
 
-export const engineStatus = shape({ state: str, reason: str, tunnelId: str, controlPlane: str, consecutivePollErrors: num, pollErrors: object, channels: arrayOf(object) });
+// Keyed by the union, so a state or role added to events.ts must be added here too.
+const OAUTH_STATES: Record<OAuthState, true> = { pending: true, found: true, not_advertised: true, failed: true };
+const OAUTH_URL_ROLES: Record<OAuthUrlRole, true> = {
+  metadata_candidate: true,
+  resource: true,
+  authorization_server: true,
+  authorization_server_metadata: true,
+  authorization_endpoint: true,
+  token_endpoint: true,
+  registration_endpoint: true,
+  revocation_endpoint: true,
+  introspection_endpoint: true,
+  jwks_uri: true,
+};
+const COMMAND_TYPES: Record<TraceEntry['commandType'], true> = { jsonrpc: true, session_termination: true, oauth_discovery: true };
+
+const quote = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v) : v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
+
+/** What is wrong with one field: `undefined` when `check` passes. */
+function fieldProblem(where: string, value: unknown, check: Check, expected: string): string | undefined {
+  return check(value) ? undefined : `${where} must be ${expected}, not ${quote(value)}`;
+}
+
+function oauthUrlProblem(v: unknown, where: string): string | undefined {
+  if (!isObject(v)) return `${where} must be an object, not ${quote(v)}`;
+  const roles = Object.keys(OAUTH_URL_ROLES);
+  return (
+    fieldProblem(`${where}.role`, v.role, oneOf(...roles), `one of ${roles.join(', ')}`) ??
+    fieldProblem(`${where}.url`, v.url, str, 'a string') ??
+    fieldProblem(`${where}.source`, v.source, opt(str), 'a string when present') ??
+    fieldProblem(`${where}.status`, v.status, opt(int), 'an integer HTTP status when present') ??
+    fieldProblem(`${where}.error`, v.error, opt(str), 'a string when present') ??
+    fieldProblem(`${where}.selected`, v.selected, opt(bool), 'a boolean when present')
+  );
+}
+
+/**
+ * Why `v` is not an `OAuthStatus` (events.ts), naming the first bad field
+ * (`oauth.urls[2].status must be …`); `undefined` when it is one.
+ */
+export function oauthStatusProblem(v: unknown, where = 'oauth'): string | undefined {
+  if (!isObject(v)) return `${where} must be an object, not ${quote(v)}`;
+  const states = Object.keys(OAUTH_STATES);
+  const problem =
+    fieldProblem(`${where}.state`, v.state, oneOf(...states), `one of ${states.join(', ')}`) ??
+    fieldProblem(`${where}.error`, v.error, opt(str), 'a string when present') ??
+    fieldProblem(`${where}.metadataUrl`, v.metadataUrl, opt(str), 'a string when present') ??
+    fieldProblem(`${where}.resource`, v.resource, opt(str), 'a string when present') ??
+    fieldProblem(`${where}.authorizationServer`, v.authorizationServer, opt(str), 'a string when present') ??
+    fieldProblem(`${where}.finishedAt`, v.finishedAt, opt(num), 'a time in ms when present') ??
+    fieldProblem(`${where}.urls`, v.urls, Array.isArray, 'an array');
+  if (problem) return problem;
+  const urls = v.urls as unknown[];
+  for (let i = 0; i < urls.length; i++) {
+    const urlProblem = oauthUrlProblem(urls[i], `${where}.urls[${i}]`);
+    if (urlProblem) return urlProblem;
+  }
+  return undefined;
+}
+
+export const oauthStatus: Check = (v) => oauthStatusProblem(v) === undefined;
+
+export const engineStatus = shape({
+  state: str,
+  reason: str,
+  tunnelId: str,
+  controlPlane: str,
+  consecutivePollErrors: num,
+  pollErrors: object,
+  channels: arrayOf(object),
+  oauth: opt(oauthStatus),
+});
 
 export const metricsSnapshot = shape({
   time: num,
@@ -27,7 +99,7 @@ export const traceEntryFields = {
   origin: opt(oneOf('local')),
   requestId: str,
   channel: str,
-  commandType: oneOf('jsonrpc', 'session_termination'),
+  commandType: oneOf(...Object.keys(COMMAND_TYPES)),
   receivedAt: num,
   method: opt(str),
   toolName: opt(str),

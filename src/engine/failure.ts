@@ -3,11 +3,17 @@
  * never a URL, a body, exception text or a secret.
  */
 import { JSONRPC_INTERNAL_ERROR, type JsonRpcId } from '../protocol/jsonrpc';
-import type { TunnelFailure, TunnelFailureSource } from '../protocol/wire';
+import type { Headers, TunnelFailure, TunnelFailureSource } from '../protocol/wire';
 
 /** Thrown by MCP channels when no real JSON-RPC answer can be produced. */
 export class TunnelFailureError extends Error {
   readonly failure: TunnelFailure;
+  /**
+   * The target's allowlisted response headers when it answered with an HTTP
+   * error (`target_http`): a 401's `WWW-Authenticate` challenge is what starts
+   * the connector's OAuth flow, so it travels whatever the body was.
+   */
+  readonly headers: Headers | undefined;
 
   constructor(
     source: TunnelFailureSource,
@@ -18,6 +24,7 @@ export class TunnelFailureError extends Error {
       responseReceived?: boolean;
       message?: string;
       cause?: unknown;
+      headers?: Headers;
     } = {},
   ) {
     super(options.message ?? `tunnel failure: ${source}${options.kind ? ` (${options.kind})` : ''}`, { cause: options.cause });
@@ -30,6 +37,7 @@ export class TunnelFailureError extends Error {
     if (options.kind) failure.transport_error_kind = options.kind;
     if (options.upstreamStatus !== undefined) failure.upstream_status = options.upstreamStatus;
     this.failure = failure;
+    this.headers = options.headers;
   }
 }
 

@@ -1,11 +1,13 @@
 /**
  * The Tunnels view: one node per profile with its state, and while it runs,
- * children for the control plane, the MCP server and the call counters.
+ * children for the control plane, the MCP server (and its OAuth discovery,
+ * for an HTTP server) and the call counters.
  * Updates are targeted: a metrics tick refreshes one profile's node only.
  */
 import * as vscode from 'vscode';
 import type { EngineState } from '../engine/events';
 import type { ProfileEntry } from './profiles';
+import { oauthRow, profileTooltip, repeatsOAuth } from './tooltips';
 import type { TunnelManager, TunnelView } from './tunnels';
 
 type Node = ProfileNode | DetailNode;
@@ -20,7 +22,7 @@ class DetailNode {
     readonly label: string,
     readonly description: string,
     readonly icon: string,
-    readonly tooltip?: string,
+    readonly tooltip?: string | vscode.MarkdownString,
     readonly command?: vscode.Command,
   ) {}
 }
@@ -120,13 +122,7 @@ export class TunnelTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
     item.iconPath = icon;
     item.contextValue = entry.error ? 'profile.invalid' : running ? 'profile.running' : 'profile.stopped';
     item.accessibilityInformation = { label: `${entry.name}, ${word}` };
-    const tip = new vscode.MarkdownString(undefined, true);
-    tip.appendMarkdown(`**${entry.name}** — ${word}  \n`);
-    tip.appendMarkdown(`${entry.scope === 'user' ? 'User' : 'Workspace'} settings`);
-    if (entry.profile) tip.appendMarkdown(` · tunnel \`${entry.profile.controlPlane.tunnelId}\``);
-    const problem = entry.error ?? entry.blockedReason ?? view?.lastError;
-    if (problem) tip.appendMarkdown(`\n\n$(warning) ${problem.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&')}`);
-    item.tooltip = tip;
+    item.tooltip = new vscode.MarkdownString(profileTooltip(entry, view, word), true);
     if (!running) item.command = { command: 'mcpTunnel.openDashboard', title: 'Open Dashboard', arguments: [entry.name] };
     return item;
   }
@@ -146,7 +142,8 @@ export class TunnelTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
     const status = view.status;
     const metrics = view.metrics;
     const out: DetailNode[] = [];
-    if (view.lastError) out.push(new DetailNode(`${name}:problem`, 'Problem', view.lastError, 'warning', view.lastError));
+    // A failed OAuth discovery has its own row below; its reason is not shown twice.
+    if (view.lastError && !repeatsOAuth(view.lastError, status?.oauth)) out.push(new DetailNode(`${name}:problem`, 'Problem', view.lastError, 'warning', view.lastError));
     const pollErrors = status ? Object.values(status.pollErrors).reduce((a, b) => a + (b ?? 0), 0) : 0;
     out.push(
       new DetailNode(
@@ -164,6 +161,10 @@ export class TunnelTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
       out.push(
         new DetailNode(`${name}:mcp`, 'MCP server', `${channel.kind} · ${where} · ${channel.restarts} restart${channel.restarts === 1 ? '' : 's'} · ${channel.inFlight} in flight`, 'server-process', channel.reason),
       );
+    }
+    if (status?.oauth) {
+      const row = oauthRow(status.oauth);
+      out.push(new DetailNode(`${name}:oauth`, 'OAuth', row.description, row.icon, new vscode.MarkdownString(row.tooltip, true)));
     }
     const c = metrics?.commands ?? {};
     const ok = (c.ok ?? 0) + (c.error ?? 0);

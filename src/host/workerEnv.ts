@@ -39,7 +39,7 @@ export function configSecrets(config: EngineConfig): string[] {
   const cp = config.controlPlane;
   const out = [cp.apiKey, ...Object.values(cp.extraHeaders), cp.tls.key ?? ''];
   for (const target of config.mcp.targets) {
-    if (target.kind === 'http') out.push(...Object.values(target.headers), target.tls.key ?? '');
+    if (target.kind === 'http') out.push(...Object.values(target.headers), ...Object.values(target.discoveryHeaders ?? {}), target.tls.key ?? '');
   }
   return out.filter((s) => typeof s === 'string' && s.length > 0);
 }

@@ -54,6 +54,7 @@ export const ENV_VARS: Record<string, string> = {
   'mcp.clientKey': 'MCP_CLIENT_KEY',
   'mcp.proxy': 'MCP_HTTP_PROXY',
   'mcp.extraHeaders': 'MCP_EXTRA_HEADERS',
+  'mcp.discoveryExtraHeaders': 'MCP_DISCOVERY_EXTRA_HEADERS',
   'mcp.maxConcurrentRequests': 'MCP_MAX_CONCURRENT_REQUESTS',
   'mcp.maxMessageBytes': 'MCP_MAX_MESSAGE_BYTES',
   'mcp.startupWaitTimeout': 'MCP_STARTUP_WAIT_TIMEOUT',

@@ -45,6 +45,7 @@ export interface ProfileFlags {
   mcpStartupWaitTimeout?: string;
   mcpConnectionMaxTtl?: string;
   mcpExtraHeaders?: string[];
+  mcpDiscoveryExtraHeaders?: string[];
   mcpCaBundle?: string;
   mcpProxy?: string;
   healthListenAddr?: string;
@@ -81,6 +82,7 @@ export const FLAG_FIELDS: Record<keyof ProfileFlags, string> = {
   mcpStartupWaitTimeout: 'mcp.startupWaitTimeout',
   mcpConnectionMaxTtl: 'mcp.connectionMaxTtl',
   mcpExtraHeaders: 'mcp.extraHeaders',
+  mcpDiscoveryExtraHeaders: 'mcp.discoveryExtraHeaders',
   mcpCaBundle: 'mcp.caBundle',
   mcpProxy: 'mcp.proxy',
   healthListenAddr: 'health.listenAddr',
@@ -140,7 +142,7 @@ export function flagsLayer(flags: ProfileFlags, spellings: FlagSpellings = {}): 
       }
       continue;
     }
-    if (key === 'extraHeaders' || key === 'mcpExtraHeaders') {
+    if (key === 'extraHeaders' || key === 'mcpExtraHeaders' || key === 'mcpDiscoveryExtraHeaders') {
       setAt(data, field, parseHeaderItems(value as string[], flag));
       continue;
     }

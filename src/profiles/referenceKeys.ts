@@ -41,12 +41,7 @@ export const IGNORED_SETTINGS: readonly IgnoredSetting[] = [
   { yaml: 'proxy.check_interval', env: 'PROXY_CHECK_INTERVAL', flags: ['--proxy.check-interval'], why: 'this client does not probe its proxy on a timer' },
   { yaml: 'log.http_raw_unsafe', env: 'LOG_HTTP_RAW_UNSAFE', flags: ['--log.http-raw-unsafe', '--log-http-raw-unsafe'], why: 'this client never logs raw HTTP bodies or headers' },
   { yaml: 'health.unix_socket', env: 'HEALTH_UNIX_SOCKET', flags: ['--health.unix-socket', '--health-unix-socket'], why: 'health is served on health.listen_addr only' },
-  {
-    yaml: 'mcp.discovery_extra_headers',
-    env: 'MCP_DISCOVERY_EXTRA_HEADERS',
-    flags: ['--mcp.discovery-extra-headers', '--mcp-discovery-extra-headers'],
-    why: 'this client sends no OAuth discovery requests; mcp.extra_headers still go to every MCP request',
-  },
+
 ];
 
 export interface UnsafeSetting {

@@ -214,6 +214,7 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
   const mcpCa = profile.mcp.caBundle ?? profile.caBundle;
   const mcpCaPath: Path = profile.mcp.caBundle !== undefined ? ['mcp', 'caBundle'] : ['caBundle'];
   const sharedHeaders = await headers(profile.mcp.extraHeaders, ['mcp', 'extraHeaders']);
+  const discoveryHeaders = await headers(profile.mcp.discoveryExtraHeaders, ['mcp', 'discoveryExtraHeaders']);
   for (const [index, server] of profile.mcp.servers.entries()) {
     const p: Path = ['mcp', 'servers', index];
     if (server.mcpServer !== undefined) {
@@ -255,6 +256,7 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
         headers: mergeHeaders(sharedHeaders, await headers(server.headers, [...p, 'headers'])),
         tls: await tls(certPath, own ? server.clientCert : profile.mcp.clientCert, own ? server.clientKey : profile.mcp.clientKey, mcpCa, mcpCaPath),
       };
+      if (Object.keys(discoveryHeaders).length > 0) target.discoveryHeaders = discoveryHeaders;
       const serverProxy = server.proxy !== undefined ? await proxy(server.proxy, [...p, 'proxy']) : mcpProxy;
       if (serverProxy !== undefined) target.proxy = serverProxy;
       else {

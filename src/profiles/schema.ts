@@ -335,6 +335,15 @@ const McpSchema = z
       .superRefine(checkHeaders(MCP_RESERVED_HEADERS, 'the tunnel sets it per request'))
       .optional()
       .meta(doc('Headers sent to every HTTP MCP server of this profile (never to the control plane).')),
+    discoveryExtraHeaders: headerMap
+      .superRefine(checkHeaders(MCP_RESERVED_HEADERS, 'the tunnel sets it per request'))
+      .optional()
+      .meta(
+        doc(
+          'Headers added only to OAuth discovery requests (protected-resource and authorization-server metadata) sent to the main MCP server\'s origin, after mcp.extraHeaders.',
+          'Headers added only to OAuth discovery requests (protected-resource and authorization-server metadata) sent to the `main` MCP server\'s origin, after `mcp.extraHeaders`; never to another origin, never to MCP calls.',
+        ),
+      ),
     clientCert: filePath('PEM client certificate for mTLS to every HTTP MCP server that sets none of its own.').optional(),
     clientKey: filePath('PEM private key for mcp.clientCert.').optional(),
     caBundle: filePath('Extra PEM CA certificates trusted for HTTP MCP servers. Defaults to the top-level caBundle.', 'Extra PEM CA certificates trusted for HTTP MCP servers. Defaults to the top-level `caBundle`.').optional(),

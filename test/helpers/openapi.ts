@@ -19,6 +19,11 @@ export function openApiValidators(): Record<string, ValidateFunction> {
   ajv.addSchema(spec, 'openapi.json');
   const get = (name: string): ValidateFunction => ajv.getSchema(`openapi.json#/components/schemas/${name}`)!;
   const failureSchema = spec.components.schemas.TunnelResponsePayload.properties.resp_json['x-tunnel-failure-schema'];
+  // The public file does not list OAuth discovery; the hosted service and the reference daemon
+  // speak it. The same contract with that one response type added:
+  const withOAuth = structuredClone(spec);
+  withOAuth.components.schemas.ResponsePayloadType.enum.push('oauth_discovery_response');
+  ajv.addSchema(withOAuth, 'openapi-oauth.json');
   cache = {
     PolledCommandList: get('PolledCommandList'),
     TunnelResponsePayload: get('TunnelResponsePayload'),
@@ -26,6 +31,7 @@ export function openApiValidators(): Record<string, ValidateFunction> {
     APIErrorResponse: get('APIErrorResponse'),
     TunnelResponseAck: get('TunnelResponseAck'),
     TunnelFailure: ajv.compile(failureSchema),
+    OAuthTunnelResponsePayload: ajv.getSchema('openapi-oauth.json#/components/schemas/TunnelResponsePayload')!,
   };
   return cache;
 }
@@ -37,7 +43,8 @@ function errorsOf(validate: ValidateFunction, value: unknown): string[] {
 /** Problems with a response POST body, including any tunnel_failure provenance; [] when valid. */
 export function validateResponsePayload(body: unknown): string[] {
   const v = openApiValidators();
-  const problems = errorsOf(v.TunnelResponsePayload!, body);
+  const oauth = (body as { resp_type?: unknown })?.resp_type === 'oauth_discovery_response';
+  const problems = errorsOf(oauth ? v.OAuthTunnelResponsePayload! : v.TunnelResponsePayload!, body);
   const failure = (body as { resp_json?: { error?: { data?: { tunnel_failure?: unknown } } } })?.resp_json?.error?.data?.tunnel_failure;
   if (failure !== undefined) problems.push(...errorsOf(v.TunnelFailure!, failure).map((p) => `tunnel_failure${p}`));
   return problems;

@@ -205,7 +205,7 @@ describe('mcp-tunnel CLI: operator commands', function () {
     it('samples list names each sample; samples show explains one and prints its file', async () => {
       const list = await runCli(['profiles', 'samples', 'list']);
       assert.equal(list.code, 0);
-      assert.deepEqual(list.stdout.split('\n').map((l) => l.split('\t')[0]), ['stdio-local', 'remote-http', 'enterprise-proxy']);
+      assert.deepEqual(list.stdout.split('\n').map((l) => l.split('\t')[0]), ['stdio-local', 'remote-http', 'oauth-http', 'enterprise-proxy']);
       const show = await runCli(['profiles', 'samples', 'show', 'enterprise-proxy']);
       assert.equal(show.code, 0);
       assert.match(show.stdout, /^Sample: enterprise-proxy$/m);
@@ -213,7 +213,7 @@ describe('mcp-tunnel CLI: operator commands', function () {
       assert.match(show.stdout, /http_proxy: env:HTTPS_PROXY/);
       const unknown = await runCli(['profiles', 'samples', 'show', 'nope']);
       assert.equal(unknown.code, 2);
-      assert.match(unknown.stderr, /stdio-local\|remote-http\|enterprise-proxy/);
+      assert.match(unknown.stderr, /stdio-local\|remote-http\|oauth-http\|enterprise-proxy/);
       assert.equal((await runCli(['profiles', 'teleport'])).code, 2);
     });
   });

@@ -482,7 +482,7 @@ describe('HttpChannel against a faulty server', () => {
     assert.deepEqual(answer.headers, { 'Content-Type': ['application/json'], 'Mcp-Protocol-Version': [PROTOCOL_VERSION] });
   });
 
-  it('sends command headers without hop-by-hop ones, with our Content-Type and Accept, configured headers winning', async () => {
+  it('sends command headers without hop-by-hop ones, with our Content-Type and Accept, the connector’s headers winning over configured ones', async () => {
     let seen: http.IncomingHttpHeaders = {};
     let raw: string[] = [];
     handler = (req, res) => {
@@ -515,7 +515,7 @@ describe('HttpChannel against a faulty server', () => {
     assert.equal(seen['mcp-session-id'], 's-1');
     assert.equal(seen['mcp-protocol-version'], PROTOCOL_VERSION);
     assert.equal(seen['last-event-id'], 'e-9');
-    assert.equal(seen.authorization, 'Bearer operator');
+    assert.equal(seen.authorization, 'Bearer remote-client');
     assert.equal(seen['x-env'], 'prod');
     assert.equal(seen['content-type'], 'application/json');
     assert.equal(seen.accept, 'application/json, text/event-stream');

@@ -6,9 +6,10 @@ import { strict as assert } from 'node:assert';
 import { createServer, type Server } from 'node:http';
 import express from 'express';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
+import { getOAuthProtectedResourceMetadataUrl, mcpAuthMetadataRouter } from '@modelcontextprotocol/sdk/server/auth/router.js';
 import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { everythingStdioTarget, startEverythingHttp, type RunningServer } from '../helpers/everything';
-import { freePort, listenLoopback } from '../helpers/net';
+import { freePort } from '../helpers/net';
 import { waitFor } from '../helpers/wait';
 import { httpTarget, readyz, startTestTunnel, type TestTunnel } from '../helpers/tunnel';
 
@@ -53,12 +54,21 @@ describe('the MCP startup probe', function () {
     assert.equal((await readyz(t)).text, 'ready');
   });
 
-  /** An MCP endpoint behind the SDK's bearer-token middleware, answering 401 to a request without a token; its port. */
-  async function startOAuthProtected(): Promise<number> {
+  /**
+   * An MCP endpoint behind the SDK's bearer-token middleware, answering 401 to
+   * a request without a token, with the protected-resource metadata its
+   * challenge names (the SDK's metadata router); its port.
+   */
+  async function startOAuthProtected(port?: number): Promise<number> {
+    const listenOn = port ?? (await freePort());
+    const base = `http://127.0.0.1:${listenOn}`;
     const app = express();
-    app.use('/mcp', requireBearerAuth({ verifier: { verifyAccessToken: async () => { throw new InvalidTokenError('no token'); } }, resourceMetadataUrl: 'http://127.0.0.1/.well-known/oauth-protected-resource' }));
+    app.use(mcpAuthMetadataRouter({ oauthMetadata: { issuer: `${base}/`, authorization_endpoint: `${base}/authorize`, token_endpoint: `${base}/token`, response_types_supported: ['code'] }, resourceServerUrl: new URL(`${base}/mcp`) }));
+    const verifier = { verifyAccessToken: async (): Promise<never> => { throw new InvalidTokenError('no token'); } };
+    app.use('/mcp', requireBearerAuth({ verifier, resourceMetadataUrl: getOAuthProtectedResourceMetadataUrl(new URL(`${base}/mcp`)) }));
     oauth = createServer(app);
-    return listenLoopback(oauth);
+    await new Promise<void>((resolve) => oauth!.listen(listenOn, '127.0.0.1', resolve));
+    return listenOn;
   }
 
   it('an OAuth-protected server that answers 401 is ready, with the auth note', async () => {

@@ -25,15 +25,17 @@ async function listTools(mcpUrl: string, token: string | undefined): Promise<str
 
 /** The reference daemon's own documentation example, less what this client refuses, with paths on this machine. */
 function runnableDocsExample(dir: string): string {
-  const files = { cert: join(dir, 'cp.crt'), key: join(dir, 'cp.key'), log: join(dir, 'log', 'tunnel.ndjson'), pid: join(dir, 'tunnel.pid'), url: join(dir, 'health-url') };
+  const files = { cert: join(dir, 'cp.crt'), key: join(dir, 'cp.key'), discovery: join(dir, 'discovery-header'), log: join(dir, 'log', 'tunnel.ndjson'), pid: join(dir, 'tunnel.pid'), url: join(dir, 'health-url') };
   writeFileSync(files.cert, TEST_CERT_PEM);
   writeFileSync(files.key, TEST_KEY_PEM, { mode: 0o600 });
+  writeFileSync(files.discovery, 'discovery-secret\n', { mode: 0o600 });
   const text = readFileSync(join(PROFILES, 'configuration_md_example.yaml'), 'utf8')
     .replace(/^cloudflared:\n(?: {2}.*\n)+/m, '')
     .replace(/^harpoon:\n(?: {2}.*\n)+/m, '')
     .replace(/^ {6}# Optional\. Dial the logical.*\n {6}unix_socket: .*\n/m, '')
     .replace('file:/run/secrets/control-plane-client.crt', `file:${files.cert}`)
     .replace('file:/run/secrets/control-plane-client.key', `file:${files.key}`)
+    .replace('file:/run/secrets/mcp-discovery-header', `file:${files.discovery}`)
     .replace('/var/log/tunnel-client/tunnel-client.ndjson', files.log)
     .replace('/run/tunnel-client/tunnel-client.pid', files.pid)
     .replace('/run/tunnel-client/health-url', files.url);
@@ -113,7 +115,7 @@ describe('reference tunnel-client profiles, served unchanged through a relay', f
       MCP_RUNTIME_HEADER_VALUE: 'mcp-header',
     };
     const loaded = await loadProfile({ profileFile: file, env });
-    for (const key of ['admin_ui.open_browser', 'admin_ui.log_buffer_events', 'mcp.discovery_extra_headers', 'proxy.check_interval']) {
+    for (const key of ['admin_ui.open_browser', 'admin_ui.log_buffer_events', 'proxy.check_interval']) {
       assert.equal(loaded.warnings.filter((w) => w.startsWith(`${key} (in `)).length, 1, `one warning for ${key}`);
     }
     assert.equal(loaded.profile.controlPlane.pollDeadlineGuardrail, '5000ms');

@@ -1,6 +1,7 @@
-/** Health: the state and why, the control plane, the MCP server and its stderr. */
+/** Health: the state and why, the control plane, the MCP server, its OAuth discovery and its stderr. */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ChannelStatusEntry } from '../../src/engine/events';
+import type { ChannelStatusEntry, OAuthStatus, OAuthUrl } from '../../src/engine/events';
+import { candidateAnswer, candidateError, candidateSource, learnedUrls, metadataCandidates, OAUTH_ROLE_LABELS, oauthSummary, type OAuthSummary } from '../model/oauth';
 import type { HealthView } from '../protocol';
 import { ago, clock, duration } from './format';
 
@@ -51,6 +52,119 @@ function Channel({ c, now }: { c: ChannelStatusEntry; now: number }) {
       <Row label="Restarts">{c.restarts}</Row>
       <Row label="In flight">{c.inFlight}</Row>
     </dl>
+  );
+}
+
+/** A URL as text that wraps anywhere (no horizontal scroll at any width), selectable to copy. */
+function Url({ url }: { url: string }) {
+  return (
+    <code class="url" title={url}>
+      {url}
+    </code>
+  );
+}
+
+const OAUTH_ICON: Record<OAuthSummary['tone'], string> = { ok: 'pass-filled', idle: 'info', busy: 'sync', warn: 'warning' };
+
+function Candidate({ url }: { url: OAuthUrl }) {
+  const source = candidateSource(url);
+  const error = candidateError(url);
+  return (
+    // The spaces between the parts are for copying and screen readers; the flex gap lays them out.
+    <li class={url.selected ? 'selected' : undefined} aria-current={url.selected ? 'true' : undefined}>
+      <span class={`answer${url.selected ? ' tone-ok' : ''}`}>
+        {url.selected && <span class="codicon codicon-check" aria-hidden="true" />}
+        {candidateAnswer(url)}
+        {url.selected && (
+          <>
+            {' '}
+            <span class="pill out-ok">selected</span>
+          </>
+        )}
+      </span>{' '}
+      <Url url={url.url} />
+      {source && (
+        <>
+          {' '}
+          <span class="muted source">{source}</span>
+        </>
+      )}
+      {error && (
+        <>
+          {' '}
+          <span class="error-text">{error}</span>
+        </>
+      )}
+    </li>
+  );
+}
+
+/** What OAuth discovery found for an HTTP main channel; the caller shows it only when the engine reports it. */
+export function OAuthCard({ oauth, now }: { oauth: OAuthStatus; now: number }) {
+  const summary = oauthSummary(oauth);
+  const candidates = metadataCandidates(oauth);
+  const learned = learnedUrls(oauth);
+  const finished = oauth.state !== 'pending' && oauth.finishedAt ? oauth.finishedAt : undefined;
+  const hasFacts = Boolean(oauth.resource) || summary.endpoints.length > 0 || finished !== undefined;
+  return (
+    // A full row: URLs need the width.
+    <section class="card wide oauth" aria-labelledby="h-oauth" data-oauth-state={oauth.state}>
+      <h2 id="h-oauth">OAuth</h2>
+      <p class={`headline tone-${summary.tone}`} role="status">
+        <span class={`codicon codicon-${OAUTH_ICON[summary.tone]}`} aria-hidden="true" />
+        <span>
+          {summary.lead}
+          {summary.url && (
+            <>
+              {' '}
+              <Url url={summary.url} />
+            </>
+          )}
+        </span>
+      </p>
+      {summary.note && <p class="muted">{summary.note}</p>}
+      {hasFacts && (
+        <dl class="facts">
+          {oauth.resource && (
+            <Row label="Resource">
+              <Url url={oauth.resource} />
+            </Row>
+          )}
+          {summary.endpoints.map((e) => (
+            <Row key={e.label} label={e.label}>
+              <Url url={e.url} />
+            </Row>
+          ))}
+          {finished !== undefined && <Row label="Finished">{`${ago(finished, now)} (${clock(finished)})`}</Row>}
+        </dl>
+      )}
+      {(candidates.length > 0 || learned.length > 0) && (
+        <details class="oauth-urls" open={oauth.state === 'failed'}>
+          <summary>Discovery URLs ({oauth.urls.length})</summary>
+          {candidates.length > 0 && (
+            <>
+              <p class="muted caption" id="oauth-candidates">
+                Metadata candidates, in the order tried
+              </p>
+              <ol class="candidates" aria-labelledby="oauth-candidates">
+                {candidates.map((u, i) => (
+                  <Candidate key={i} url={u} />
+                ))}
+              </ol>
+            </>
+          )}
+          {learned.length > 0 && (
+            <dl class="facts">
+              {learned.map((u, i) => (
+                <Row key={i} label={OAUTH_ROLE_LABELS[u.role]}>
+                  <Url url={u.url} />
+                </Row>
+              ))}
+            </dl>
+          )}
+        </details>
+      )}
+    </section>
   );
 }
 
@@ -158,6 +272,7 @@ export function Health({ health }: { health: HealthView | undefined }) {
         <h2 id="h-mcp">MCP server</h2>
         {s?.channels.length ? s.channels.map((c) => <Channel key={c.channel} c={c} now={now} />) : <p class="muted">Not running.</p>}
       </section>
+      {s?.oauth && <OAuthCard oauth={s.oauth} now={now} />}
       <section class="card wide" aria-labelledby="h-stderr">
         <h2 id="h-stderr">Server stderr</h2>
         <Stderr lines={health.stderr} />

@@ -7,7 +7,7 @@
 import type { TraceRow } from '../protocol';
 
 export interface TraceFilter {
-  /** Exact JSON-RPC method ('' = any). 'session_termination' matches session closes. */
+  /** Exact JSON-RPC method ('' = any). 'session_termination' matches session closes, 'oauth_discovery' the control plane's discovery requests. */
   method: string;
   /** An outcome, PROBLEMS for anything but ok, or '' for any. */
   outcome: string;
@@ -22,7 +22,7 @@ export const NO_SESSION = '(none)';
 export const EMPTY_FILTER: TraceFilter = { method: '', outcome: '', session: '', text: '' };
 
 export function methodOf(row: Pick<TraceRow, 'method' | 'commandType'>): string {
-  return row.method ?? (row.commandType === 'session_termination' ? 'session_termination' : '(response)');
+  return row.method ?? (row.commandType === 'jsonrpc' ? '(response)' : row.commandType);
 }
 
 const haystacks = new WeakMap<TraceRow, string>();

@@ -4,13 +4,16 @@
  * `Mcp-Session-Id` travels in the headers the control plane relays.
  */
 import { EventEmitter } from 'node:events';
-import { EnvHttpProxyAgent, Pool, ProxyAgent, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, Pool, ProxyAgent, type Dispatcher } from 'undici';
 import type { HttpTarget } from '../config';
 import { DeadlineExceededError, TunnelFailureError, classifyNetworkError, errorCode } from '../failure';
 import type { Logger } from '../log';
 import { hasValidError, isObject, isRequest, isResponse, type JsonRpcId, type JsonRpcMessage } from '../../protocol/jsonrpc';
 import { headerValue, type Headers } from '../../protocol/wire';
-import type { ChannelEvents, ChannelState, ChannelStatus, McpCall, McpChannel, McpOutcome } from './channel';
+import type { ChannelEvents, ChannelState, ChannelStatus, McpCall, McpChannel, McpOutcome, OAuthDiscoveryAnswer } from './channel';
+import { discoverProtectedResource, discoveryFailureAnswer, runStartupDiscovery } from '../oauth/discovery';
+import type { OAuthStatus } from '../events';
+import { USER_AGENT } from '../../version';
 import { filterResponseHeaders } from './responseHeaders';
 import { SseEventTooLargeError, SseParser } from './sse';
 import { describeFailure } from './probe';
@@ -30,6 +33,8 @@ const DRAIN_LIMIT_BYTES = 64 * 1024;
 /** After the terminal SSE message the server normally ends the stream at once; give it this long. */
 const DRAIN_AFTER_TERMINAL_MS = 1000;
 const CLOSE_GRACE_MS = 2000;
+/** Per-request bound of the metadata requests an `oauth_discovery` command makes. */
+const COMMAND_DISCOVERY_REQUEST_MS = 10_000;
 
 
 /** Configured headers whose values are kept out of logs. */
@@ -99,9 +104,15 @@ export class HttpChannel implements McpChannel {
   private readonly origin: string;
   private readonly path: string;
   private readonly shownOrigin: string;
-  /** Operator-configured headers, validated once; they win over command headers. */
+  /** Operator-configured headers, validated once; a command header of the same name replaces one. */
   private readonly configured: ConfiguredHeader[] = [];
   private readonly maxResponseBytes: number;
+  private readonly url: string;
+  /** Headers for OAuth discovery requests to this origin: the configured ones, then `discoveryHeaders`. */
+  private readonly discoveryHeaders: Record<string, string>;
+  private readonly connect: ReturnType<typeof tlsConnectOptions>;
+  /** Reaches any origin (an authorization server lives elsewhere); made on first use. */
+  private anyOrigin: Dispatcher | undefined;
   private state: ChannelState = 'stopped';
   private closed = false;
   private inFlight = 0;
@@ -112,6 +123,7 @@ export class HttpChannel implements McpChannel {
     this.logger = logger.child('http');
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     const url = new URL(target.url);
+    this.url = target.url;
     this.origin = url.origin;
     this.path = `${url.pathname}${url.search}`;
     this.shownOrigin = displayOrigin(url);
@@ -124,7 +136,17 @@ export class HttpChannel implements McpChannel {
       if (SECRET_NAME.test(name)) this.logger.addSecret(value);
       this.configured.push([name, lower, value]);
     }
+    this.discoveryHeaders = Object.fromEntries(this.configured.map(([name, , value]) => [name, value]));
+    for (const [name, value] of Object.entries(target.discoveryHeaders ?? {})) {
+      if (!TOKEN.test(name) || BAD_VALUE.test(value)) {
+        this.logger.warn('ignoring a configured discovery header that cannot be sent', { channel: this.name, header: name });
+        continue;
+      }
+      if (SECRET_NAME.test(name)) this.logger.addSecret(value);
+      this.discoveryHeaders[name] = value;
+    }
     const connect = tlsConnectOptions(target.tls);
+    this.connect = connect;
     // The command deadline bounds every call; undici's own 300 s idle timers
     // would cut a legitimately slow tool call that has no deadline.
     const timeouts = { headersTimeout: 0, bodyTimeout: 0 };
@@ -132,6 +154,8 @@ export class HttpChannel implements McpChannel {
     // Explicit values (empty for unset), so undici does not read the environment itself.
     else if (target.envProxy) this.dispatcher = new EnvHttpProxyAgent({ ...target.envProxy, connect: keepTlsErrors(connect), requestTls: connect, ...timeouts });
     else this.dispatcher = new Pool(this.origin, { connect: keepTlsErrors(connect), ...timeouts });
+    // Proxy agents already reach any origin; a Pool serves its own only.
+    if (!(this.dispatcher instanceof Pool)) this.anyOrigin = this.dispatcher;
   }
 
   on<E extends keyof ChannelEvents>(event: E, listener: ChannelEvents[E]): void {
@@ -161,11 +185,11 @@ export class HttpChannel implements McpChannel {
     if (this.closed) return;
     this.closed = true;
     this.setState('stopped');
-    const graceful = this.dispatcher.close();
+    const graceful = Promise.all([this.dispatcher.close(), this.anyOrigin && this.anyOrigin !== this.dispatcher ? this.anyOrigin.close() : undefined]);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), CLOSE_GRACE_MS)));
     try {
-      if ((await Promise.race([graceful, late])) === 'late') await this.dispatcher.destroy();
+      if ((await Promise.race([graceful, late])) === 'late') await Promise.all([this.dispatcher.destroy(), this.anyOrigin?.destroy()]);
     } finally {
       clearTimeout(timer);
     }
@@ -229,6 +253,32 @@ export class HttpChannel implements McpChannel {
     }
   }
 
+  /**
+   * The server's OAuth protected-resource metadata, fetched from here (inside
+   * the network) for the connector: the document as the server gave it, or
+   * one API error body saying why there is none.
+   */
+  async oauthDiscovery(signal: AbortSignal): Promise<OAuthDiscoveryAnswer> {
+    if (this.closed) throw new TunnelFailureError('client_internal', { kind: 'channel_closed' });
+    // Each request is bounded even when the command carries no deadline: a hung metadata URL must not hold the command for the connection TTL.
+    const found = await discoverProtectedResource({ ...this.discoveryOptions(signal), requestTimeoutMs: COMMAND_DISCOVERY_REQUEST_MS });
+    if (signal.aborted) throw new DeadlineExceededError();
+    if (found.ok) return { status: found.status, headers: found.headers, json: found.metadata };
+    this.logger.warn(`OAuth discovery found no protected-resource metadata: ${found.error}`, { channel: this.name });
+    const { status, json } = discoveryFailureAnswer(found);
+    return { status, headers: {}, json };
+  }
+
+  /** Startup discovery, as the reference daemon runs it: protected-resource metadata, then the authorization server's. */
+  startupDiscovery(signal: AbortSignal): Promise<OAuthStatus> {
+    return runStartupDiscovery(this.discoveryOptions(signal));
+  }
+
+  private discoveryOptions(signal: AbortSignal) {
+    this.anyOrigin ??= new Agent({ connect: keepTlsErrors(this.connect), headersTimeout: 0, bodyTimeout: 0 });
+    return { serverUrl: this.url, dispatcher: this.anyOrigin, originHeaders: this.discoveryHeaders, userAgent: USER_AGENT, signal };
+  }
+
   private requestHeaders(command: Headers, withBody: boolean): RequestHeaders {
     const { headers, dropped } = buildRequestHeaders(command, this.configured, withBody);
     if (dropped > 0 && this.logger.enabled('debug')) {
@@ -250,7 +300,7 @@ export class HttpChannel implements McpChannel {
       } else {
         drain(res.body);
       }
-      if (status >= 400 && status <= 599) throw new TunnelFailureError('target_http', { kind: 'http_status', upstreamStatus: status });
+      if (status >= 400 && status <= 599) throw new TunnelFailureError('target_http', { kind: 'http_status', upstreamStatus: status, headers });
       throw protocolFailure('non_protocol_response');
     }
 

@@ -64,7 +64,7 @@ export async function probeChannel(channel: McpChannel, stop: AbortSignal, timeo
   } catch (err) {
     if (err instanceof TunnelFailureError) {
       const { source, upstream_status: status } = err.failure;
-      if (source === 'target_http' && status !== undefined && AUTH_STATUSES.has(status)) return { ok: true, note: authNote(status, {}) };
+      if (source === 'target_http' && status !== undefined && AUTH_STATUSES.has(status)) return { ok: true, note: authNote(status, err.headers ?? {}) };
       if (source === 'target_http') return { ok: false, reason: `the server answered HTTP ${status ?? 'error'} to initialize` };
       const refused = source === 'connect' && err.failure.transport_error_kind === 'connection_refused';
       return refused ? { ok: false, reason: describeFailure(err.failure), refused } : { ok: false, reason: describeFailure(err.failure) };

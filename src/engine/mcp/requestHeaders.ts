@@ -1,7 +1,7 @@
 /**
  * The headers of one request to a Streamable HTTP MCP server: which of a
  * command's headers may be forwarded (never hop-by-hop ones, nor our own
- * framing), how repeated ones merge, and how operator-configured headers win.
+ * framing), how repeated ones merge, and how they meet operator-configured ones.
  */
 import type { Headers } from '../../protocol/wire';
 
@@ -57,13 +57,19 @@ function connectionNamed(headers: Headers): Set<string> | undefined {
 }
 
 /**
- * Command headers first, then configured headers (they replace a command
- * header of the same name: credentials the operator set for this origin are
- * not the remote caller's to change), then our own Content-Type and Accept.
+ * Operator-configured headers first, then the command's headers, which
+ * replace a configured header of the same name (the reference daemon's
+ * order: the connector's `Authorization` carries the user's OAuth token and
+ * must reach the server), then our own Content-Type and Accept.
  */
 export function buildRequestHeaders(command: Headers, configured: readonly ConfiguredHeader[], withBody: boolean): { headers: RequestHeaders; dropped: number } {
   const out: RequestHeaders = {};
   const keys = new Map<string, string>();
+  for (const [name, lower, value] of configured) {
+    keys.set(lower, name);
+    out[name] = value;
+  }
+  const fromCommand = new Set<string>();
   const named = connectionNamed(command);
   let dropped = 0;
   for (const name of Object.keys(command)) {
@@ -76,16 +82,14 @@ export function buildRequestHeaders(command: Headers, configured: readonly Confi
     const values = (command[name] ?? []).filter((v) => !BAD_VALUE.test(v));
     if (values.length === 0) continue;
     const key = keys.get(lower);
-    const merged = key === undefined ? values : [...[out[key] ?? []].flat(), ...values];
-    if (key === undefined) keys.set(lower, name);
-    // Several Cookie lines are not allowed (RFC 6265 §5.4); other lists repeat.
-    out[key ?? name] = lower === 'cookie' ? merged.join('; ') : merged.length === 1 ? merged[0]! : merged;
-  }
-  for (const [name, lower, value] of configured) {
-    const key = keys.get(lower);
+    // A configured value is replaced; several spellings of one command header merge.
+    const earlier = key !== undefined && fromCommand.has(lower) ? [out[key] ?? []].flat() : [];
     if (key !== undefined) delete out[key];
     keys.set(lower, name);
-    out[name] = value;
+    fromCommand.add(lower);
+    const merged = [...earlier, ...values];
+    // Several Cookie lines are not allowed (RFC 6265 §5.4); other lists repeat.
+    out[name] = lower === 'cookie' ? merged.join('; ') : merged.length === 1 ? merged[0]! : merged;
   }
   if (withBody) out['content-type'] = 'application/json';
   out['accept'] = ACCEPT;

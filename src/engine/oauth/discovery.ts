@@ -9,7 +9,7 @@
 import type { Headers } from '../../protocol/wire';
 import type { OAuthStatus, OAuthUrl } from '../events';
 import { filterResponseHeaders } from '../mcp/responseHeaders';
-import { fetchAuthServerMetadata, AUTH_SERVER_FIELDS } from './authServer';
+import { fetchAuthServerMetadata, type AuthServerMetadata } from './authServer';
 import { bearerResourceMetadata } from './challenge';
 import { oauthDiscoveryError } from './errorBody';
 import { budget, exchange, exchangeWithTimeoutRetries, isTimeoutReason, type ExchangeResult } from './exchange';
@@ -228,14 +228,15 @@ export async function discoverProtectedResource(o: DiscoveryOptions): Promise<Pr
   return missing;
 }
 
-const ENDPOINT_ROLES = [
-  ['authorization_endpoint', 'authorization_endpoint'],
-  ['token_endpoint', 'token_endpoint'],
-  ['registration_endpoint', 'registration_endpoint'],
-  ['revocation_endpoint', 'revocation_endpoint'],
-  ['introspection_endpoint', 'introspection_endpoint'],
-  ['jwks_uri', 'jwks_uri'],
-] as const satisfies ReadonlyArray<readonly [(typeof AUTH_SERVER_FIELDS)[number], OAuthUrl['role']]>;
+/** The endpoints of authorization-server metadata that are listed, each under its own name as its role. */
+const ENDPOINT_FIELDS = [
+  'authorization_endpoint',
+  'token_endpoint',
+  'registration_endpoint',
+  'revocation_endpoint',
+  'introspection_endpoint',
+  'jwks_uri',
+] as const satisfies ReadonlyArray<keyof AuthServerMetadata & OAuthUrl['role']>;
 
 /**
  * Startup discovery: protected-resource metadata, then (when it names one)
@@ -267,9 +268,9 @@ export async function runStartupDiscovery(o: Omit<DiscoveryOptions, 'signal'> & 
         const as = await fetchAuthServerMetadata(issuer, options);
         if (as.error !== undefined) status.error = as.error;
         if (as.selectedUrl !== undefined) urls.push({ role: 'authorization_server_metadata', url: as.selectedUrl });
-        for (const [field, role] of ENDPOINT_ROLES) {
+        for (const field of ENDPOINT_FIELDS) {
           const value = as.metadata?.[field];
-          if (parseHttpUrl(value)) urls.push({ role, url: displayUrl(value!) });
+          if (value !== undefined && parseHttpUrl(value)) urls.push({ role: field, url: displayUrl(value) });
         }
       }
     }

@@ -153,7 +153,11 @@ export async function exchange(start: URL, o: ExchangeOptions): Promise<Exchange
   let method = o.method ?? 'GET';
   try {
     for (let redirects = 0; ; redirects++) {
-      const res = await request(url, {
+      // Credentials written into a URL are never sent: discovery sends only the headers it is given.
+      const target = new URL(url.href);
+      target.username = '';
+      target.password = '';
+      const res = await request(target, {
         dispatcher: o.dispatcher,
         method,
         headers: o.headersFor(url),

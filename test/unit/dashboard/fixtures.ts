@@ -1,4 +1,5 @@
 /** Sample values of the dashboard's protocol types, shaped like what a running tunnel produces. */
+import type { OAuthStatus } from '../../../src/engine/events';
 import type { HealthView, LogRecord, MetricsSnapshot, TraceEntry, TraceRow } from '../../../webview/protocol';
 
 export function traceRow(key: number, patch: Partial<TraceRow> = {}): TraceRow {
@@ -89,3 +90,57 @@ export const HEALTH: HealthView = {
 };
 
 export const LOG: LogRecord = { time: '2026-01-01T00:00:00.000Z', level: 'info', msg: 'control plane answered the first poll', scope: 'engine', fields: { tunnel_id: 'tunnel_abc' } };
+
+/** OAuth discovery of an HTTP main channel, one sample per state, shaped like what the engine reports. */
+export const OAUTH_FOUND: OAuthStatus = {
+  state: 'found',
+  metadataUrl: 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp',
+  resource: 'https://mcp.example.com/mcp',
+  authorizationServer: 'https://auth.example.com/realms/tools',
+  urls: [
+    { role: 'metadata_candidate', url: 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp', source: 'www_authenticate', status: 200, selected: true },
+    { role: 'metadata_candidate', url: 'https://mcp.example.com/.well-known/oauth-protected-resource', source: 'well_known_root' },
+    { role: 'resource', url: 'https://mcp.example.com/mcp' },
+    { role: 'authorization_server', url: 'https://auth.example.com/realms/tools' },
+    { role: 'authorization_server_metadata', url: 'https://auth.example.com/.well-known/oauth-authorization-server/realms/tools' },
+    { role: 'authorization_endpoint', url: 'https://auth.example.com/realms/tools/protocol/openid-connect/auth' },
+    { role: 'token_endpoint', url: 'https://auth.example.com/realms/tools/protocol/openid-connect/token' },
+    { role: 'registration_endpoint', url: 'https://auth.example.com/realms/tools/clients-registrations/openid-connect' },
+  ],
+  finishedAt: 1_760_000_000_000,
+};
+
+export const OAUTH_NOT_ADVERTISED: OAuthStatus = {
+  state: 'not_advertised',
+  error: 'every metadata candidate answered 404',
+  urls: [
+    { role: 'metadata_candidate', url: 'http://127.0.0.1:3000/.well-known/oauth-protected-resource/mcp', source: 'well_known_path', status: 404, error: 'HTTP 404' },
+    { role: 'metadata_candidate', url: 'http://127.0.0.1:3000/.well-known/oauth-protected-resource', source: 'well_known_root', status: 404, error: 'HTTP 404' },
+  ],
+  finishedAt: 1_760_000_000_000,
+};
+
+export const OAUTH_PENDING: OAuthStatus = {
+  state: 'pending',
+  urls: [{ role: 'metadata_candidate', url: 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp', source: 'well_known_path' }],
+};
+
+export const OAUTH_FAILED: OAuthStatus = {
+  state: 'failed',
+  error: 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp: HTTP 200 but the metadata is not JSON',
+  urls: [
+    { role: 'metadata_candidate', url: 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp', source: 'well_known_path', status: 200, error: 'the metadata is not JSON' },
+    { role: 'metadata_candidate', url: 'https://mcp.example.com/.well-known/oauth-protected-resource', source: 'well_known_root' },
+  ],
+  finishedAt: 1_760_000_000_000,
+};
+
+/** HEALTH for a tunnel whose main channel is an HTTP MCP server, with its OAuth discovery (none: `oauth` absent). */
+export function httpHealth(oauth: OAuthStatus | undefined, patch: Partial<HealthView> = {}): HealthView {
+  const status = HEALTH.status!;
+  return {
+    ...HEALTH,
+    ...patch,
+    status: { ...status, channels: [{ channel: 'main', kind: 'http', state: 'ready', origin: 'https://mcp.example.com', restarts: 0, inFlight: 0 }], ...(oauth ? { oauth } : {}) },
+  };
+}

@@ -8,7 +8,7 @@ import {
   type HostMessage,
   type WebviewMessage,
 } from '../../../webview/protocol';
-import { HEALTH, LOG, snapshot, traceEntry, traceRow } from './fixtures';
+import { HEALTH, httpHealth, LOG, OAUTH_FAILED, OAUTH_FOUND, snapshot, traceEntry, traceRow } from './fixtures';
 
 /** One well-formed sample of every message, in both directions. */
 const HOST_SAMPLES: Record<HostMessage['type'], HostMessage[]> = {
@@ -18,6 +18,8 @@ const HOST_SAMPLES: Record<HostMessage['type'], HostMessage[]> = {
   ],
   update: [
     { type: 'update', metrics: [], trace: [traceRow(3)], logs: [] },
+    { type: 'update', health: httpHealth(OAUTH_FOUND), metrics: [], trace: [traceRow(5, { commandType: 'oauth_discovery', method: undefined })], logs: [] },
+    { type: 'update', health: httpHealth(OAUTH_FAILED, { state: 'degraded', tone: 'warn' }), metrics: [], trace: [], logs: [] },
     { type: 'update', health: HEALTH, metrics: [snapshot(2000, { ok: 2, error: 1 })], trace: [], logs: [LOG], loopbackUrl: 'http://127.0.0.1:1/v1/mcp/x' },
   ],
   traceDetail: [{ type: 'traceDetail', key: 3, entry: traceEntry(3) }, { type: 'traceDetail', key: 4 }],
@@ -90,6 +92,7 @@ describe('dashboard protocol', () => {
       { type: 'update', metrics: [], trace: [{ ...traceRow(1), outcome: 'weird' }], logs: [] },
       { type: 'update', metrics: [], trace: [traceRow(1)] },
       { ...HOST_SAMPLES.snapshot[0], health: { ...HEALTH, tone: 'purple' } },
+      { type: 'update', health: httpHealth({ ...OAUTH_FOUND, urls: [{ role: 'token_endpoint', url: 7 }] } as never), metrics: [], trace: [], logs: [] },
       { type: 'traceDetail', key: 1, entry: { seq: 1 } },
       { type: 'logLevel', level: 'trace' },
     ];

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { EMPTY_FILTER, filterRows, NO_SESSION, PROBLEMS, TraceStore, type TraceFilter } from '../../../webview/model/traceFilter';
+import { EMPTY_FILTER, filterRows, methodOf, NO_SESSION, PROBLEMS, TraceStore, type TraceFilter } from '../../../webview/model/traceFilter';
 import { traceRow } from './fixtures';
 
 const ROWS = [
@@ -21,6 +21,13 @@ describe('trace filters', () => {
     assert.deepEqual(keys({ method: 'tools/call' }), [2, 3, 5]);
     assert.deepEqual(keys({ method: 'tools' }), []);
     assert.deepEqual(keys({ method: 'session_termination' }), [4]);
+  });
+
+  it('name an OAuth discovery command by its type, not as a response', () => {
+    const row = traceRow(6, { method: undefined, commandType: 'oauth_discovery', toolName: undefined, jsonrpcId: undefined, captured: false, preview: undefined });
+    assert.equal(methodOf(row), 'oauth_discovery');
+    assert.deepEqual(filterRows([...ROWS, row], { ...EMPTY_FILTER, method: 'oauth_discovery' }).map((r) => r.key), [6]);
+    assert.equal(methodOf(traceRow(7, { method: undefined })), '(response)');
   });
 
   it('match an outcome, or every outcome but ok', () => {

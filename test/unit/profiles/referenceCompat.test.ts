@@ -143,9 +143,9 @@ describe('reference tunnel-client configuration', () => {
   it('init takes the reference sample names and writes struct-text, which the reference reads', () => {
     assert.equal(initSampleFor('sample_mcp_stdio_local'), 'stdio-local');
     assert.equal(initSampleFor('sample_mcp_with_dcr', { mcpCommand: 'node s.js' }), 'stdio-local');
-    assert.equal(initSampleFor('sample_mcp_with_dcr'), 'remote-http');
+    assert.equal(initSampleFor('sample_mcp_with_dcr'), 'oauth-http');
     assert.equal(initSampleFor('sample_mcp_enterprise_proxy'), 'enterprise-proxy');
-    for (const sample of ['stdio-local', 'remote-http'] as const) {
+    for (const sample of ['stdio-local', 'remote-http', 'oauth-http'] as const) {
       const text = renderProfileYaml({ sample, profile: 'p' });
       assert.doesNotMatch(text, /format: text\b/);
       assert.equal((parseYamlProfile(text, 'p.yaml').data.log as { format: string }).format, 'struct-text');
