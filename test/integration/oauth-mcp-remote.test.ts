@@ -62,8 +62,9 @@ describe('mcp-remote through the loopback relay to an OAuth-protected MCP server
     transport.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       const printed = /Please authorize this client by visiting:\s*(\S+)/.exec(stderr);
-      // The user: open the printed URL; the authorization server redirects to mcp-remote's callback.
-      if (printed && !approval) approval = fetch(printed[1]);
+      // The user: open the printed URL once the callback listens (it may be printed first);
+      // the authorization server redirects to mcp-remote's callback.
+      if (printed && /OAuth callback server running/.test(stderr) && !approval) approval = fetch(printed[1]);
     });
     const client = new Client({ name: 'oauth-mcp-remote-test', version: '1.0.0' });
     try {

@@ -70,6 +70,7 @@ describe('OAuth-protected MCP server through the loopback relay', function () {
     const authorizedPosts = server.requests.filter((r) => r.method === 'POST' && r.path === '/mcp' && r.headers.authorization === bearer);
     assert.ok(authorizedPosts.length >= 3, `initialize, tools/list and tools/call carried the token (${authorizedPosts.length})`);
     assert.ok(server.authorized.every((a) => a.clientId === provider.client!.client_id));
+    assert.deepEqual(t.relay.violations(), [], 'the engine kept the contract, oauth_discovery_response included');
   });
 
   it('answers a call without a token with the server 401 and a challenge pointing at the front door', async () => {
