@@ -9,7 +9,7 @@
 import type { Headers } from '../../protocol/wire';
 import type { OAuthStatus, OAuthUrl } from '../events';
 import { filterResponseHeaders } from '../mcp/responseHeaders';
-import { fetchAuthServerMetadata, type AuthServerMetadata } from './authServer';
+import { AUTH_SERVER_FIELDS, fetchAuthServerMetadata } from './authServer';
 import { bearerResourceMetadata } from './challenge';
 import { oauthDiscoveryError } from './errorBody';
 import { budget, exchange, exchangeWithTimeoutRetries, isTimeoutReason, type ExchangeResult } from './exchange';
@@ -228,16 +228,6 @@ export async function discoverProtectedResource(o: DiscoveryOptions): Promise<Pr
   return missing;
 }
 
-/** The endpoints of authorization-server metadata that are listed, each under its own name as its role. */
-const ENDPOINT_FIELDS = [
-  'authorization_endpoint',
-  'token_endpoint',
-  'registration_endpoint',
-  'revocation_endpoint',
-  'introspection_endpoint',
-  'jwks_uri',
-] as const satisfies ReadonlyArray<keyof AuthServerMetadata & OAuthUrl['role']>;
-
 /**
  * Startup discovery: protected-resource metadata, then (when it names one)
  * the authorization server's metadata, all within one budget (5 s). The
@@ -268,7 +258,9 @@ export async function runStartupDiscovery(o: Omit<DiscoveryOptions, 'signal'> & 
         const as = await fetchAuthServerMetadata(issuer, options);
         if (as.error !== undefined) status.error = as.error;
         if (as.selectedUrl !== undefined) urls.push({ role: 'authorization_server_metadata', url: as.selectedUrl });
-        for (const field of ENDPOINT_FIELDS) {
+        // Every field but the issuer (shown as the authorization server) is an endpoint, listed under its own name.
+        for (const field of AUTH_SERVER_FIELDS) {
+          if (field === 'issuer') continue;
           const value = as.metadata?.[field];
           if (value !== undefined && parseHttpUrl(value)) urls.push({ role: field, url: displayUrl(value) });
         }
