@@ -27,6 +27,7 @@ import { PATH_NAMES, startPath, type PathHandle, type PathName } from './lib/pat
 import { sleep } from '../test/helpers/wait';
 import { cpuMsOf, installCleanupHandlers, machineBusyMs, rssOf, runMain } from './lib/procs';
 import { MB, max, median, percentile, round } from './lib/stats';
+import { measureSessions, SESSION_MODES, type SessionMode, type SessionsFigures } from './lib/sessions';
 
 interface Settings {
   quick: boolean;
@@ -181,6 +182,8 @@ async function main(): Promise<number> {
   const cli: CliColdStart[] = [];
   const worker: WorkerColdStart[] = [];
   const activation: Activation[] = [];
+  const sessionRuns: SessionsFigures[] = [];
+  const sessionCount = s.quick ? 2 : 4;
   let activationError: string | undefined;
 
   progress(`${s.quick ? 'quick' : 'full'} run: ${s.rounds} round(s) of ${PATH_NAMES.join(' → ')}, ${machine().cores} cores, node ${process.version}`);
@@ -199,6 +202,10 @@ async function main(): Promise<number> {
       for (let i = 0; i < s.coldSamplesPerRound; i++) {
         cli.push(await cliColdStart(relay.info));
         worker.push(await workerColdStart(relay.info));
+      }
+      for (const mode of SESSION_MODES) {
+        progress(`round ${r + 1}/${s.rounds}: ${sessionCount} sessions, session mode ${mode}`);
+        sessionRuns.push(await measureSessions(mode, sessionCount, s.settleMs));
       }
       for (let i = 0; i < s.activationSamplesPerRound; i++) {
         const a = await measureActivation();
@@ -250,6 +257,24 @@ async function main(): Promise<number> {
     workerReadyMaxMs: max(worker.map((w) => w.readyMs)),
     samples: cli.length,
   };
+  const sessionModes = Object.fromEntries(
+    SESSION_MODES.map((mode) => {
+      const runs = sessionRuns.filter((f) => f.mode === mode);
+      const m = (key: keyof SessionsFigures) => median(runs.map((f) => f[key] as number));
+      return [
+        mode,
+        {
+          sessions: sessionCount,
+          children: m('children'),
+          childrenRssBytes: m('childrenRssBytes'),
+          loopbackRssBytes: m('loopbackRssBytes'),
+          initializeMs: m('initializeMs'),
+          firstCallMs: m('firstCallMs'),
+          errors: runs.reduce((sum, f) => sum + f.errors, 0),
+        },
+      ];
+    }),
+  ) as Record<SessionMode, Omit<SessionsFigures, 'mode'>>;
   const pkg = vsix();
   const extension = {
     activationError,
@@ -271,7 +296,7 @@ async function main(): Promise<number> {
     { name: 'extension activation (approx.)', value: extension.activationMs, unit: 'ms', target: '≤ 50 ms', met: extension.activationMs === undefined ? undefined : extension.activationMs <= 50 },
     { name: '.vsix size', value: extension.vsixBytes === undefined ? undefined : extension.vsixBytes / MB, unit: 'MB', target: '≤ 2 MB', met: extension.vsixBytes === undefined ? undefined : extension.vsixBytes <= 2 * MB },
   ];
-  const errors = PATH_NAMES.reduce((sum, n) => sum + paths[n].errors, 0);
+  const errors = PATH_NAMES.reduce((sum, n) => sum + paths[n].errors, 0) + SESSION_MODES.reduce((sum, m) => sum + sessionModes[m].errors, 0);
   const info = machine();
   const config = {
     mode: s.quick ? 'quick' : 'full',
@@ -296,6 +321,7 @@ async function main(): Promise<number> {
       paths,
       ratios,
       coldStart,
+      sessionModes,
       extension,
       targets,
       errors,
@@ -372,6 +398,18 @@ async function main(): Promise<number> {
       '## Paths',
       '',
       mdTable(['path', 'p50 ms', 'p99 ms', `calls/s @${s.concurrency}`, `p50 ms @${s.concurrency}`, `p99 ms @${s.concurrency}`, `${s.slowCalls}×${s.slowSeconds * 1000} ms wall`, `CPU µs/call @${s.concurrency} client / front / MCP`, 'front RSS MB idle / loaded', 'MCP child RSS MB idle / loaded', 'errors', 'other load %'], pathRows),
+      '',
+      '## Session modes',
+      '',
+      mdTable(
+        ['session mode', 'sessions', 'children', 'children RSS MB', 'loopback RSS MB', 'new session: initialize ms', 'new session: to first tools/list ms', 'errors'],
+        SESSION_MODES.map((mode) => {
+          const f = sessionModes[mode];
+          return [mode, String(f.sessions), fmt(f.children, 0), fmt(f.childrenRssBytes / MB, 0), fmt(f.loopbackRssBytes / MB, 0), fmt(f.initializeMs, 1), fmt(f.firstCallMs, 1), String(f.errors)];
+        }),
+      ),
+      '',
+      `\`mcp-tunnel loopback --session-mode MODE --max-sessions ${sessionCount}\`, ${sessionCount} sessions opened one after the other (raw POSTs: initialize, notifications/initialized, tools/list), each holding its session open; children and RSS ${s.settleMs} ms after the last one opened (per_session: one server-everything per session; the startup probe's throwaway child is gone by then). A new session's initialize in per_session mode spawns and initializes its child; in shared mode it is answered from the cache.`,
       '',
       '## Targets',
       '',

@@ -126,8 +126,8 @@ export async function startBridge(): Promise<PathHandle> {
 }
 
 /** `mcp-tunnel loopback` as a user runs it; `nodeArgs` go before dist/cli.js (e.g. --cpu-prof). */
-export async function startLoopbackProcess(nodeArgs: string[] = [], env: NodeJS.ProcessEnv = {}, cli = CLI): Promise<{ proc: Proc; info: LoopbackInfo }> {
-  const proc = start(process.execPath, [...nodeArgs, cli, 'loopback', '--mcp-command', everythingCommand(), '--print-json'], { env: userEnv(env) });
+export async function startLoopbackProcess(nodeArgs: string[] = [], env: NodeJS.ProcessEnv = {}, cli = CLI, loopbackArgs: string[] = []): Promise<{ proc: Proc; info: LoopbackInfo }> {
+  const proc = start(process.execPath, [...nodeArgs, cli, 'loopback', '--mcp-command', everythingCommand(), '--print-json', ...loopbackArgs], { env: userEnv(env) });
   try {
     const info = await proc.json<LoopbackInfo>(30_000);
     return { proc, info };

@@ -3,7 +3,8 @@
  * door) and an engine polling it, in front of one MCP server.
  */
 import { splitCommand } from '../engine/mcp/argv';
-import type { EngineConfig, McpTarget } from '../engine/config';
+import type { EngineConfig, McpTarget, StdioSessions } from '../engine/config';
+import { DURATION_PROBLEM, parseDuration } from '../profiles/duration';
 import { DEFAULTS } from '../engine/config';
 import { TunnelEngine } from '../engine/engine';
 import type { Logger } from '../engine/log';
@@ -26,6 +27,10 @@ export interface LoopbackOptions {
   capturePayloads?: boolean;
   maxConcurrentRequests?: number;
   maxInflightRequests?: number;
+  /** `--session-mode`, `--max-sessions`, `--session-idle-timeout` as typed (a stdio server only). */
+  sessionMode?: string;
+  maxSessions?: string;
+  sessionIdleTimeout?: string;
 }
 
 /** What `loopback --print-json` prints: where to connect, and what a client sends (frontDoorInfo.ts). */
@@ -44,14 +49,35 @@ export interface Loopback {
   stop(): Promise<void>;
 }
 
-export function targetFromFlags(mcpCommand: string | undefined, mcpServerUrl: string | undefined): McpTarget {
+export function targetFromFlags(mcpCommand: string | undefined, mcpServerUrl: string | undefined, sessions: SessionFlags = {}): McpTarget {
   if (mcpCommand && mcpServerUrl) throw new UsageError('give either --mcp-command or --mcp-server-url, not both');
-  if (mcpCommand) return { kind: 'stdio', channel: 'main', argv: splitCommand(mcpCommand), env: {} };
+  if (mcpCommand) return { kind: 'stdio', channel: 'main', argv: splitCommand(mcpCommand), env: {}, sessions: sessionsFromFlags(sessions) };
+  if (Object.values(sessions).some((v) => v !== undefined)) throw new UsageError('--session-mode, --max-sessions and --session-idle-timeout apply to a stdio server (--mcp-command) only');
   if (mcpServerUrl) {
     if (!/^https?:\/\//.test(mcpServerUrl)) throw new UsageError(`--mcp-server-url "${mcpServerUrl}" must start with http:// or https://`);
     return { kind: 'http', channel: 'main', url: mcpServerUrl, headers: {}, tls: {} };
   }
   throw new UsageError('loopback needs an MCP server: pass --mcp-command "node server.js" or --mcp-server-url http://127.0.0.1:3000/mcp');
+}
+
+export type SessionFlags = Pick<LoopbackOptions, 'sessionMode' | 'maxSessions' | 'sessionIdleTimeout'>;
+
+/** How remote sessions share the stdio child; the defaults are a profile's (README, "Many sessions, one child"). */
+export function sessionsFromFlags(flags: SessionFlags): StdioSessions {
+  const mode = flags.sessionMode ?? DEFAULTS.sessionMode;
+  if (mode !== 'per_session' && mode !== 'shared') throw new UsageError(`--session-mode "${mode}" must be per_session (a child per remote session) or shared (one child for all)`);
+  let maxSessions: number = DEFAULTS.maxSessions;
+  if (flags.maxSessions !== undefined) {
+    maxSessions = Number(flags.maxSessions);
+    if (!/^\d+$/.test(flags.maxSessions) || maxSessions < 1 || maxSessions > 1000) throw new UsageError(`--max-sessions "${flags.maxSessions}" must be a whole number from 1 to 1000`);
+  }
+  let idleTimeoutMs: number = DEFAULTS.sessionIdleTimeoutMs;
+  if (flags.sessionIdleTimeout !== undefined) {
+    const ms = parseDuration(flags.sessionIdleTimeout);
+    if (ms === undefined) throw new UsageError(`--session-idle-timeout "${flags.sessionIdleTimeout}" ${DURATION_PROBLEM} (0s: never)`);
+    idleTimeoutMs = ms;
+  }
+  return { mode, maxSessions, idleTimeoutMs };
 }
 
 /**
@@ -67,7 +93,11 @@ export async function untilReady(loopback: Loopback): Promise<void> {
 }
 
 export async function startLoopback(options: LoopbackOptions): Promise<Loopback> {
-  const target = targetFromFlags(options.mcpCommand, options.mcpServerUrl);
+  const target = targetFromFlags(options.mcpCommand, options.mcpServerUrl, {
+    sessionMode: options.sessionMode,
+    maxSessions: options.maxSessions,
+    sessionIdleTimeout: options.sessionIdleTimeout,
+  });
   const relay = new Relay({ listen: options.listen, listenSetting: options.listenSetting ?? '--listen', frontDoorAuth: options.frontDoorAuth, keepResponseBodies: false, logger: options.logger.child('relay') });
   const started = await relay.start();
   const config: EngineConfig = {

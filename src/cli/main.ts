@@ -34,6 +34,7 @@ Usage:
                       [--pid N | --pid-file FILE] [--json]                  exit 0 when live and ready
   mcp-tunnel relay    [--listen 127.0.0.1:0] [--tunnel-id ID] [--front-door-auth bearer|none] [--print-json]
   mcp-tunnel loopback (--mcp-command CMD | --mcp-server-url URL) [--listen …] [--front-door-auth …] [--print-json]
+                      [--session-mode per_session|shared] [--max-sessions N] [--session-idle-timeout D]
   mcp-tunnel demo     [--once]
 
 Profile selection (mutually exclusive; else TUNNEL_CLIENT_CONFIG, _PROFILE, _PROFILE_FILE):
@@ -125,6 +126,9 @@ async function main(argv: string[]): Promise<number> {
         frontDoorAuth: frontDoorAuthOf(values),
         healthListen: values['health-listen'] ?? '127.0.0.1:0',
         healthUrlFile: values['health-url-file'],
+        sessionMode: values['session-mode'],
+        maxSessions: values['max-sessions'],
+        sessionIdleTimeout: values['session-idle-timeout'],
         logger,
       });
       onShutdownSignal(() => loopback.stop());

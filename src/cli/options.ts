@@ -20,6 +20,10 @@ const OPTIONS = {
   listen: { type: 'string' },
   'front-door-auth': { type: 'string' },
   'print-json': { type: 'boolean' },
+  // loopback: how remote sessions share a stdio server
+  'session-mode': { type: 'string' },
+  'max-sessions': { type: 'string' },
+  'session-idle-timeout': { type: 'string' },
   explain: { type: 'boolean' },
   json: { type: 'boolean' },
   sample: { type: 'string' },

@@ -34,6 +34,20 @@ export interface StdioTarget {
   env: Record<string, string>;
   /** Largest JSON-RPC message sent to or read from the server (default 10 MiB). */
   maxMessageBytes?: number;
+  /**
+   * How remote sessions share the server: `per_session` runs a child per
+   * session (a bounded pool), `shared` one child for all. Unset: shared (a
+   * profile always sets it; its default is per_session).
+   */
+  sessions?: StdioSessions;
+}
+
+export interface StdioSessions {
+  mode: 'per_session' | 'shared';
+  /** per_session: children for remote sessions at most; a new session beyond closes the least recently used. */
+  maxSessions: number;
+  /** per_session: a session's child idle this long is closed (0: never). */
+  idleTimeoutMs: number;
 }
 
 export interface HttpTarget {
@@ -111,4 +125,9 @@ export const DEFAULTS = {
   connectionMaxTtlMs: 10 * 60_000,
   healthListenAddr: '127.0.0.1:8080',
   traceMaxEntries: 1000,
+  /** How a profile's stdio server shares its child: one per remote session (see the README, "Many sessions, one child"). */
+  sessionMode: 'per_session',
+  maxSessions: 8,
+  /** Matches the profile schema's documented `10m`. */
+  sessionIdleTimeoutMs: 10 * 60_000,
 } as const;

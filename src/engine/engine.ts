@@ -18,7 +18,7 @@ import { LatencyWindow } from './latency';
 import { Logger, type LogLevel } from './log';
 import type { McpChannel, McpOutcome } from './mcp/channel';
 import { HttpChannel } from './mcp/http';
-import { StdioChannel } from './mcp/stdio';
+import { StdioChannel, StdioSessionPool } from './mcp/stdio';
 import { McpReadiness } from './mcpReadiness';
 import { StartupOAuthDiscovery } from './oauth/startup';
 import { EngineMetrics } from './metrics';
@@ -49,7 +49,11 @@ export interface LocalCallResult {
 }
 
 export function defaultChannelFactory(target: McpTarget, logger: Logger): McpChannel {
-  return target.kind === 'stdio' ? new StdioChannel(target, logger.child(`mcp:${target.channel}`)) : new HttpChannel(target, logger.child(`mcp:${target.channel}`));
+  const child = logger.child(`mcp:${target.channel}`);
+  if (target.kind === 'http') return new HttpChannel(target, child);
+  const sessions = target.sessions;
+  if (sessions?.mode === 'per_session') return new StdioSessionPool(target, child, { maxSessions: sessions.maxSessions, idleTimeoutMs: sessions.idleTimeoutMs });
+  return new StdioChannel(target, child);
 }
 
 export declare interface TunnelEngine {
@@ -76,6 +80,8 @@ export class TunnelEngine extends EventEmitter {
   private readonly commandCounts: Record<string, number> = {};
   private restarts = 0;
   private readonly restartsSeen = new Map<string, number>();
+  /** Sessions the pool closed (evicted, idle), already counted in the metrics, by channel and reason. */
+  private readonly closedSeen = new Map<string, number>();
   private pollCycles = 0;
 
   private started = false;
@@ -425,6 +431,15 @@ export class TunnelEngine extends EventEmitter {
         this.metrics.mcpRestarts.inc({ channel: s.channel }, s.restarts - seen);
         this.restarts += s.restarts - seen;
         this.restartsSeen.set(s.channel, s.restarts);
+      }
+      if (s.sessions !== undefined) this.metrics.stdioSessions.set({ channel: s.channel }, s.sessions);
+      if (s.children !== undefined) this.metrics.stdioChildren.set({ channel: s.channel }, s.children);
+      for (const [reason, count] of [['lru', s.evictions], ['idle', s.idleClosed]] as const) {
+        if (count === undefined) continue;
+        const key = `${s.channel}\u0000${reason}`;
+        const seen = this.closedSeen.get(key) ?? 0;
+        if (count > seen) this.metrics.stdioSessionsClosed.inc({ channel: s.channel, reason }, count - seen);
+        this.closedSeen.set(key, count);
       }
     }
     if (state === this.lastState && reason === this.lastReason) return;

@@ -39,6 +39,18 @@ export interface ChannelStatus {
   /** Short reason for a non-ready state, safe to show. */
   reason?: string;
   startedAt?: number;
+  /** stdio: `per_session` (a child per remote session) or `shared` (one child; absent means shared). */
+  sessionMode?: 'per_session' | 'shared';
+  /** per_session: remote sessions with a child of their own now. */
+  sessions?: number;
+  /** per_session: the pool's bound (max_sessions). */
+  maxSessions?: number;
+  /** per_session: children running now, the sessionless one included. */
+  children?: number;
+  /** per_session: sessions closed to make room for a new one (least recently used), since start. */
+  evictions?: number;
+  /** per_session: sessions closed for being idle (session_idle_timeout), since start. */
+  idleClosed?: number;
 }
 
 export type TraceOutcome =

@@ -21,6 +21,10 @@ function gauge(registry: Registry, name: string, help: string): Gauge {
   return new Gauge({ name, help, registers: [registry] });
 }
 
+function labelledGauge<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[]): Gauge<L> {
+  return new Gauge({ name, help, labelNames, registers: [registry] });
+}
+
 function histogram<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[], buckets: number[]): Histogram<L> {
   return new Histogram({ name, help, labelNames, buckets, registers: [registry] });
 }
@@ -81,6 +85,14 @@ export class EngineMetrics {
   );
   readonly commands = counter(this.registry, 'mcp_tunnel_commands_total', 'Commands finished, by command type and outcome.', ['type', 'outcome']);
   readonly mcpRestarts = counter(this.registry, 'mcp_tunnel_mcp_restarts_total', 'MCP server (stdio child) restarts.', ['channel']);
+  readonly stdioSessions = labelledGauge(this.registry, 'mcp_tunnel_stdio_sessions', 'Remote sessions with a stdio MCP server child of their own (session_mode per_session).', ['channel']);
+  readonly stdioChildren = labelledGauge(this.registry, 'mcp_tunnel_stdio_children', 'stdio MCP server children running in a per_session pool, the sessionless one included.', ['channel']);
+  readonly stdioSessionsClosed = counter(
+    this.registry,
+    'mcp_tunnel_stdio_sessions_closed_total',
+    'Sessions whose stdio MCP server child the pool closed, by reason (lru: evicted for a new session over max_sessions; idle: session_idle_timeout).',
+    ['channel', 'reason'],
+  );
   readonly bytes = counter(this.registry, 'mcp_tunnel_bytes_total', 'Bytes exchanged, by hop (control_plane, mcp) and direction (in, out).', ['hop', 'direction']);
   private readonly commandChildren = new Map<string, { count: { inc(): void }; duration: Observer }>();
   private readonly endToEndChildren = new Map<string, Observer>();

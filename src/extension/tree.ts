@@ -157,7 +157,14 @@ export class TunnelTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
     out.push(new DetailNode(`${name}:poll`, 'Last poll', `${ago(status?.lastPollAt)} · ${pollErrors} error${pollErrors === 1 ? '' : 's'}`, 'history'));
     const channel = status?.channels[0];
     if (channel) {
-      const where = channel.kind === 'stdio' ? (channel.pid ? `pid ${channel.pid}` : channel.state) : (channel.origin ?? '');
+      const where =
+        channel.sessionMode === 'per_session'
+          ? `${channel.sessions ?? 0}/${channel.maxSessions ?? '?'} sessions, a child each`
+          : channel.kind === 'stdio'
+            ? channel.pid
+              ? `pid ${channel.pid}`
+              : channel.state
+            : (channel.origin ?? '');
       out.push(
         new DetailNode(`${name}:mcp`, 'MCP server', `${channel.kind} · ${where} · ${channel.restarts} restart${channel.restarts === 1 ? '' : 's'} · ${channel.inFlight} in flight`, 'server-process', channel.reason),
       );

@@ -244,6 +244,11 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
         ...(cwd !== undefined ? { cwd } : {}),
         env: { ...fromFile, ...stdioEnv(server.env ?? {}, [...p, 'env']) },
         maxMessageBytes: profile.mcp.maxMessageBytes,
+        sessions: {
+          mode: server.sessionMode ?? DEFAULTS.sessionMode,
+          maxSessions: server.maxSessions ?? DEFAULTS.maxSessions,
+          idleTimeoutMs: server.sessionIdleTimeout !== undefined ? parseDuration(server.sessionIdleTimeout)! : DEFAULTS.sessionIdleTimeoutMs,
+        },
       });
     } else if (server.url !== undefined) {
       // mcp.clientCert is the certificate of every HTTP server that names none of its own.

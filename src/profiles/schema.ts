@@ -155,6 +155,9 @@ const ControlPlaneSchema = z
 /** The keys that say what a server is; exactly one is set. */
 const SERVER_KINDS = ['command', 'url', 'mcpServer'] as const;
 const STDIO_ONLY = ['args', 'cwd', 'env', 'envFile'] as const;
+/** How remote sessions share a stdio server; also allowed beside an mcpServer reference (it may name a stdio server). */
+const SESSION_KEYS = ['sessionMode', 'maxSessions', 'sessionIdleTimeout'] as const;
+export const SESSION_MODES = ['per_session', 'shared'] as const;
 const HTTP_ONLY = ['headers', 'clientCert', 'clientKey', 'proxy'] as const;
 
 /** One `mcp.servers[]` entry; importers validate single servers with it. */
@@ -194,6 +197,35 @@ export const McpServerSchema = z
       'A dotenv file (NAME=value lines) whose variables are added to the stdio server environment; env entries win. A relative path starts at cwd.',
       'A dotenv file (`NAME=value` lines) whose variables are added to the stdio server environment; `env` entries win over it. A relative path starts at `cwd`.',
     ).optional(),
+    sessionMode: z
+      .enum(SESSION_MODES)
+      .optional()
+      .meta(
+        doc(
+          'How remote sessions share this stdio server: per_session (the default) runs a child per remote session, initialized with that session\'s own initialize, so each sees what a direct connection would and none sees another\'s state; shared runs one child for every session (cheaper; what the reference daemon does).',
+          'How remote sessions share this stdio server. `per_session` (the default) runs a child per remote session, initialized with that session\'s own `initialize` (capabilities, protocol version, clientInfo), so each sees what a direct connection would see and none sees another\'s state (roots, subscriptions, log level). `shared` runs one child for every session: cheaper, and what the reference daemon does, but later sessions get the first session\'s view. See the README, "Many sessions, one child".',
+        ),
+      ),
+    maxSessions: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be between 1 and 1000')
+      .max(1000, 'must be between 1 and 1000')
+      .optional()
+      .meta(
+        doc(
+          `per_session: children for remote sessions at most (default ${DEFAULTS.maxSessions}); a new session beyond it closes the least recently used one, whose next call is told to reconnect.`,
+          `With \`sessionMode: per_session\`: children for remote sessions at most (default \`${DEFAULTS.maxSessions}\`). A new session beyond it closes the least recently used session (idle ones first), whose next call gets a JSON-RPC error telling it to reconnect.`,
+        ),
+      ),
+    sessionIdleTimeout: duration()
+      .optional()
+      .meta(
+        doc(
+          `per_session: a session's child idle this long is stopped (default 10m; 0s never).`,
+          `With \`sessionMode: per_session\`: a session's child that served nothing for this long is stopped, e.g. \`30m\` (default \`10m\`; \`0s\`: never). The session's next call gets a JSON-RPC error telling it to reconnect.`,
+        ),
+      ),
     url: z
       .string()
       .superRefine(checkHttpUrl)
@@ -255,7 +287,7 @@ export const McpServerSchema = z
       return;
     }
     if (server.url !== undefined) {
-      for (const key of STDIO_ONLY) {
+      for (const key of [...STDIO_ONLY, ...SESSION_KEYS]) {
         if (server[key] !== undefined) fail(ctx, 'only applies to a command server', `Remove ${key}, or use command instead of url`, [key]);
       }
     }

@@ -15,6 +15,8 @@
  *   - `mcp.ca_bundle`, `mcp.proxy` (the MCP hop; `ca_bundle` at the top level
  *     also applies to the MCP hop unless `mcp.ca_bundle` is set)
  *   - `mcp.commands[].{args, cwd, env}` and `mcp.server_urls[].headers`
+ *   - `mcp.commands[].{session_mode, max_sessions, session_idle_timeout}`
+ *     (how remote sessions share the child; see the README)
  * An empty value (`url_path:`) means the key is not set.
  */
 import * as os from 'node:os';
@@ -36,7 +38,16 @@ export type RawProfile = Record<string, unknown>;
 
 const value = z.unknown().optional();
 
-const YamlCommandShape = z.strictObject({ channel: value, command: value, args: value, cwd: value, env: value });
+const YamlCommandShape = z.strictObject({
+  channel: value,
+  command: value,
+  args: value,
+  cwd: value,
+  env: value,
+  session_mode: value,
+  max_sessions: value,
+  session_idle_timeout: value,
+});
 const YamlServerUrlShape = z.strictObject({
   channel: value,
   url: value,

@@ -85,7 +85,14 @@ export function resolveMcpServerReference(profile: TunnelProfile, mcpJsonText: s
     if (server.kind === 'stdio' && server.cwd === undefined && resolver.workspaceFolder !== undefined) server.cwd = resolver.workspaceFolder;
     resolver.warnings?.push(...(parsed.log.byServer.get(reference) ?? []));
     origins.set(index, reference);
-    return toProfileServer(server, { channel: entry.channel });
+    // How sessions share the server is the profile's to say, not mcp.json's.
+    const { sessionMode, maxSessions, sessionIdleTimeout } = entry;
+    return {
+      ...toProfileServer(server, { channel: entry.channel }),
+      ...(sessionMode !== undefined ? { sessionMode } : {}),
+      ...(maxSessions !== undefined ? { maxSessions } : {}),
+      ...(sessionIdleTimeout !== undefined ? { sessionIdleTimeout } : {}),
+    };
   });
 
   const result = TunnelProfileSchema.safeParse({ ...profile, mcp: { ...profile.mcp, servers } }, { reportInput: true });

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { loadProfile } from '../../../src/profiles/load';
 import { controlPlaneUrl, resolveProfile } from '../../../src/profiles/resolve';
-import type { HttpTarget } from '../../../src/engine/config';
+import type { HttpTarget, StdioTarget } from '../../../src/engine/config';
 import { TunnelProfileSchema, type TunnelProfileInput } from '../../../src/profiles/schema';
 import { API_KEY, referenceYaml, TEST_CERT_PEM, TEST_KEY_PEM, TUNNEL_ID, writeFile, failure, tempDirPerTest } from './support';
 
@@ -49,7 +49,15 @@ describe('resolving a profile into the engine config', () => {
       },
       mcp: {
         targets: [
-          { kind: 'stdio', channel: 'local', argv: ['python', '/srv/server.py'], env: {}, maxMessageBytes: 10 * 1024 * 1024 },
+          {
+            kind: 'stdio',
+            channel: 'local',
+            argv: ['python', '/srv/server.py'],
+            env: {},
+            maxMessageBytes: 10 * 1024 * 1024,
+            // a child per remote session unless the profile says shared
+            sessions: { mode: 'per_session', maxSessions: 8, idleTimeoutMs: 600_000 },
+          },
           {
             kind: 'http',
             channel: 'main',
@@ -147,7 +155,21 @@ mcp:
       argv: ['python', '/srv/my server.py', '--flag', 'a b', '--x', '$HOME; rm -rf /'],
       cwd: '/home/dev/srv',
       env: { PORT: '1' },
+      sessions: { mode: 'per_session', maxSessions: 8, idleTimeoutMs: 600_000 },
     });
+  });
+
+  it('reads how sessions share a stdio server, and refuses session keys on a url server', async () => {
+    const servers = [
+      { command: 'node a.js', sessionMode: 'shared' as const },
+      { channel: 'b', command: 'node b.js', maxSessions: 3, sessionIdleTimeout: '90s' },
+    ];
+    const config = await resolveProfile(profileOf({ mcp: { servers } }), { env: { KEY: API_KEY } });
+    const [a, b] = config.mcp.targets as StdioTarget[];
+    assert.deepEqual(a!.sessions, { mode: 'shared', maxSessions: 8, idleTimeoutMs: 600_000 });
+    assert.deepEqual(b!.sessions, { mode: 'per_session', maxSessions: 3, idleTimeoutMs: 90_000 });
+    assert.throws(() => profileOf({ mcp: { servers: [{ url: 'https://mcp.internal/mcp', sessionMode: 'per_session' }] } }), /only applies to a command server/);
+    assert.throws(() => profileOf({ mcp: { servers: [{ command: 'node a.js', sessionMode: 'each' as 'shared' }] } }), /sessionMode/);
   });
 
   it('names the command field when its quoting is broken', async () => {

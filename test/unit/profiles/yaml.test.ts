@@ -21,6 +21,21 @@ describe('reference-daemon YAML profiles', () => {
   let dir: string;
   tempDirPerTest((d) => (dir = d));
 
+  it('reads session_mode, max_sessions and session_idle_timeout of a command', async () => {
+    const file = await writeFile(
+      dir,
+      'sessions.yaml',
+      `${MINIMAL}      session_mode: shared\n    - command: node other.js\n      channel: other\n      max_sessions: 2\n      session_idle_timeout: 1m30s\n`,
+    );
+    const { profile } = await loadProfile({ profileFile: file, env: {} });
+    const [main, other] = profile.mcp.servers;
+    assert.equal(main!.sessionMode, 'shared');
+    assert.equal(other!.maxSessions, 2);
+    assert.equal(other!.sessionIdleTimeout, '1m30s');
+    const bad = await writeFile(dir, 'bad.yaml', `${MINIMAL}      session_mode: sometimes\n`);
+    await assert.rejects(loadProfile({ profileFile: bad, env: {} }), /mcp\.commands\[0\]\.session_mode/);
+  });
+
   it('loads the documented reference profile into the profile schema', async () => {
     const files = {
       cert: '/etc/tunnel/cert.pem',

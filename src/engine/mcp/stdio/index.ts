@@ -4,4 +4,5 @@
  * options are meant for use outside the folder.
  */
 export { StdioChannel } from './stdioChannel';
+export { SESSION_DEFAULTS, StdioSessionPool, type SessionPoolOptions } from './sessionPool';
 export { STDIO_DEFAULTS, type StdioChannelOptions } from './options';

@@ -1,6 +1,8 @@
 /**
  * A stdio MCP server as an `McpChannel`: one child process per channel,
- * shared by every remote session and every concurrent command.
+ * shared by every remote session and every concurrent command
+ * (`session_mode: shared`; in `per_session` mode `./sessionPool` runs one of
+ * these per remote session).
  *
  * The reference daemon runs one request at a time over the pipes. Here many
  * calls are in flight at once, which takes four parts this class puts
