@@ -36,8 +36,8 @@ export interface StdioTarget {
   maxMessageBytes?: number;
   /**
    * How remote sessions share the server: `per_session` runs a child per
-   * session (a bounded pool), `shared` one child for all. Unset: shared (a
-   * profile always sets it; its default is per_session).
+   * session (a bounded pool), `shared` one child for all. Unset: shared, the
+   * default (see the README, "Many sessions, one child").
    */
   sessions?: StdioSessions;
 }
@@ -125,8 +125,8 @@ export const DEFAULTS = {
   connectionMaxTtlMs: 10 * 60_000,
   healthListenAddr: '127.0.0.1:8080',
   traceMaxEntries: 1000,
-  /** How a profile's stdio server shares its child: one per remote session (see the README, "Many sessions, one child"). */
-  sessionMode: 'per_session',
+  /** How a profile's stdio server shares its child: one for every session, as the reference daemon (see the README, "Many sessions, one child"). */
+  sessionMode: 'shared',
   maxSessions: 8,
   /** Matches the profile schema's documented `10m`. */
   sessionIdleTimeoutMs: 10 * 60_000,

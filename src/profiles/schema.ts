@@ -202,8 +202,8 @@ export const McpServerSchema = z
       .optional()
       .meta(
         doc(
-          'How remote sessions share this stdio server: per_session (the default) runs a child per remote session, initialized with that session\'s own initialize, so each sees what a direct connection would and none sees another\'s state; shared runs one child for every session (cheaper; what the reference daemon does).',
-          'How remote sessions share this stdio server. `per_session` (the default) runs a child per remote session, initialized with that session\'s own `initialize` (capabilities, protocol version, clientInfo), so each sees what a direct connection would see and none sees another\'s state (roots, subscriptions, log level). `shared` runs one child for every session: cheaper, and what the reference daemon does, but later sessions get the first session\'s view. See the README, "Many sessions, one child".',
+          'How remote sessions share this stdio server: shared (the default) runs one child for every session, as the reference daemon does; per_session runs a child per remote session, initialized with that session\'s own initialize, so each sees what a direct connection would and none sees another\'s state.',
+          'How remote sessions share this stdio server. `shared` (the default) runs one child for every session, as the reference daemon does: cheap, but later sessions get the first session\'s view and share its state. `per_session` runs a child per remote session, initialized with that session\'s own `initialize` (capabilities, protocol version, clientInfo), so each sees what a direct connection would see and none sees another\'s state (roots, subscriptions, log level). See the README, "Many sessions, one child".',
         ),
       ),
     maxSessions: z

@@ -55,8 +55,8 @@ describe('resolving a profile into the engine config', () => {
             argv: ['python', '/srv/server.py'],
             env: {},
             maxMessageBytes: 10 * 1024 * 1024,
-            // a child per remote session unless the profile says shared
-            sessions: { mode: 'per_session', maxSessions: 8, idleTimeoutMs: 600_000 },
+            // one child for every session unless the profile says per_session
+            sessions: { mode: 'shared', maxSessions: 8, idleTimeoutMs: 600_000 },
           },
           {
             kind: 'http',
@@ -155,14 +155,14 @@ mcp:
       argv: ['python', '/srv/my server.py', '--flag', 'a b', '--x', '$HOME; rm -rf /'],
       cwd: '/home/dev/srv',
       env: { PORT: '1' },
-      sessions: { mode: 'per_session', maxSessions: 8, idleTimeoutMs: 600_000 },
+      sessions: { mode: 'shared', maxSessions: 8, idleTimeoutMs: 600_000 },
     });
   });
 
   it('reads how sessions share a stdio server, and refuses session keys on a url server', async () => {
     const servers = [
-      { command: 'node a.js', sessionMode: 'shared' as const },
-      { channel: 'b', command: 'node b.js', maxSessions: 3, sessionIdleTimeout: '90s' },
+      { command: 'node a.js' },
+      { channel: 'b', command: 'node b.js', sessionMode: 'per_session' as const, maxSessions: 3, sessionIdleTimeout: '90s' },
     ];
     const config = await resolveProfile(profileOf({ mcp: { servers } }), { env: { KEY: API_KEY } });
     const [a, b] = config.mcp.targets as StdioTarget[];
