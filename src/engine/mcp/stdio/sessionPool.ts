@@ -23,7 +23,6 @@
  * call are still handled (and dropped) by its own StdioChannel.
  */
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { isNotification, isRequest, type JsonRpcId } from '../../../protocol/jsonrpc';
 import { headerValue, type Headers } from '../../../protocol/wire';
 import { CLIENT_NAME, CLIENT_VERSION } from '../../../version';
@@ -32,6 +31,7 @@ import { formatMs } from '../../deadline';
 import { DeadlineExceededError } from '../../failure';
 import type { Logger } from '../../log';
 import type { ChannelEvents, ChannelStatus, McpCall, McpChannel, McpOutcome } from '../channel';
+import { ChannelEventHub } from '../channelEvents';
 import type { StdioChannelOptions } from './options';
 import { StdioChannel } from './stdioChannel';
 
@@ -75,7 +75,7 @@ export class StdioSessionPool implements McpChannel {
   private sessionless: PooledChild | null = null;
   /** Ids of sessions closed by the pool (evicted, idle), with why. */
   private readonly closedIds = new Map<string, string>();
-  private readonly events = new EventEmitter();
+  private readonly hub: ChannelEventHub;
   private started = false;
   private closed = false;
   private evictions = 0;
@@ -92,25 +92,19 @@ export class StdioSessionPool implements McpChannel {
     private readonly childOptions: StdioChannelOptions = {},
   ) {
     this.name = target.channel;
+    this.hub = new ChannelEventHub(this.name, logger);
   }
 
   on<E extends keyof ChannelEvents>(event: E, listener: ChannelEvents[E]): void {
-    this.events.on(event, listener as (...args: unknown[]) => void);
+    this.hub.on(event, listener);
   }
 
-  private emit<E extends keyof ChannelEvents>(event: E, ...args: Parameters<ChannelEvents[E]>): void {
-    try {
-      this.events.emit(event, ...args);
-    } catch (err) {
-      this.logger.warn(`a "${event}" listener of the MCP channel threw`, { channel: this.name, error: (err as Error)?.name });
-    }
-  }
 
   /** Children start with their sessions; the startup probe's `initialize` opens (and closes) one. */
   start(): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`MCP channel "${this.name}" is closed; create a new channel to start it again`));
     this.started = true;
-    this.emit('status', this.status());
+    this.hub.emit('status', this.status());
     return Promise.resolve();
   }
 
@@ -180,7 +174,7 @@ export class StdioSessionPool implements McpChannel {
     this.sessionless = null;
     for (const c of all) if (c.idleTimer) clearTimeout(c.idleTimer);
     await Promise.allSettled(all.map((c) => c.channel.close()));
-    this.emit('status', this.status());
+    this.hub.emit('status', this.status());
   }
 
   /** Every child of the pool, the sessionless one included. */
@@ -199,7 +193,7 @@ export class StdioSessionPool implements McpChannel {
     await this.makeRoom();
     const child = this.spawn(id);
     this.sessions.set(id, child);
-    this.emit('status', this.status());
+    this.hub.emit('status', this.status());
     let outcome: McpOutcome;
     try {
       outcome = await this.use(child, call);
@@ -261,7 +255,7 @@ export class StdioSessionPool implements McpChannel {
       fresh.ready.catch(() => {
         if (this.sessionless === fresh) void this.retire(fresh, null);
       });
-      this.emit('status', this.status());
+      this.hub.emit('status', this.status());
     }
     await raceSignal(child.ready!, signal);
     return child;
@@ -270,12 +264,12 @@ export class StdioSessionPool implements McpChannel {
   private spawn(id: string | null): PooledChild {
     const channel = new StdioChannel(this.target, this.logger, this.childOptions);
     const child: PooledChild = { id, channel, lastUsed: Date.now(), inFlight: 0 };
-    channel.on('stderr', (line) => this.emit('stderr', line));
-    channel.on('bytes', (direction, count) => this.emit('bytes', direction, count));
+    channel.on('stderr', (line) => this.hub.emit('stderr', line));
+    channel.on('bytes', (direction, count) => this.hub.emit('bytes', direction, count));
     channel.on('status', (s) => {
       if (s.state === 'crashed') this.crash = s.reason ?? 'the MCP server could not be started';
       else if (s.state === 'ready') this.crash = undefined;
-      this.emit('status', this.status());
+      this.hub.emit('status', this.status());
     });
     return child;
   }
@@ -324,9 +318,9 @@ export class StdioSessionPool implements McpChannel {
       }
     }
     this.pastRestarts += child.channel.status().restarts;
-    this.emit('status', this.status());
+    this.hub.emit('status', this.status());
     await child.channel.close();
-    this.emit('status', this.status());
+    this.hub.emit('status', this.status());
   }
 
   /** HTTP 404 and a JSON-RPC error, as a Streamable HTTP server answers a session it does not know. */

@@ -12,7 +12,6 @@
  * which part a caller's message goes to, and whose call each line from the
  * child belongs to.
  */
-import { EventEmitter } from 'node:events';
 import {
   answerableId,
   invalidRequestError,
@@ -29,6 +28,7 @@ import type { StdioTarget } from '../../config';
 import { DeadlineExceededError, TunnelFailureError } from '../../failure';
 import type { Logger } from '../../log';
 import type { ChannelEvents, ChannelStatus, McpCall, McpChannel, McpOutcome } from '../channel';
+import { ChannelEventHub } from '../channelEvents';
 import type { ServerProcess } from './serverProcess';
 import { MessageTooLargeError, oversizedResponseId } from './framing';
 import { IdMux, type Note, type Obj, type Pending, type Req } from './ids';
@@ -51,7 +51,7 @@ export class StdioChannel implements McpChannel {
   readonly name: string;
 
   private readonly maxMessageBytes: number;
-  private readonly events = new EventEmitter();
+  private readonly hub: ChannelEventHub;
   private readonly ids: IdMux;
   private readonly supervisor: Supervisor;
   private readonly session: SharedSession<ServerProcess>;
@@ -63,6 +63,7 @@ export class StdioChannel implements McpChannel {
     options: StdioChannelOptions = {},
   ) {
     this.name = target.channel;
+    this.hub = new ChannelEventHub(this.name, logger);
     this.maxMessageBytes = target.maxMessageBytes ?? options.maxMessageBytes ?? STDIO_DEFAULTS.maxMessageBytes;
     this.ids = new IdMux(logger, this.name);
     this.supervisor = new Supervisor(
@@ -80,7 +81,7 @@ export class StdioChannel implements McpChannel {
         oversize: (bytes, head, tail) => this.onOversize(bytes, head, tail),
         failCalls: (makeError) => this.ids.failAll(makeError),
         inFlight: () => this.ids.size,
-        emit: (event, ...args) => this.emit(event, ...args),
+        emit: (event, ...args) => this.hub.emit(event, ...args),
       },
       logger,
     );
@@ -105,17 +106,9 @@ export class StdioChannel implements McpChannel {
   }
 
   on<E extends keyof ChannelEvents>(event: E, listener: ChannelEvents[E]): void {
-    this.events.on(event, listener as (...args: unknown[]) => void);
+    this.hub.on(event, listener);
   }
 
-  /** A throwing listener must not break the channel's own bookkeeping. */
-  private emit<E extends keyof ChannelEvents>(event: E, ...args: Parameters<ChannelEvents[E]>): void {
-    try {
-      this.events.emit(event, ...args);
-    } catch (err) {
-      this.logger.warn(`a "${event}" listener of the MCP channel threw`, { channel: this.name, error: (err as Error)?.name });
-    }
-  }
 
   status(): ChannelStatus {
     return this.supervisor.status();
