@@ -239,7 +239,7 @@ export class Dispatcher {
     if ('invalid' in command) {
       // Answered as an MCP server answers a body that is not JSON-RPC: HTTP 400 with -32600.
       const json = invalidRequestError(command.answerId, command.invalid) as unknown as Record<string, unknown>;
-      return { payload: this.payload(command, 'jsonrpc_response', 400, { 'Content-Type': ['application/json'] }, json), outcome: 'error', notifications: [], notificationCount: 0, mcpMs: 0 };
+      return plainAnswer(this.payload(command, 'jsonrpc_response', 400, { 'Content-Type': ['application/json'] }, json), 'error', 0);
     }
     if (this.stopping) {
       return this.failureAnswer(command, new TunnelFailureError('transport_closed', { kind: 'connection_closed' }), 0);
@@ -261,7 +261,7 @@ export class Dispatcher {
     });
     this.o.metrics.unsupportedChannel.inc({ command_type: command.command_type });
     const { type, status, headers, json } = unsupportedChannelAnswer(command);
-    return { payload: this.payload(command, type, status, headers, json), outcome: 'error', notifications: [], notificationCount: 0, mcpMs: 0 };
+    return plainAnswer(this.payload(command, type, status, headers, json), 'error', 0);
   }
 
   /** The answer when the connection TTL ended a request: a timeout failure, as for any MCP server that did not answer in time. */
@@ -272,21 +272,20 @@ export class Dispatcher {
 
   private async answerCall(command: PolledCommand, deadline: Deadline, channel: McpChannel, ttl: ConnectionTtl, mcpStart: number): Promise<Answer> {
     if (command.command_type === 'session_termination') {
-      try {
-        const result = await channel.terminateSession(command.headers, ttl.signal);
-        return {
-          payload: this.payload(command, 'session_termination_response', result.status, result.headers),
-          outcome: 'ok',
-          notifications: [],
-          notificationCount: 0,
-          mcpMs: performance.now() - mcpStart,
-        };
-      } catch (err) {
-        if (ttl.reached()) return this.ttlAnswer(command, ttl, performance.now() - mcpStart);
-        if (deadline.signal.aborted || err instanceof DeadlineExceededError) return blankAnswer(deadline.expired ? 'expired' : 'cancelled');
-        const failure = err instanceof TunnelFailureError ? err : new TunnelFailureError('client_internal', { kind: 'unknown' });
-        return { ...this.failureAnswer(command, failure, performance.now() - mcpStart), payload: this.payload(command, 'session_termination_response', 502, {}) };
-      }
+      return this.exchange(
+        command,
+        deadline,
+        ttl,
+        mcpStart,
+        async () => {
+          const result = await channel.terminateSession(command.headers, ttl.signal);
+          return plainAnswer(this.payload(command, 'session_termination_response', result.status, result.headers), 'ok', 0);
+        },
+        (err, mcpMs) => {
+          const failure = err instanceof TunnelFailureError ? err : new TunnelFailureError('client_internal', { kind: 'unknown' });
+          return { ...this.failureAnswer(command, failure, mcpMs), payload: this.payload(command, 'session_termination_response', 502, {}) };
+        },
+      );
     }
 
     if (command.command_type === 'oauth_discovery') return this.answerOAuthDiscovery(command, deadline, channel, ttl, mcpStart);
@@ -356,22 +355,47 @@ export class Dispatcher {
       });
       this.o.metrics.unsupportedChannel.inc({ command_type: command.command_type });
       const { type, status, headers, json } = oauthDiscoveryRefusal(command.channel);
-      return { payload: this.payload(command, type, status, headers, json), outcome: 'error', notifications: [], notificationCount: 0, mcpMs: 0 };
+      return plainAnswer(this.payload(command, type, status, headers, json), 'error', 0);
     }
+    const discover = channel.oauthDiscovery.bind(channel);
+    return this.exchange(
+      command,
+      deadline,
+      ttl,
+      mcpStart,
+      async () => {
+        const result = await discover(ttl.signal);
+        const ok = result.status >= 200 && result.status < 300;
+        return plainAnswer(this.payload(command, 'oauth_discovery_response', result.status, result.headers, result.json), ok ? 'ok' : 'error', 0);
+      },
+      (err) => {
+        throw err;
+      },
+    );
+  }
+
+  /**
+   * One request and one answer with no server messages in between (a session
+   * close, an OAuth discovery): timed as MCP work, ended by the connection TTL
+   * or the deadline like a call, any other error handed to `failed`.
+   */
+  private async exchange(
+    command: PolledCommand,
+    deadline: Deadline,
+    ttl: ConnectionTtl,
+    mcpStart: number,
+    run: () => Promise<Answer>,
+    failed: (err: unknown, mcpMs: number) => Answer,
+  ): Promise<Answer> {
     try {
-      const result = await channel.oauthDiscovery(ttl.signal);
-      const ok = result.status >= 200 && result.status < 300;
-      return {
-        payload: this.payload(command, 'oauth_discovery_response', result.status, result.headers, result.json),
-        outcome: ok ? 'ok' : 'error',
-        notifications: [],
-        notificationCount: 0,
-        mcpMs: performance.now() - mcpStart,
-      };
+      const answer = await run();
+      answer.mcpMs = performance.now() - mcpStart;
+      return answer;
     } catch (err) {
-      if (ttl.reached()) return this.ttlAnswer(command, ttl, performance.now() - mcpStart);
+      const mcpMs = performance.now() - mcpStart;
+      if (ttl.reached()) return this.ttlAnswer(command, ttl, mcpMs);
       if (deadline.signal.aborted || err instanceof DeadlineExceededError) return blankAnswer(deadline.expired ? 'expired' : 'cancelled');
-      throw err;
+      return failed(err, mcpMs);
     }
   }
 
@@ -392,7 +416,7 @@ export class Dispatcher {
       : command.command_type === 'oauth_discovery'
         ? this.payload(command, 'oauth_discovery_response', resp_code, {}, oauthDiscoveryError((resp_json.error as { message: string }).message))
         : this.payload(command, command.command_type === 'session_termination' ? 'session_termination_response' : 'notify_ack', resp_code, { ...failure.headers });
-    return { payload, outcome: 'failure', notifications: [], notificationCount: 0, mcpMs };
+    return plainAnswer(payload, 'failure', mcpMs);
   }
 
   private payload(command: Accepted, type: ResponseType, code: number, headers: Headers, json?: Record<string, unknown>): TunnelResponsePayload {
@@ -464,5 +488,10 @@ function errorText(err: unknown): string {
 }
 
 function blankAnswer(outcome: TraceOutcome): Answer {
-  return { payload: undefined, outcome, notifications: [], notificationCount: 0, mcpMs: 0 };
+  return plainAnswer(undefined, outcome, 0);
+}
+
+/** An answer with no server messages before it. */
+function plainAnswer(payload: TunnelResponsePayload | undefined, outcome: TraceOutcome, mcpMs: number): Answer {
+  return { payload, outcome, notifications: [], notificationCount: 0, mcpMs };
 }

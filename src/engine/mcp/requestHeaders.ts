@@ -57,19 +57,14 @@ function connectionNamed(headers: Headers): Set<string> | undefined {
 }
 
 /**
- * Operator-configured headers first, then the command's headers, which
- * replace a configured header of the same name (the reference daemon's
- * order: the connector's `Authorization` carries the user's OAuth token and
- * must reach the server), then our own Content-Type and Accept.
+ * The command's headers, then the operator-configured ones it did not send
+ * (the reference daemon's order: the connector's `Authorization` carries the
+ * user's OAuth token and must reach the server), then our own Content-Type
+ * and Accept.
  */
 export function buildRequestHeaders(command: Headers, configured: readonly ConfiguredHeader[], withBody: boolean): { headers: RequestHeaders; dropped: number } {
   const out: RequestHeaders = {};
   const keys = new Map<string, string>();
-  for (const [name, lower, value] of configured) {
-    keys.set(lower, name);
-    out[name] = value;
-  }
-  const fromCommand = new Set<string>();
   const named = connectionNamed(command);
   let dropped = 0;
   for (const name of Object.keys(command)) {
@@ -82,14 +77,16 @@ export function buildRequestHeaders(command: Headers, configured: readonly Confi
     const values = (command[name] ?? []).filter((v) => !BAD_VALUE.test(v));
     if (values.length === 0) continue;
     const key = keys.get(lower);
-    // A configured value is replaced; several spellings of one command header merge.
-    const earlier = key !== undefined && fromCommand.has(lower) ? [out[key] ?? []].flat() : [];
-    if (key !== undefined) delete out[key];
-    keys.set(lower, name);
-    fromCommand.add(lower);
-    const merged = [...earlier, ...values];
+    const merged = key === undefined ? values : [...[out[key] ?? []].flat(), ...values];
+    if (key === undefined) keys.set(lower, name);
     // Several Cookie lines are not allowed (RFC 6265 §5.4); other lists repeat.
-    out[name] = lower === 'cookie' ? merged.join('; ') : merged.length === 1 ? merged[0]! : merged;
+    out[key ?? name] = lower === 'cookie' ? merged.join('; ') : merged.length === 1 ? merged[0]! : merged;
+  }
+  // A configured header the command also sent is the command's.
+  for (const [name, lower, value] of configured) {
+    if (keys.has(lower)) continue;
+    keys.set(lower, name);
+    out[name] = value;
   }
   if (withBody) out['content-type'] = 'application/json';
   out['accept'] = ACCEPT;
