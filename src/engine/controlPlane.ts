@@ -16,6 +16,8 @@ import {
   HEADER_SHARD_TOKEN,
   POLL_LIMIT_MAX,
   PROTOCOL_HEADERS,
+  HEADER_CLIENT_FEATURES,
+  FEATURE_SESSION_STREAM,
   type TunnelMetadata,
 } from '../protocol/wire';
 import type { EngineConfig, EnvProxy, TlsMaterial } from './config';
@@ -105,6 +107,7 @@ export class ControlPlaneClient {
       [HEADER_CLIENT_VERSION]: CLIENT_VERSION,
       [HEADER_INSTANCE_ID]: this.instanceId,
       [HEADER_SERVER_INFO]: serverInfo,
+      [HEADER_CLIENT_FEATURES]: FEATURE_SESSION_STREAM,
       ...organization,
     };
     const base = new URL(config.baseUrl);

@@ -8,7 +8,7 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { invalidRequestError, isRequest, type JsonRpcMessage, type JsonRpcRequest } from '../protocol/jsonrpc';
-import { channelRoute, decodeCommand, DEFAULT_CHANNEL, type InvalidJsonRpcCommand, type OAuthDiscoveryCommand, type PolledCommand, type TunnelResponsePayload, type ResponseType, type Headers } from '../protocol/wire';
+import { channelRoute, decodeCommand, DEFAULT_CHANNEL, type InvalidJsonRpcCommand, type OAuthDiscoveryCommand, type PolledCommand, type SessionStreamCommand, type TunnelResponsePayload, type ResponseType, type Headers } from '../protocol/wire';
 import { connectionTtl, type ConnectionTtl } from './connectionTtl';
 import { Deadline, formatMs } from './deadline';
 import { DeadlineExceededError, TunnelFailureError, synthesizeFailure } from './failure';
@@ -19,6 +19,13 @@ import type { PostOutcome, ResponsePoster } from './responsePoster';
 import { answerOutcome, describeExchange, type TraceBuffer, type TraceEntry, type TraceOutcome } from './trace';
 import { oauthDiscoveryError } from './oauth/errorBody';
 import { oauthDiscoveryRefusal, unsupportedChannelAnswer } from './unsupportedChannel';
+
+/** Session streams open at once, at most (each holds no worker, only a few objects). */
+export const MAX_SESSION_STREAMS = 256;
+/** A session stream lasts at most this long, then the relay opens the next one. */
+export const STREAM_MAX_MS = 30_000;
+/** A session stream ends this long before its deadline (or a tenth of what is left), so its terminal answer is on time. */
+const STREAM_END_MARGIN_MS = 1000;
 
 export interface DispatcherOptions {
   channels: ReadonlyMap<string, McpChannel>;
@@ -59,6 +66,10 @@ export class Dispatcher {
   private queueHead = 0;
   private accepted = 0;
   private busy = 0;
+  /** Session streams open (they run beside the worker pool). */
+  private streams = 0;
+  /** Ends every open session stream when the engine stops. */
+  private readonly streamStop = new AbortController();
   private stopping = false;
   private readonly hardStop = new AbortController();
   private slotWaiters: (() => void)[] = [];
@@ -71,9 +82,14 @@ export class Dispatcher {
     o.metrics.workerPoolCapacity.set(o.maxConcurrent);
   }
 
-  /** Commands accepted and not yet finished. */
+  /** Commands accepted and not yet finished, open session streams aside (they are waits, not work). */
   get inFlight(): number {
-    return this.accepted;
+    return this.accepted - this.streams;
+  }
+
+  /** Session streams open now. */
+  get openStreams(): number {
+    return this.streams;
   }
 
   get running(): number {
@@ -144,6 +160,10 @@ export class Dispatcher {
       return true;
     }
     this.accepted++;
+    if (command.command_type === 'session_stream') {
+      this.runStream(job);
+      return true;
+    }
     this.queue.push(job);
     this.pump();
     this.o.metrics.queueLength.set(this.queued);
@@ -176,6 +196,25 @@ export class Dispatcher {
         done();
       });
     }
+  }
+
+  /**
+   * A session stream waits for the server, not for a worker: it runs beside
+   * the pool (at most MAX_SESSION_STREAMS), so open streams never keep calls
+   * from running.
+   */
+  private runStream(job: Job): void {
+    this.streams++;
+    const done = () => {
+      this.streams--;
+      this.accepted--;
+      job.deadline.dispose();
+      this.releaseWaiters();
+    };
+    this.run(job).then(done, (err: unknown) => {
+      this.o.logger.error(`internal error in a session stream: ${errorText(err)}`, { request_id: job.command.request_id });
+      done();
+    });
   }
 
   private releaseWaiters(): void {
@@ -289,56 +328,114 @@ export class Dispatcher {
     }
 
     if (command.command_type === 'oauth_discovery') return this.answerOAuthDiscovery(command, deadline, channel, ttl, mcpStart);
+    if (command.command_type === 'session_stream') return this.answerStream(command, deadline, channel, ttl, mcpStart);
 
-    // Intermediate messages are posted in order, each before the terminal answer.
-    const captured: unknown[] = [];
-    let count = 0;
-    let chain: Promise<void> = Promise.resolve();
-    let notifyBroken = false;
-    const capture = this.o.trace.capturePayloads;
-    const onNotify = (message: JsonRpcMessage) => {
-      count++;
-      if (capture) captured.push(message);
-      if (notifyBroken) return;
-      const payload = this.payload(command, 'jsonrpc_notify', 200, {}, message as unknown as Record<string, unknown>);
-      chain = chain.then(async () => {
-        if (notifyBroken || deadline.signal.aborted) return;
-        const outcome = await this.o.poster.postNotify(payload, command.shard_token, deadline.signal);
-        // A lost notification skips the rest of this command's notifications, never its terminal answer.
-        if (outcome !== 'ok') notifyBroken = true;
-      });
-    };
-
+    const notes = this.notifier(command, deadline);
+    const { onNotify, captured } = notes;
     let answer: Answer;
     const meter: ByteMeter = { sent: 0, received: 0 };
     try {
       const outcome = await channel.call({ message: command.jsonrpc, headers: command.headers, signal: ttl.signal, onNotify, meter });
       const mcpMs = performance.now() - mcpStart;
       if (outcome.kind === 'ack') {
-        answer = { payload: this.payload(command, 'notify_ack', outcome.status, outcome.headers), outcome: 'ok', notifications: captured, notificationCount: count, mcpMs };
+        answer = { payload: this.payload(command, 'notify_ack', outcome.status, outcome.headers), outcome: 'ok', notifications: captured, notificationCount: notes.count, mcpMs };
       } else {
         answer = {
           payload: this.payload(command, 'jsonrpc_response', outcome.status, outcome.headers, outcome.json),
           outcome: answerOutcome(outcome.json),
           notifications: captured,
-          notificationCount: count,
+          notificationCount: notes.count,
           mcpMs,
         };
       }
     } catch (err) {
       const mcpMs = performance.now() - mcpStart;
       if (ttl.reached()) {
-        answer = { ...this.ttlAnswer(command, ttl, mcpMs), notifications: captured, notificationCount: count };
+        answer = { ...this.ttlAnswer(command, ttl, mcpMs), notifications: captured, notificationCount: notes.count };
       } else if (deadline.signal.aborted || err instanceof DeadlineExceededError) {
-        answer = { ...blankAnswer(deadline.expired ? 'expired' : 'cancelled'), notifications: captured, notificationCount: count, mcpMs };
+        answer = { ...blankAnswer(deadline.expired ? 'expired' : 'cancelled'), notifications: captured, notificationCount: notes.count, mcpMs };
       } else {
         const failure = err instanceof TunnelFailureError ? err : new TunnelFailureError('client_internal', { kind: 'unknown' });
         if (!(err instanceof TunnelFailureError)) this.o.logger.error(`MCP call failed unexpectedly: ${(err as Error).message}`, { request_id: command.request_id });
-        answer = { ...this.failureAnswer(command, failure, mcpMs), notifications: captured, notificationCount: count };
+        answer = { ...this.failureAnswer(command, failure, mcpMs), notifications: captured, notificationCount: notes.count };
       }
     }
-    await chain;
+    await notes.settled();
     answer.meter = meter;
+    return answer;
+  }
+
+  /**
+   * Posts a command's intermediate messages as `jsonrpc_notify`, in order,
+   * each before the terminal answer (`settled` resolves when the last one is
+   * done). A lost one skips the rest, never the terminal answer.
+   */
+  private notifier(command: PolledCommand, deadline: Deadline): { onNotify(message: JsonRpcMessage): void; captured: unknown[]; readonly count: number; settled(): Promise<void> } {
+    const captured: unknown[] = [];
+    let count = 0;
+    let chain: Promise<void> = Promise.resolve();
+    let broken = false;
+    const capture = this.o.trace.capturePayloads;
+    return {
+      captured,
+      get count() {
+        return count;
+      },
+      settled: () => chain,
+      onNotify: (message: JsonRpcMessage) => {
+        count++;
+        if (capture) captured.push(message);
+        if (broken) return;
+        const payload = this.payload(command, 'jsonrpc_notify', 200, {}, message as unknown as Record<string, unknown>);
+        chain = chain.then(async () => {
+          if (broken || deadline.signal.aborted) return;
+          const outcome = await this.o.poster.postNotify(payload, command.shard_token, deadline.signal);
+          if (outcome !== 'ok') broken = true;
+        });
+      },
+    };
+  }
+
+  /**
+   * A session stream (the relay holds a client's standalone `GET` open): the
+   * channel's messages outside any call are posted as they come until shortly
+   * before the deadline (at most STREAM_MAX_MS), then a `notify_ack` 200 says
+   * the time is up; the relay sends the next one while its client stays.
+   */
+  private async answerStream(command: SessionStreamCommand, deadline: Deadline, channel: McpChannel, ttl: ConnectionTtl, mcpStart: number): Promise<Answer> {
+    if (!channel.openStream) return plainAnswer(this.payload(command, 'notify_ack', 405, {}), 'error', 0);
+    if (this.streams > MAX_SESSION_STREAMS) {
+      this.o.logger.warn(`more than ${MAX_SESSION_STREAMS} session streams are open; refusing another (429)`, { request_id: command.request_id });
+      return plainAnswer(this.payload(command, 'notify_ack', 429, {}), 'error', 0);
+    }
+    const notes = this.notifier(command, deadline);
+    const end = new AbortController();
+    const remaining = deadline.remainingMs();
+    const ms = Math.min(STREAM_MAX_MS, Math.max(0, remaining - Math.min(STREAM_END_MARGIN_MS, remaining / 10)));
+    const timer = setTimeout(() => end.abort(), ms);
+    const stop = () => end.abort();
+    ttl.signal.addEventListener('abort', stop, { once: true });
+    this.streamStop.signal.addEventListener('abort', stop, { once: true });
+    let answer: Answer;
+    try {
+      const result = await channel.openStream({ headers: command.headers, signal: end.signal, onNotify: notes.onNotify });
+      answer = {
+        payload: this.payload(command, 'notify_ack', result.status, result.headers),
+        outcome: result.status < 300 ? 'ok' : 'error',
+        notifications: notes.captured,
+        notificationCount: notes.count,
+        mcpMs: performance.now() - mcpStart,
+      };
+    } catch (err) {
+      const mcpMs = performance.now() - mcpStart;
+      const failure = err instanceof TunnelFailureError ? err : new TunnelFailureError('client_internal', { kind: 'unknown' });
+      answer = deadline.signal.aborted ? blankAnswer(deadline.expired ? 'expired' : 'cancelled') : { ...this.failureAnswer(command, failure, mcpMs), notifications: notes.captured, notificationCount: notes.count };
+    } finally {
+      clearTimeout(timer);
+      ttl.signal.removeEventListener('abort', stop);
+      this.streamStop.signal.removeEventListener('abort', stop);
+    }
+    await notes.settled();
     return answer;
   }
 
@@ -464,6 +561,7 @@ export class Dispatcher {
   /** Stops taking new MCP work: queued commands are answered as failures rather than run. */
   beginStop(): void {
     this.stopping = true;
+    this.streamStop.abort();
   }
 
   /** Resolves true once every accepted command finished, false after `timeoutMs`. */

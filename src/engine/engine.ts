@@ -120,6 +120,8 @@ export class TunnelEngine extends EventEmitter {
         if (direction === 'in') this.bytes.mcpIn += count;
         else this.bytes.mcpOut += count;
       });
+      channel.on('serverMessage', (route) => this.metrics.serverMessages.inc({ channel: target.channel, route }));
+      channel.on('serverMessageDropped', (reason) => this.metrics.serverMessagesDropped.inc({ channel: target.channel, reason }));
       this.channels.set(target.channel, channel);
     }
     this.mcp = new McpReadiness(this.channels, this.logger, this.pollAbort.signal, () => this.updateState());

@@ -23,7 +23,7 @@ const OAUTH_URL_ROLES: Record<OAuthUrlRole, true> = {
   introspection_endpoint: true,
   jwks_uri: true,
 };
-const COMMAND_TYPES: Record<TraceEntry['commandType'], true> = { jsonrpc: true, session_termination: true, oauth_discovery: true };
+const COMMAND_TYPES: Record<TraceEntry['commandType'], true> = { jsonrpc: true, session_termination: true, oauth_discovery: true, session_stream: true };
 
 const quote = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v) : v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
 

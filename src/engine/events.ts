@@ -77,7 +77,7 @@ export interface TraceEntry {
   origin?: 'local';
   requestId: string;
   channel: string;
-  commandType: 'jsonrpc' | 'session_termination' | 'oauth_discovery';
+  commandType: 'jsonrpc' | 'session_termination' | 'oauth_discovery' | 'session_stream';
   /** Wall-clock time the poll batch arrived (ms since epoch). */
   receivedAt: number;
   method?: string;

@@ -93,6 +93,18 @@ export class EngineMetrics {
     'Sessions whose stdio MCP server child the pool closed, by reason (lru: evicted for a new session over max_sessions; idle: session_idle_timeout).',
     ['channel', 'reason'],
   );
+  readonly serverMessages = counter(
+    this.registry,
+    'mcp_tunnel_server_messages_total',
+    'MCP server messages outside any call (notifications, server requests), by route: stream (a session stream took it at once), call (a request of the session in flight carried it), held (it waited for the session\'s next request or stream; counted again under the route that took it).',
+    ['channel', 'route'],
+  );
+  readonly serverMessagesDropped = counter(
+    this.registry,
+    'mcp_tunnel_server_messages_dropped_total',
+    'MCP server messages outside any call that never reached a client, by reason (held_limit: over the held limit, oldest dropped; session_closed: the session ended with messages held; no_client: no client had opened a session yet (initialize or a stream), e.g. after the startup probe). A dropped server request is answered with an error.',
+    ['channel', 'reason'],
+  );
   readonly bytes = counter(this.registry, 'mcp_tunnel_bytes_total', 'Bytes exchanged, by hop (control_plane, mcp) and direction (in, out).', ['hop', 'direction']);
   private readonly commandChildren = new Map<string, { count: { inc(): void }; duration: Observer }>();
   private readonly endToEndChildren = new Map<string, Observer>();

@@ -25,12 +25,14 @@ export interface UnsupportedChannelAnswer {
  * a `jsonrpc_response` with -32603 "Bad Request: unsupported channel …"; a
  * notification or a client's response a bodiless `notify_ack`; a session
  * termination a bodiless `session_termination_response`; an OAuth discovery
- * an `oauth_discovery_response` with an API error body; all with 400.
+ * an `oauth_discovery_response` with an API error body; a session stream a
+ * bodiless `notify_ack`; all with 400.
  */
 export function unsupportedChannelAnswer(command: PolledCommand | InvalidJsonRpcCommand): UnsupportedChannelAnswer {
   const status = UNSUPPORTED_CHANNEL_STATUS;
   if (command.command_type === 'session_termination') return { type: 'session_termination_response', status, headers: {} };
   if (command.command_type === 'oauth_discovery') return oauthDiscoveryRefusal(command.channel);
+  if (command.command_type === 'session_stream') return { type: 'notify_ack', status, headers: {} };
   const id = 'invalid' in command ? command.answerId : isRequest(command.jsonrpc) ? command.jsonrpc.id : undefined;
   if (id === undefined) return { type: 'notify_ack', status, headers: {} };
   const message = `Bad Request: unsupported channel ${JSON.stringify(command.channel.slice(0, QUOTED_NAME_MAX))}`;

@@ -14,6 +14,13 @@ export const HEADER_CLIENT_VERSION = 'X-Tunnel-Client-Version';
 export const HEADER_INSTANCE_ID = 'X-Tunnel-Client-Instance-Id';
 export const HEADER_SERVER_INFO = 'X-Tunnel-MCP-Server-Info';
 export const HEADER_SHARD_TOKEN = 'X-Tunnel-Shard-Token';
+/**
+ * What this project's tunnel client speaks beyond the hosted contract, sent on
+ * every poll (comma-separated). The hosted service ignores it; the project's
+ * own relay reads it to know whether it may send `session_stream` commands.
+ */
+export const HEADER_CLIENT_FEATURES = 'X-Mcp-Tunnel-Features';
+export const FEATURE_SESSION_STREAM = 'session_stream';
 
 /** Headers the engine owns on every control-plane request; callers may not override them. */
 export const PROTOCOL_HEADERS: readonly string[] = [
@@ -23,6 +30,7 @@ export const PROTOCOL_HEADERS: readonly string[] = [
   HEADER_INSTANCE_ID,
   HEADER_SERVER_INFO,
   HEADER_SHARD_TOKEN,
+  HEADER_CLIENT_FEATURES,
 ];
 
 /** The only MCP response headers relayed back through the control plane. */
@@ -38,7 +46,7 @@ export const RESPONSE_HEADER_ALLOWLIST: readonly string[] = [
 export const POLL_LIMIT_MAX = 25;
 export const DEFAULT_CHANNEL = 'main';
 
-export type CommandType = 'jsonrpc' | 'session_termination' | 'oauth_discovery';
+export type CommandType = 'jsonrpc' | 'session_termination' | 'oauth_discovery' | 'session_stream';
 
 interface CommandBase {
   request_id: string;
@@ -68,7 +76,19 @@ export interface OAuthDiscoveryCommand extends CommandBase {
   command_type: 'oauth_discovery';
 }
 
-export type PolledCommand = JsonRpcCommand | SessionTerminationCommand | OAuthDiscoveryCommand;
+/**
+ * Not in the hosted contract: the project's own relay sends it (only to a
+ * client whose polls declare `session_stream` in X-Mcp-Tunnel-Features) while
+ * a client holds the session's standalone `GET` stream open. The server's
+ * messages outside any call are posted as `jsonrpc_notify` until shortly
+ * before the deadline; the terminal answer is a `notify_ack` (200: the time
+ * is up, send another; 404: no such session; 405: no such stream here).
+ */
+export interface SessionStreamCommand extends CommandBase {
+  command_type: 'session_stream';
+}
+
+export type PolledCommand = JsonRpcCommand | SessionTerminationCommand | OAuthDiscoveryCommand | SessionStreamCommand;
 
 export type ResponseType = 'jsonrpc_response' | 'jsonrpc_notify' | 'notify_ack' | 'session_termination_response' | 'oauth_discovery_response';
 
@@ -158,7 +178,7 @@ export function decodeCommand(raw: unknown): DecodedCommand {
   const c = raw as Record<string, unknown>;
   const requestId = typeof c.request_id === 'string' ? c.request_id : undefined;
   const commandType = c.command_type ?? 'jsonrpc';
-  if (commandType !== 'jsonrpc' && commandType !== 'session_termination' && commandType !== 'oauth_discovery') {
+  if (commandType !== 'jsonrpc' && commandType !== 'session_termination' && commandType !== 'oauth_discovery' && commandType !== 'session_stream') {
     return { ok: false, requestId, commandType, reason: 'unknown command_type' };
   }
   if (requestId === undefined) return { ok: false, requestId, commandType, reason: 'missing request_id' };
@@ -179,6 +199,7 @@ export function decodeCommand(raw: unknown): DecodedCommand {
   };
   if (commandType === 'session_termination') return { ok: true, command: { ...base, command_type: 'session_termination' } };
   if (commandType === 'oauth_discovery') return { ok: true, command: { ...base, command_type: 'oauth_discovery' } };
+  if (commandType === 'session_stream') return { ok: true, command: { ...base, command_type: 'session_stream' } };
   if (typeof c.jsonrpc !== 'object' || c.jsonrpc === null || Array.isArray(c.jsonrpc)) {
     return { ok: false, requestId, commandType, reason: 'jsonrpc payload is not an object' };
   }

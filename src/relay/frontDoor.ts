@@ -9,7 +9,15 @@
  * - POST of a notification or of a client's JSON-RPC response: 202 once the
  *   tunnel client acknowledged it (so delivery errors reach the caller).
  * - DELETE with Mcp-Session-Id: a `session_termination` command.
- * - GET (standalone SSE stream): 405, which the transport allows.
+ * - GET (standalone SSE stream): served when the tunnel client's polls
+ *   declare `session_stream` (X-Mcp-Tunnel-Features): the relay keeps a
+ *   `session_stream` command in flight for the session while the client
+ *   stays, and writes each `jsonrpc_notify` (the server's messages outside any
+ *   call) as an event. One stream per session (a second gets 409, as the MCP
+ *   SDK's servers answer); the server's 404/405 ends it. Messages that arrive
+ *   for a stream whose client just left wait (bounded) for that session's
+ *   next GET. A client that cannot speak it gets 405, which the transport
+ *   allows.
  * - Batches (JSON arrays): 400, MCP 2025-06-18 removed JSON-RPC batching.
  * - GET /.well-known/oauth-protected-resource/v1/mcp/{tunnel_id}[/{token}]
  *   (and the root /.well-known/oauth-protected-resource): an `oauth_discovery`
@@ -37,7 +45,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../engine/log';
 import { answerableId, invalidRequestError, isNotification, isRequest, isResponse, jsonRpcProblem, JSONRPC_INTERNAL_ERROR, JSONRPC_INVALID_REQUEST, JSONRPC_PARSE_ERROR, type JsonRpcId } from '../protocol/jsonrpc';
-import type { Headers, TunnelResponsePayload } from '../protocol/wire';
+import { FEATURE_SESSION_STREAM, type Headers, type TunnelResponsePayload } from '../protocol/wire';
 import { CommandDroppedError, type CommandQueue, type EnqueueInput, type PendingCommand } from './commandQueue';
 import { admit, parseTarget, type Call, type Out } from './admission';
 import { BodyTooLargeError, readBody, sendApiError, sendEmpty, sendJson } from './http';
@@ -72,7 +80,18 @@ export interface FrontDoorOptions {
   allowedHosts: ReadonlySet<string>;
   /** Base URL of the control plane, for advice in error messages. */
   controlPlaneUrl: string;
+  /** Whether the tunnel client's polls declare a feature (X-Mcp-Tunnel-Features). */
+  clientSpeaks(feature: string): boolean;
 }
+
+/** `response_timeout` of a session_stream command: the tunnel client ends it a little before. */
+const STREAM_COMMAND_TIMEOUT = '30s';
+const STREAM_COMMAND_TIMEOUT_MS = 35_000;
+/** Events kept for a session whose stream's client left, until its next GET. */
+const ORPHAN_EVENTS_KEPT = 256;
+/** The stream's headers go out this long after the GET unless the tunnel client refused it first (or sent an event). */
+const STREAM_COMMIT_MS = 500;
+const ORPHAN_SESSIONS_KEPT = 1024;
 
 export interface FrontDoorStats {
   requests: number;
@@ -81,6 +100,10 @@ export interface FrontDoorStats {
   refused: number;
   /** Protected-resource metadata requests answered through the tunnel (oauth_discovery commands). */
   oauthDiscoveries: number;
+  /** Standalone GET streams opened. */
+  sessionStreams: number;
+  /** Server messages for a stream whose client had left and that no later GET of the session took. */
+  sessionStreamDropped: number;
 }
 
 /** The HTTP answer for a command that got no terminal response. */
@@ -117,7 +140,11 @@ function acceptsEventStream(accept: string | undefined): boolean {
 }
 
 export class FrontDoor {
-  readonly stats: FrontDoorStats = { requests: 0, sseStreams: 0, timeouts: 0, refused: 0, oauthDiscoveries: 0 };
+  readonly stats: FrontDoorStats = { requests: 0, sseStreams: 0, timeouts: 0, refused: 0, oauthDiscoveries: 0, sessionStreams: 0, sessionStreamDropped: 0 };
+  /** Open standalone streams by session id ('' for stateless clients, who may hold several). */
+  private readonly streams = new Map<string, Set<ServerResponse>>();
+  /** Events for sessions whose stream's client left, for their next GET. */
+  private readonly orphans = new Map<string, string[]>();
   /** Responses still open, so `Relay.close` can let their last bytes out. */
   readonly open = new Set<ServerResponse>();
   private stopping = false;
@@ -127,6 +154,7 @@ export class FrontDoor {
   /** Stops taking new requests; open ones are answered as their commands are dropped. */
   beginClose(): void {
     this.stopping = true;
+    for (const set of this.streams.values()) for (const res of set) res.end();
   }
 
   /** Whether `beginClose` was called: admission answers 503 from then on. */
@@ -144,11 +172,12 @@ export class FrontDoor {
       case 'DELETE':
         return this.delete(req, res, call);
       default:
+        if (req.method === 'GET' && this.o.clientSpeaks(FEATURE_SESSION_STREAM)) return this.stream(req, res, call);
         sendApiError(
           res,
           405,
           req.method === 'GET'
-            ? 'This MCP endpoint offers no standalone SSE stream (GET); server messages arrive on the stream of the POST they belong to.'
+            ? 'The tunnel client behind this endpoint offers no standalone SSE stream (GET); server messages arrive on the stream of the next POST of the session.'
             : `Method ${req.method} is not allowed here: use POST or DELETE.`,
           null,
           { headers: { ...call.cors, Allow: 'POST, DELETE, OPTIONS' } },
@@ -341,6 +370,110 @@ export class FrontDoor {
       return;
     }
     this.sendTerminal(res, call, outcome.terminal);
+  }
+
+  /**
+   * The standalone GET stream of a session: one `session_stream` command after
+   * another while the client stays, each `jsonrpc_notify` written as an event.
+   */
+  private async stream(req: IncomingMessage, res: ServerResponse, call: Call): Promise<void> {
+    req.resume();
+    const { cors } = call;
+    const accept = req.headers.accept;
+    if (accept === undefined || !(accept.includes('text/event-stream') || accept.includes('*/*'))) {
+      sendApiError(res, 406, 'A standalone stream (GET) is an SSE stream: send Accept: text/event-stream.', null, { headers: cors });
+      return;
+    }
+    const key = req.headersDistinct['mcp-session-id']?.[0] ?? '';
+    const open = this.streams.get(key);
+    if (key !== '' && open && open.size > 0) {
+      sendApiError(res, 409, 'This session already has a standalone stream open (GET); only one is allowed per session.', null, { headers: cors });
+      return;
+    }
+    const headers = this.commandHeaders(req, call);
+    let first = true;
+    let ended = false;
+    const set = open ?? new Set<ServerResponse>();
+    set.add(res);
+    this.streams.set(key, set);
+    this.stats.sessionStreams++;
+    res.on('close', () => {
+      ended = true;
+      set.delete(res);
+      if (set.size === 0 && this.streams.get(key) === set) this.streams.delete(key);
+    });
+    const write = (event: string): boolean => {
+      if (ended || res.destroyed || res.writableEnded) return false;
+      if (first) {
+        first = false;
+        res.writeHead(200, { ...cors, 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+      }
+      res.write(event);
+      return true;
+    };
+    const orphaned = this.orphans.get(key);
+    this.orphans.delete(key);
+    for (const event of orphaned ?? []) write(event);
+    // An unknown session is refused at once by the tunnel client; a stream that is not refused quickly is open.
+    const commit = setTimeout(() => write(''), STREAM_COMMIT_MS);
+    res.once('close', () => clearTimeout(commit));
+    while (!ended && !this.stopping) {
+      const command = this.o.queue.enqueue({ command_type: 'session_stream', headers, response_timeout: STREAM_COMMAND_TIMEOUT }, { timeoutMs: STREAM_COMMAND_TIMEOUT_MS });
+      this.open.add(res);
+      const onClose = () => {
+        if (command.state === 'queued') command.cancel();
+      };
+      res.once('close', onClose);
+      command.onNotify((notify) => {
+        if (!notify.resp_json) return;
+        const event = `event: message\ndata: ${JSON.stringify(notify.resp_json)}\n\n`;
+        if (!write(event)) this.keepOrphan(key, event);
+      });
+      let terminal: TunnelResponsePayload;
+      try {
+        terminal = await command.terminal;
+      } catch {
+        break;
+      } finally {
+        res.off('close', onClose);
+      }
+      if (terminal.resp_code !== 200) {
+        if (first && validStatus(terminal.resp_code) && !ended) {
+          const why = terminal.resp_code === 404 ? 'MCP session not found: start a new session (initialize without Mcp-Session-Id).' : `The MCP server offers no standalone stream here (HTTP ${terminal.resp_code}).`;
+          sendApiError(res, terminal.resp_code, why, null, { headers: relayedHeaders(terminal.resp_headers, { ...cors }, call) });
+          first = false;
+        }
+        break;
+      }
+      // The headers go out once the first stream command is answered, even with no events (the session exists).
+      write('');
+    }
+    clearTimeout(commit);
+    this.open.delete(res);
+    if (!res.writableEnded) {
+      if (first) res.writeHead(200, { ...cors, 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+      res.end();
+    }
+  }
+
+  /** An event for a stream whose client left: the session's next GET gets it. */
+  private keepOrphan(key: string, event: string): void {
+    let kept = this.orphans.get(key);
+    if (!kept) {
+      if (this.orphans.size >= ORPHAN_SESSIONS_KEPT) {
+        const oldest = this.orphans.keys().next().value!;
+        this.stats.sessionStreamDropped += this.orphans.get(oldest)!.length;
+        this.orphans.delete(oldest);
+      }
+      kept = [];
+      this.orphans.set(key, kept);
+    }
+    kept.push(event);
+    if (kept.length > ORPHAN_EVENTS_KEPT) {
+      kept.shift();
+      this.stats.sessionStreamDropped++;
+      this.o.logger.warn('a standalone stream\'s client left and more server messages came than are kept for its next GET; dropped the oldest');
+    }
   }
 
   /** The HTTP answer for a command that got no terminal response. */

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../engine/log';
-import { HEADER_CLIENT_NAME, HEADER_CLIENT_VERSION, HEADER_INSTANCE_ID, HEADER_SERVER_INFO } from '../protocol/wire';
+import { HEADER_CLIENT_FEATURES, HEADER_CLIENT_NAME, HEADER_CLIENT_VERSION, HEADER_INSTANCE_ID, HEADER_SERVER_INFO } from '../protocol/wire';
 import type { CommandQueue } from './commandQueue';
 import type { FrontDoorStats } from './frontDoor';
 import { serverInfoProblem } from './serverInfo';
@@ -87,6 +87,7 @@ const H_CLIENT_NAME = HEADER_CLIENT_NAME.toLowerCase();
 const H_CLIENT_VERSION = HEADER_CLIENT_VERSION.toLowerCase();
 const H_INSTANCE_ID = HEADER_INSTANCE_ID.toLowerCase();
 const H_SERVER_INFO = HEADER_SERVER_INFO.toLowerCase();
+const H_FEATURES = HEADER_CLIENT_FEATURES.toLowerCase();
 
 export class RelayLedger {
   readonly counters = {
@@ -107,6 +108,8 @@ export class RelayLedger {
   private readonly violationLog: ProtocolViolation[] = [];
   private readonly warnedViolations = new Set<string>();
   private lastServerInfo: { value: string; problem: string | undefined } | undefined;
+  /** What the tunnel client's last poll declared in X-Mcp-Tunnel-Features. */
+  private features: ReadonlySet<string> = new Set();
 
   constructor(private readonly logger: Logger) {}
 
@@ -135,6 +138,8 @@ export class RelayLedger {
       organization: h['openai-organization'] as string | undefined,
     };
     if (endpoint === 'poll') {
+      const declared = h[H_FEATURES];
+      this.features = new Set(typeof declared === 'string' ? declared.split(',').map((f) => f.trim()).filter(Boolean) : []);
       const channels = new URL(req.url ?? '/', 'http://relay').searchParams.getAll('channel');
       if (channels.length > 0) record.channels = channels;
     }
@@ -151,6 +156,11 @@ export class RelayLedger {
       }
       if (this.lastServerInfo.problem) this.violation('invalid_server_info', this.lastServerInfo.problem);
     }
+  }
+
+  /** Whether the tunnel client's last poll declared `feature` (X-Mcp-Tunnel-Features). */
+  clientSpeaks(feature: string): boolean {
+    return this.features.has(feature);
   }
 
   /** Records a broken contract rule; the first of each kind and detail is logged as a warning, repeats at debug. */
@@ -182,7 +192,7 @@ export class RelayLedger {
       pendingCommands: queue.pendingCount,
       queuedCommands: queue.queuedCount,
       waitingPolls: queue.waitingPolls,
-      frontDoor: { ...(frontDoor ?? { requests: 0, sseStreams: 0, timeouts: 0, refused: 0, oauthDiscoveries: 0 }) },
+      frontDoor: { ...(frontDoor ?? { requests: 0, sseStreams: 0, timeouts: 0, refused: 0, oauthDiscoveries: 0, sessionStreams: 0, sessionStreamDropped: 0 }) },
     };
   }
 

@@ -151,6 +151,7 @@ export class Relay {
       tunnelId: this.tunnelId,
       allowedHosts,
       controlPlaneUrl: url,
+      clientSpeaks: (feature) => this.ledger.clientSpeaks(feature),
     });
     const mcpUrlWithoutToken = `${url}${frontDoorPath(this.tunnelId)}`;
     this.startInfo = {

@@ -15,6 +15,7 @@ const EXPECTED_TERMINAL: Record<string, ResponseType> = {
   message: 'notify_ack',
   session_termination: 'session_termination_response',
   oauth_discovery: 'oauth_discovery_response',
+  session_stream: 'notify_ack',
   /** Not JSON-RPC at all: answered with the JSON-RPC error -32600. */
   invalid: 'jsonrpc_response',
 };
@@ -37,7 +38,7 @@ export function responseViolations(command: PendingCommand, payload: TunnelRespo
     }
   }
   const kind =
-    command.commandType === 'session_termination' || command.commandType === 'oauth_discovery'
+    command.commandType === 'session_termination' || command.commandType === 'oauth_discovery' || command.commandType === 'session_stream'
       ? command.commandType
       : jsonRpcProblem(command.jsonrpc) !== undefined
         ? 'invalid'
@@ -45,7 +46,7 @@ export function responseViolations(command: PendingCommand, payload: TunnelRespo
           ? 'request'
           : 'message';
   if (type === 'jsonrpc_notify') {
-    if (kind !== 'request') violation('notify_for_non_request', `jsonrpc_notify for a ${kind} command`);
+    if (kind !== 'request' && kind !== 'session_stream') violation('notify_for_non_request', `jsonrpc_notify for a ${kind} command`);
     if (!payload.resp_json) violation('missing_resp_json', 'jsonrpc_notify without resp_json');
     return found;
   }

@@ -8,103 +8,12 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import type { StdioSessions, StdioTarget } from '../../src/engine/config';
-import type { McpChannel } from '../../src/engine/mcp/channel';
-import type { StdioSessionPool } from '../../src/engine/mcp/stdio';
-import { EVERYTHING, ROOT, everythingStdioTarget } from '../helpers/everything';
+import { ROOT, everythingStdioTarget } from '../helpers/everything';
+import { SAMPLING_AND_ELICITATION, direct, open, perSession, pidOf, poolOf, post, toolNames, tunnelled, type ClientWish, type Opened } from '../helpers/sessions';
 import { running } from '../helpers/processes';
-import { textOf, withTestTunnel, type TestTunnel } from '../helpers/tunnel';
+import { textOf, withTestTunnel } from '../helpers/tunnel';
 import { sleep, waitFor } from '../helpers/wait';
-
-const SAMPLING_AND_ELICITATION: ClientCapabilities = { sampling: {}, elicitation: {} };
-
-function perSession(sessions: Partial<StdioSessions> = {}): StdioTarget {
-  return { ...everythingStdioTarget(), sessions: { mode: 'per_session', maxSessions: 8, idleTimeoutMs: 0, ...sessions } };
-}
-
-interface Opened {
-  client: Client;
-  transport: Transport;
-  /** The protocol version the server answered initialize with. */
-  protocol(): string | undefined;
-}
-
-interface ClientWish {
-  name?: string;
-  capabilities?: ClientCapabilities;
-  /** Asked for in initialize instead of the SDK's latest. */
-  protocolVersion?: string;
-  roots?: { uri: string; name: string }[];
-}
-
-/** An SDK client over `transport`, initialized as `wish` says. */
-async function open(transport: Transport, wish: ClientWish = {}): Promise<Opened> {
-  const capabilities = { ...wish.capabilities, ...(wish.roots ? { roots: {} } : {}) };
-  const client = new Client({ name: wish.name ?? 'sessions-test', version: '1.0.0' }, { capabilities });
-  if (capabilities.sampling) {
-    client.setRequestHandler(CreateMessageRequestSchema, () => ({ model: 'test', role: 'assistant', content: { type: 'text', text: 'sampled' } }));
-  }
-  if (capabilities.elicitation) client.setRequestHandler(ElicitRequestSchema, () => ({ action: 'decline' }));
-  if (wish.roots) {
-    const roots = wish.roots;
-    client.setRequestHandler(ListRootsRequestSchema, () => ({ roots }));
-  }
-  let protocol: string | undefined;
-  const send = transport.send.bind(transport);
-  transport.send = (message, options) => {
-    const m = message as { method?: string; params?: { protocolVersion?: string } };
-    if (wish.protocolVersion && m.method === 'initialize' && m.params) m.params = { ...m.params, protocolVersion: wish.protocolVersion };
-    return send(message, options);
-  };
-  const set = transport.setProtocolVersion?.bind(transport);
-  transport.setProtocolVersion = (version: string) => {
-    protocol = version;
-    set?.(version);
-  };
-  await client.connect(transport);
-  return { client, transport, protocol: () => protocol };
-}
-
-function tunnelled(t: TestTunnel, wish: ClientWish = {}): Promise<Opened & { transport: StreamableHTTPClientTransport }> {
-  const transport = new StreamableHTTPClientTransport(new URL(t.info.mcpUrl), { requestInit: { headers: { Authorization: `Bearer ${t.info.frontDoorToken}` } } });
-  return open(transport, wish) as Promise<Opened & { transport: StreamableHTTPClientTransport }>;
-}
-
-function direct(wish: ClientWish = {}): Promise<Opened> {
-  return open(new StdioClientTransport({ command: process.execPath, args: [EVERYTHING, 'stdio'], stderr: 'ignore' }), wish);
-}
-
-function poolOf(t: TestTunnel): StdioSessionPool {
-  return (t.engine as unknown as { channels: Map<string, McpChannel> }).channels.get('main') as unknown as StdioSessionPool;
-}
-
-function pidOf(t: TestTunnel, sessionId: string | undefined): number | undefined {
-  assert.ok(sessionId, 'the session has an Mcp-Session-Id');
-  return poolOf(t).sessions.get(sessionId)?.channel.status().pid;
-}
-
-async function toolNames(client: Client): Promise<string[]> {
-  return (await client.listTools()).tools.map((tool) => tool.name).sort();
-}
-
-/** A raw POST to the front door, for what the SDK client would not send. */
-async function post(t: TestTunnel, body: unknown, sessionId?: string): Promise<{ status: number; json: { result?: unknown; error?: { code: number; message: string } }; sessionId: string | null }> {
-  const headers: Record<string, string> = {
-    Authorization: `Bearer ${t.info.frontDoorToken}`,
-    'Content-Type': 'application/json',
-    Accept: 'application/json, text/event-stream',
-  };
-  if (sessionId) headers['Mcp-Session-Id'] = sessionId;
-  const res = await fetch(t.info.mcpUrl, { method: 'POST', headers, body: JSON.stringify(body) });
-  const text = await res.text();
-  const data = text.startsWith('{') ? text : (text.split('\n').find((l) => l.startsWith('data: '))?.slice(6) ?? '{}');
-  return { status: res.status, json: JSON.parse(data), sessionId: res.headers.get('mcp-session-id') };
-}
 
 describe('stdio session isolation (per_session): tunnelled = direct', function () {
   this.timeout(90_000);
@@ -215,16 +124,32 @@ describe('stdio session isolation (per_session): tunnelled = direct', function (
     });
   });
 
-  it('closes a session’s child once it has been idle for session_idle_timeout', async () => {
+  it('closes a session’s child once it has been idle for session_idle_timeout (no request, no open stream)', async () => {
+    await withTestTunnel({ target: perSession({ idleTimeoutMs: 600 }) }, async (t) => {
+      // Raw POSTs: a client that holds no standalone GET stream open.
+      const init = await post(t, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+      const sessionId = init.sessionId!;
+      assert.equal((await post(t, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, sessionId)).status, 200);
+      const pid = pidOf(t, sessionId)!;
+      assert.ok(running(pid));
+      await waitFor(() => !running(pid), 10_000, 'the idle child to exit');
+      assert.equal(poolOf(t).sessions.size, 0);
+      const after = await post(t, { jsonrpc: '2.0', id: 3, method: 'tools/list' }, sessionId);
+      assert.equal(after.status, 404);
+      assert.match(after.json.error?.message ?? '', /idle for 600 ms \(session_idle_timeout\).*Reconnect/);
+      assert.equal(t.engine.status().channels[0]!.idleClosed, 1);
+    });
+  });
+
+  it('keeps a session whose client holds its standalone stream open: a connected client is not idle', async () => {
     await withTestTunnel({ target: perSession({ idleTimeoutMs: 600 }) }, async (t) => {
       const s = await tunnelled(t);
       await s.client.listTools();
       const pid = pidOf(t, s.transport.sessionId)!;
-      assert.ok(running(pid));
-      await waitFor(() => !running(pid), 10_000, 'the idle child to exit');
-      assert.equal(poolOf(t).sessions.size, 0);
-      await assert.rejects(s.client.listTools(), /idle for 600 ms \(session_idle_timeout\).*Reconnect/);
-      assert.equal(t.engine.status().channels[0]!.idleClosed, 1);
+      await sleep(2000);
+      assert.ok(running(pid), 'the child of a session with an open GET stream still runs after 3× the idle timeout');
+      assert.ok((await s.client.listTools()).tools.length > 0);
+      assert.equal(t.engine.status().channels[0]!.idleClosed, 0);
     });
   });
 

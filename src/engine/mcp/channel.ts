@@ -5,6 +5,7 @@
 import type { JsonRpcMessage } from '../../protocol/jsonrpc';
 import type { Headers } from '../../protocol/wire';
 import type { ChannelStatus } from '../events';
+import type { ServerMessageDrop, ServerMessageRoute } from './serverMessages';
 
 export type { ChannelState, ChannelStatus } from '../events';
 
@@ -19,6 +20,12 @@ export interface McpCall {
   onNotify(message: JsonRpcMessage): void;
   /** When present, the channel adds the bytes it sent to and received from the server for this call. */
   meter?: ByteMeter;
+  /**
+   * The engine's own call (the startup probe, a sessionless child's
+   * initialize), not a remote client's: until a client's call arrives, the
+   * server's messages outside a call are for nobody and are not held.
+   */
+  engineOwn?: boolean;
 }
 
 export interface ByteMeter {
@@ -32,6 +39,24 @@ export type McpOutcome =
   | { kind: 'response'; json: Record<string, unknown>; status: number; headers: Headers }
   /** A notification (or a client response to a server request) was accepted. */
   | { kind: 'ack'; status: number; headers: Headers };
+
+/**
+ * A session's stream of server messages outside any call (a `session_stream`
+ * command: the relay's front door holds a client's standalone `GET` stream
+ * open). It lasts until `signal` aborts.
+ */
+export interface SessionStream {
+  /** The command's headers: Mcp-Session-Id names the session (none: a stateless client). */
+  headers: Headers;
+  signal: AbortSignal;
+  onNotify(message: JsonRpcMessage): void;
+}
+
+/** How a session stream ended: 200 when its time was up, else why there is none (404 unknown session, 405 none offered). */
+export interface SessionStreamEnd {
+  status: number;
+  headers: Headers;
+}
 
 /** The terminal answer to an `oauth_discovery` command: the metadata document, or an API error body. */
 export interface OAuthDiscoveryAnswer {
@@ -47,6 +72,10 @@ export interface ChannelEvents {
   bytes(direction: 'in' | 'out', count: number): void;
   /** A call could not reach the server at all (connect, DNS, TLS): the server may be gone. */
   transportFailure(reason: string): void;
+  /** A server message outside any call, and where it went (see serverMessages.ts). */
+  serverMessage(route: ServerMessageRoute): void;
+  /** A server message outside any call that will never be delivered. */
+  serverMessageDropped(reason: ServerMessageDrop): void;
 }
 
 export interface McpChannel {
@@ -62,6 +91,11 @@ export interface McpChannel {
    * has one; a channel without this method refuses the command.
    */
   oauthDiscovery?(signal: AbortSignal): Promise<OAuthDiscoveryAnswer>;
+  /**
+   * Carries the session's server messages outside any call until
+   * `stream.signal` aborts. A channel without it has no such stream.
+   */
+  openStream?(stream: SessionStream): Promise<SessionStreamEnd>;
   /** Closes the Streamable HTTP session named by the headers. */
   terminateSession(headers: Headers, signal: AbortSignal): Promise<{ status: number; headers: Headers }>;
   status(): ChannelStatus;

@@ -10,12 +10,12 @@ import { DeadlineExceededError, TunnelFailureError, classifyNetworkError, errorC
 import type { Logger } from '../log';
 import { hasValidError, isObject, isRequest, isResponse, type JsonRpcId, type JsonRpcMessage } from '../../protocol/jsonrpc';
 import { headerValue, type Headers } from '../../protocol/wire';
-import type { ChannelEvents, ChannelState, ChannelStatus, McpCall, McpChannel, McpOutcome, OAuthDiscoveryAnswer } from './channel';
+import type { ChannelEvents, ChannelState, ChannelStatus, McpCall, McpChannel, McpOutcome, OAuthDiscoveryAnswer, SessionStream, SessionStreamEnd } from './channel';
 import { discoverProtectedResource, discoveryFailureAnswer, runStartupDiscovery } from '../oauth/discovery';
 import type { OAuthStatus } from '../events';
 import { USER_AGENT } from '../../version';
 import { filterResponseHeaders } from './responseHeaders';
-import { SseEventTooLargeError, SseParser } from './sse';
+import { SseEventTooLargeError, SseParser, type SseEvent } from './sse';
 import { describeFailure } from './probe';
 import { isTlsCode, keepTlsErrors, tlsConnectOptions } from '../tls';
 import { BAD_VALUE, buildRequestHeaders, forwardable, TOKEN, type ConfiguredHeader, type RequestHeaders } from './requestHeaders';
@@ -33,6 +33,10 @@ const DRAIN_LIMIT_BYTES = 64 * 1024;
 /** After the terminal SSE message the server normally ends the stream at once; give it this long. */
 const DRAIN_AFTER_TERMINAL_MS = 1000;
 const CLOSE_GRACE_MS = 2000;
+/** A standalone stream refused with 409 (the one it replaces is still closing) is tried again this often… */
+const STREAM_CONFLICT_RETRIES = 5;
+/** …this long apart. */
+const STREAM_CONFLICT_WAIT_MS = 100;
 /** Per-request bound of the metadata requests an `oauth_discovery` command makes. */
 const COMMAND_DISCOVERY_REQUEST_MS = 10_000;
 
@@ -69,6 +73,18 @@ function isServerError(json: unknown): json is Record<string, unknown> {
 function answers(message: Record<string, unknown>, id: JsonRpcId): boolean {
   if (!isResponse(message)) return false;
   return message.id === id || (message.id === null && hasValidError(message));
+}
+
+/** The messages of one SSE event (none for priming events, which only serve resumption); undefined when its data is not JSON. */
+function eventMessages(event: SseEvent): unknown[] | undefined {
+  if (event.type !== 'message' || event.data === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(event.data);
+  } catch {
+    return undefined;
+  }
+  return Array.isArray(parsed) ? parsed : [parsed];
 }
 
 function protocolFailure(kind: string): TunnelFailureError {
@@ -254,6 +270,89 @@ export class HttpChannel implements McpChannel {
   }
 
   /**
+   * The session's standalone stream: a `GET` to the server, whose events go to
+   * the stream until `stream.signal` aborts. The server's answer when it has
+   * no stream (405, 404 for an unknown session, 400…) is returned as is. A
+   * server allows one such stream per session (the MCP SDK answers 409 to a
+   * second): the one this replaces may still be closing there, so a 409 is
+   * tried again a few times before it is returned.
+   */
+  async openStream(stream: SessionStream): Promise<SessionStreamEnd> {
+    if (this.closed) throw new TunnelFailureError('client_internal', { kind: 'channel_closed' });
+    for (let attempt = 0; ; attempt++) {
+      if (stream.signal.aborted) return { status: 200, headers: {} };
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await this.dispatcher.request({
+          origin: this.origin,
+          path: this.path,
+          method: 'GET',
+          headers: { ...this.requestHeaders(stream.headers, false), accept: 'text/event-stream' },
+          signal: stream.signal,
+        });
+      } catch (err) {
+        if (stream.signal.aborted) return { status: 200, headers: {} };
+        throw this.failure(err, stream.signal);
+      }
+      const headers = filterResponseHeaders(res.headers);
+      if (res.statusCode === 409 && attempt < STREAM_CONFLICT_RETRIES) {
+        drain(res.body);
+        await sleep(STREAM_CONFLICT_WAIT_MS, stream.signal);
+        continue;
+      }
+      if (res.statusCode !== 200 || mediaTypeOf(res.headers['content-type']) !== 'text/event-stream') {
+        drain(res.body);
+        return { status: res.statusCode === 200 ? 502 : res.statusCode, headers };
+      }
+      await this.readServerStream(res, stream);
+      return { status: 200, headers };
+    }
+  }
+
+  /** Every event of a standalone stream goes to the session's client, until the stream ends or is stopped. */
+  private async readServerStream(res: Dispatcher.ResponseData, stream: SessionStream): Promise<void> {
+    const body = res.body;
+    const stop = () => body.destroy();
+    stream.signal.addEventListener('abort', stop, { once: true });
+    const parser = new SseParser(
+      (event) => {
+        const messages = eventMessages(event);
+        if (!messages) {
+          this.logger.warn('MCP server sent an event on its standalone stream that is not JSON; skipped it', { channel: this.name });
+          return;
+        }
+        for (const message of messages) {
+          if (!isObject(message)) continue;
+          this.events.emit('serverMessage', 'stream');
+          try {
+            stream.onNotify(message as unknown as JsonRpcMessage);
+          } catch (err) {
+            this.logger.warn('delivering a server message to its client failed', { channel: this.name, error: (err as Error)?.message });
+          }
+        }
+      },
+      { maxEventLength: this.maxResponseBytes },
+    );
+    let size = 0;
+    try {
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        parser.push(chunk);
+      }
+    } catch (err) {
+      if (!stream.signal.aborted && !(err instanceof SseEventTooLargeError)) {
+        this.logger.debug('the MCP server\'s standalone stream ended with an error', { channel: this.name, error: (err as Error)?.name });
+      } else if (err instanceof SseEventTooLargeError) {
+        this.logger.warn(`MCP server sent an event over ${this.maxResponseBytes} bytes on its standalone stream; closed it`, { channel: this.name });
+      }
+      body.destroy();
+    } finally {
+      stream.signal.removeEventListener('abort', stop);
+      if (size > 0) this.events.emit('bytes', 'in', size);
+    }
+  }
+
+  /**
    * The server's OAuth protected-resource metadata, fetched from here (inside
    * the network) for the connector: the document as the server gave it, or
    * one API error body saying why there is none.
@@ -387,16 +486,9 @@ export class HttpChannel implements McpChannel {
     };
     const parser = new SseParser(
       (event) => {
-        // Priming events (an id and empty data) only serve resumption.
-        if (event.type !== 'message' || event.data === '') return;
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(event.data);
-        } catch {
-          throw protocolFailure('malformed_json');
-        }
-        if (Array.isArray(parsed)) parsed.forEach(take);
-        else take(parsed);
+        const messages = eventMessages(event);
+        if (!messages) throw protocolFailure('malformed_json');
+        messages.forEach(take);
       },
       { maxEventLength: this.maxResponseBytes },
     );
@@ -474,4 +566,17 @@ export class HttpChannel implements McpChannel {
     this.state = state;
     this.events.emit('status', this.status());
   }
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

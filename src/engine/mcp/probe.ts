@@ -60,7 +60,7 @@ export async function probeChannel(channel: McpChannel, stop: AbortSignal, timeo
   };
   let outcome;
   try {
-    outcome = await channel.call({ message: initialize, headers: {}, signal, onNotify: () => undefined });
+    outcome = await channel.call({ message: initialize, headers: {}, signal, onNotify: () => undefined, engineOwn: true });
   } catch (err) {
     if (err instanceof TunnelFailureError) {
       const { source, upstream_status: status } = err.failure;
@@ -86,7 +86,7 @@ export async function probeChannel(channel: McpChannel, stop: AbortSignal, timeo
   const protocol = headerValue(outcome.headers, 'Mcp-Protocol-Version');
   if (protocol) sessionHeaders['Mcp-Protocol-Version'] = [protocol];
   // Best effort: the answer to initialize already proved the server works.
-  await channel.call({ message: { jsonrpc: '2.0', method: 'notifications/initialized' }, headers: sessionHeaders, signal, onNotify: () => undefined }).catch(() => undefined);
+  await channel.call({ message: { jsonrpc: '2.0', method: 'notifications/initialized' }, headers: sessionHeaders, signal, onNotify: () => undefined, engineOwn: true }).catch(() => undefined);
   if (session) await channel.terminateSession(sessionHeaders, signal).catch(() => undefined);
   return { ok: true };
 }

@@ -19,8 +19,10 @@
  *   "sessionless" child the engine initializes itself, started on the first
  *   such call and closed when idle like any other.
  *
- * `sessions` is the session → child map; messages a child sends outside a
- * call are still handled (and dropped) by its own StdioChannel.
+ * `sessions` is the session → child map. Messages a child sends outside a
+ * call are its session's alone: its own StdioChannel holds them for that
+ * session's stream or next request (serverMessages.ts), so no other session
+ * ever sees them.
  */
 import { randomUUID } from 'node:crypto';
 import { isNotification, isRequest, type JsonRpcId } from '../../../protocol/jsonrpc';
@@ -30,7 +32,7 @@ import { DEFAULTS, type StdioTarget } from '../../config';
 import { formatMs } from '../../deadline';
 import { DeadlineExceededError } from '../../failure';
 import type { Logger } from '../../log';
-import type { ChannelEvents, ChannelStatus, McpCall, McpChannel, McpOutcome } from '../channel';
+import type { ChannelEvents, ChannelStatus, McpCall, McpChannel, McpOutcome, SessionStream, SessionStreamEnd } from '../channel';
 import { ChannelEventHub } from '../channelEvents';
 import type { StdioChannelOptions } from './options';
 import { StdioChannel } from './stdioChannel';
@@ -152,6 +154,19 @@ export class StdioSessionPool implements McpChannel {
     return this.use(child, call);
   }
 
+  /**
+   * The session's standalone stream, served by its own child: 404 for a
+   * session the pool does not have (closed, evicted, never opened), 405 for a
+   * stateless client while no sessionless child runs (it has nothing to say).
+   * An open stream keeps its session in use, so it is not closed as idle.
+   */
+  async openStream(stream: SessionStream): Promise<SessionStreamEnd> {
+    const id = headerValue(stream.headers, 'Mcp-Session-Id');
+    const child = id === undefined ? this.sessionless : this.sessions.get(id);
+    if (!child) return { status: id === undefined ? 405 : 404, headers: {} };
+    return this.use(child, (channel) => channel.openStream(stream));
+  }
+
   /** DELETE of a session: its child is stopped (204); an unknown session is 404, as a Streamable HTTP server answers. */
   async terminateSession(headers: Headers, _signal: AbortSignal): Promise<{ status: number; headers: Headers }> {
     const id = headerValue(headers, 'Mcp-Session-Id');
@@ -248,9 +263,9 @@ export class StdioSessionPool implements McpChannel {
           params: { protocolVersion: SESSIONLESS_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: `${CLIENT_NAME}-sessionless`, version: CLIENT_VERSION } },
         };
         const noop = () => undefined;
-        const outcome = await fresh.channel.call({ message: initialize, headers: {}, signal: AbortSignal.timeout(30_000), onNotify: noop });
+        const outcome = await fresh.channel.call({ message: initialize, headers: {}, signal: AbortSignal.timeout(30_000), onNotify: noop, engineOwn: true });
         if (outcome.kind !== 'response' || typeof outcome.json.result !== 'object') throw new Error('the MCP server refused the initialize of the sessionless child');
-        await fresh.channel.call({ message: { jsonrpc: '2.0', method: 'notifications/initialized' }, headers: {}, signal: AbortSignal.timeout(30_000), onNotify: noop });
+        await fresh.channel.call({ message: { jsonrpc: '2.0', method: 'notifications/initialized' }, headers: {}, signal: AbortSignal.timeout(30_000), onNotify: noop, engineOwn: true });
       })();
       fresh.ready.catch(() => {
         if (this.sessionless === fresh) void this.retire(fresh, null);
@@ -266,6 +281,8 @@ export class StdioSessionPool implements McpChannel {
     const child: PooledChild = { id, channel, lastUsed: Date.now(), inFlight: 0 };
     channel.on('stderr', (line) => this.hub.emit('stderr', line));
     channel.on('bytes', (direction, count) => this.hub.emit('bytes', direction, count));
+    channel.on('serverMessage', (route) => this.hub.emit('serverMessage', route));
+    channel.on('serverMessageDropped', (reason) => this.hub.emit('serverMessageDropped', reason));
     channel.on('status', (s) => {
       if (s.state === 'crashed') this.crash = s.reason ?? 'the MCP server could not be started';
       else if (s.state === 'ready') this.crash = undefined;
@@ -274,14 +291,14 @@ export class StdioSessionPool implements McpChannel {
     return child;
   }
 
-  /** Runs one call on a child, keeping its use time and idle timer. */
-  private async use(child: PooledChild, call: McpCall): Promise<McpOutcome> {
+  /** Runs one call (or stream) on a child, keeping its use time and idle timer. */
+  private async use<T = McpOutcome>(child: PooledChild, work: McpCall | ((channel: StdioChannel) => Promise<T>)): Promise<T> {
     child.inFlight++;
     child.lastUsed = Date.now();
     if (child.idleTimer) clearTimeout(child.idleTimer);
     child.idleTimer = undefined;
     try {
-      return await child.channel.call(call);
+      return typeof work === 'function' ? await work(child.channel) : ((await child.channel.call(work)) as T);
     } finally {
       child.inFlight--;
       child.lastUsed = Date.now();

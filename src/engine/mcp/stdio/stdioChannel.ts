@@ -21,14 +21,16 @@ import {
   isResponse,
   isValidId,
   JSONRPC_INTERNAL_ERROR,
+  type JsonRpcId,
   type JsonRpcMessage,
 } from '../../../protocol/jsonrpc';
 import type { Headers } from '../../../protocol/wire';
 import type { StdioTarget } from '../../config';
 import { DeadlineExceededError, TunnelFailureError } from '../../failure';
 import type { Logger } from '../../log';
-import type { ChannelEvents, ChannelStatus, McpCall, McpChannel, McpOutcome } from '../channel';
+import type { ChannelEvents, ChannelStatus, McpCall, McpChannel, McpOutcome, SessionStream, SessionStreamEnd } from '../channel';
 import { ChannelEventHub } from '../channelEvents';
+import { ServerMessageBox } from '../serverMessages';
 import type { ServerProcess } from './serverProcess';
 import { MessageTooLargeError, oversizedResponseId } from './framing';
 import { IdMux, type Note, type Obj, type Pending, type Req } from './ids';
@@ -56,6 +58,10 @@ export class StdioChannel implements McpChannel {
   private readonly supervisor: Supervisor;
   private readonly session: SharedSession<ServerProcess>;
   private readonly wedge: WedgeWatch;
+  /** The server's messages outside any call, for the session's streams and next requests. */
+  private readonly box: ServerMessageBox;
+  /** Ends every open session stream when the channel closes. */
+  private readonly closing = new AbortController();
 
   constructor(
     target: StdioTarget,
@@ -66,6 +72,17 @@ export class StdioChannel implements McpChannel {
     this.hub = new ChannelEventHub(this.name, logger);
     this.maxMessageBytes = target.maxMessageBytes ?? options.maxMessageBytes ?? STDIO_DEFAULTS.maxMessageBytes;
     this.ids = new IdMux(logger, this.name);
+    this.box = new ServerMessageBox(
+      {
+        routed: (route) => this.hub.emit('serverMessage', route),
+        dropped: (reason, message) => {
+          this.hub.emit('serverMessageDropped', reason);
+          if (isValidId(message.id)) this.refuseServerRequest(message.id as JsonRpcId, 'the tunnel could not deliver it to a client (no request or stream of the session came in time)');
+        },
+      },
+      logger,
+      this.name,
+    );
     this.supervisor = new Supervisor(
       target,
       {
@@ -138,8 +155,17 @@ export class StdioChannel implements McpChannel {
     const message = call.message as unknown;
     if (isRequest(message)) {
       const req = message as unknown as Req;
-      if (req.method === 'initialize') return response(await this.session.initialize(call, req));
-      return response(await this.send(await this.supervisor.acquire(call.signal), call, req, call.signal));
+      // A client's session begins with its initialize; messages before that are for nobody.
+      if (req.method === 'initialize' && !call.engineOwn) this.box.claim();
+      // While it runs, the request's own stream also carries the session's messages outside any call
+      // (server-everything announces tools/list_changed while it answers initialize).
+      const detach = this.box.attachCall((m) => this.deliver(call, m));
+      try {
+        if (req.method === 'initialize') return response(await this.session.initialize(call, req));
+        return response(await this.send(await this.supervisor.acquire(call.signal), call, req, call.signal));
+      } finally {
+        detach();
+      }
     }
     if (isNotification(message)) {
       await this.notify(call, message as unknown as Note);
@@ -163,8 +189,27 @@ export class StdioChannel implements McpChannel {
     return { status: 204, headers: {} };
   }
 
+  /**
+   * The session's standalone stream: the server's messages outside any call
+   * go to it until `stream.signal` aborts (or the channel closes). A stdio
+   * child has no session of its own to check, so every stream is accepted.
+   */
+  async openStream(stream: SessionStream): Promise<SessionStreamEnd> {
+    if (this.closing.signal.aborted) throw new TunnelFailureError('client_internal', { kind: 'channel_closed' });
+    this.box.claim();
+    const detach = this.box.attachStream((m) => this.deliverTo(stream.onNotify, m));
+    try {
+      await untilAborted(stream.signal, this.closing.signal);
+    } finally {
+      detach();
+    }
+    return { status: 200, headers: {} };
+  }
+
   close(): Promise<void> {
     this.wedge.stop();
+    this.closing.abort();
+    this.box.close();
     return this.supervisor.close();
   }
 
@@ -285,48 +330,42 @@ export class StdioChannel implements McpChannel {
     entry.resolve(message);
   }
 
+  /** A notification tied to a call (progress, related-request id) goes with it; any other is the session's (see serverMessages.ts). */
   private onServerNotification(message: Note): void {
     const call = this.ids.notificationCall(message);
-    if (!call) {
-      this.logger.debug('MCP server notification not tied to a call in flight; dropped', { channel: this.name, method: message.method });
-      return;
-    }
-    this.deliver(call, message);
+    if (call) this.deliver(call, message);
+    else this.box.push(message);
   }
 
   /**
    * sampling/createMessage, elicitation/create, roots/list…: only a remote
    * client can answer. It goes to the call it belongs to when the server says
-   * so, else to the most recent call in flight. With no call in flight nobody
-   * could ever answer, so the server gets an error instead of waiting forever.
+   * so; one outside any call goes to the session's stream or next request
+   * (see serverMessages.ts), and the client's answer comes back as a message
+   * of its own, written to this child.
    */
   private onServerRequest(message: Note): void {
     const call = this.ids.serverRequestCall(message);
-    if (call) {
-      this.deliver(call, message);
-      return;
-    }
-    this.logger.debug('MCP server sent a request while no call was in flight; answered it with an error', {
-      channel: this.name,
-      method: message.method,
-    });
+    if (call) this.deliver(call, message);
+    else this.box.push(message);
+  }
+
+  /** Tells the server a request of its own will get no answer, so it stops waiting. */
+  private refuseServerRequest(id: JsonRpcId, why: string): void {
     const child = this.supervisor.child;
-    if (child && isValidId(message.id)) {
-      child
-        .write({
-          jsonrpc: '2.0',
-          id: message.id,
-          error: { code: JSONRPC_INTERNAL_ERROR, message: 'No client request is in flight through the tunnel to answer this request' },
-        })
-        .catch(() => undefined);
-    }
+    if (!child || child.fate === 'ended') return;
+    child.write({ jsonrpc: '2.0', id, error: { code: JSONRPC_INTERNAL_ERROR, message: `No client answered this request: ${why}` } }).catch(() => undefined);
   }
 
   private deliver(call: McpCall, message: Obj): void {
+    this.deliverTo(call.onNotify, message);
+  }
+
+  private deliverTo(onNotify: (message: JsonRpcMessage) => void, message: Obj): void {
     try {
-      call.onNotify(message as unknown as JsonRpcMessage);
+      onNotify(message as unknown as JsonRpcMessage);
     } catch (err) {
-      this.logger.warn('delivering a server message to its call failed', { channel: this.name, error: (err as Error).name });
+      this.logger.warn('delivering a server message to its client failed', { channel: this.name, error: (err as Error).name });
     }
   }
 
@@ -352,4 +391,18 @@ export class StdioChannel implements McpChannel {
       }),
     );
   }
+}
+
+/** Resolves once either signal aborts. */
+export function untilAborted(a: AbortSignal, b: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (a.aborted || b.aborted) return resolve();
+    const done = () => {
+      a.removeEventListener('abort', done);
+      b.removeEventListener('abort', done);
+      resolve();
+    };
+    a.addEventListener('abort', done, { once: true });
+    b.addEventListener('abort', done, { once: true });
+  });
 }
