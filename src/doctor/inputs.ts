@@ -16,6 +16,13 @@ export interface DoctorOptions extends LoadProfileOptions {
   profile?: unknown;
   /** Deadline of each network probe; default 3000 ms. */
   timeoutMs?: number;
+  /**
+   * The health server as the host runs it: the address it listens on when
+   * the profile sets none (the editor gives each tunnel a free port,
+   * 127.0.0.1:0; the CLI uses DEFAULTS), and the URL of the running tunnel's
+   * health server, which is checked by asking it instead of binding its port.
+   */
+  health?: { defaultListenAddr?: string; runningUrl?: string };
 }
 
 export type Path = readonly PropertyKey[];

@@ -65,6 +65,9 @@ export async function expandMcpJsonReferences(profile: TunnelProfile, keys: ApiK
   });
 }
 
+/** Where a tunnel started from the editor serves /healthz when its profile names no address: a free port, as several may run at once. */
+export const EDITOR_HEALTH_LISTEN_ADDR = '127.0.0.1:0';
+
 /** `apiKey`: poll with this key (a loopback relay's) instead of reading the profile's. */
 export async function resolveForEditor(
   entry: ProfileEntry,
@@ -79,7 +82,7 @@ export async function resolveForEditor(
   const config = await resolveProfile(profile, { env: process.env, secretStore: keys.asSecretStore(), warnings, apiKey });
   // Several tunnels may run at once: unless a port was chosen, let each take a free one.
   const health = entry.raw.health as { listenAddr?: string } | undefined;
-  if (config.health && health?.listenAddr === undefined) config.health.listenAddr = '127.0.0.1:0';
+  if (config.health && health?.listenAddr === undefined) config.health.listenAddr = EDITOR_HEALTH_LISTEN_ADDR;
   const loopback = isLoopbackHost(new URL(config.controlPlane.baseUrl).hostname);
   config.trace = { capturePayloads: capture === 'on' || (capture === 'auto' && loopback), maxEntries };
   return { config, warnings };

@@ -29,6 +29,7 @@ import {
   type WebviewMessage,
 } from '../../../webview/protocol';
 import { exportDefaultUri } from '../diagnostics';
+import { escapeHtml } from '../html';
 import type { ProfileEntry } from '../profiles';
 import { editorSettings, SETTINGS_SECTION, updateEditorSetting } from '../settings';
 import { presentState } from '../tree';
@@ -68,10 +69,6 @@ function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
     enableCommandUris: false,
     localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'dist', 'codicons')],
   };
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /**
