@@ -17,12 +17,13 @@ export interface DoctorOptions extends LoadProfileOptions {
   /** Deadline of each network probe; default 3000 ms. */
   timeoutMs?: number;
   /**
-   * The health server as the host runs it: the address it listens on when
-   * the profile sets none (the editor gives each tunnel a free port,
-   * 127.0.0.1:0; the CLI uses DEFAULTS), and the URL of the running tunnel's
-   * health server, which is checked by asking it instead of binding its port.
+   * The health server as the host really runs it: the address it binds, when
+   * the host decides it rather than the profile (the editor gives a tunnel
+   * whose profile names none a free port, 127.0.0.1:0, where the profile's
+   * default would say 127.0.0.1:8080), and the URL of the running tunnel's
+   * health server, which is asked instead of binding its port.
    */
-  health?: { defaultListenAddr?: string; runningUrl?: string };
+  health?: { listenAddr?: string; runningUrl?: string };
 }
 
 export type Path = readonly PropertyKey[];

@@ -315,7 +315,7 @@ export class Controller implements vscode.Disposable {
         let profile: unknown = entry.raw;
         if (entry.profile) profile = await lazy.resolveConfig().expandMcpJsonReferences(entry.profile, this.keys).catch(() => entry.raw);
         // The health port the editor really uses: a free one unless the profile names one, and a running tunnel's own.
-        const health = { defaultListenAddr: lazy.resolveConfig().EDITOR_HEALTH_LISTEN_ADDR, runningUrl: this.tunnels.get(entry.name)?.status?.healthUrl };
+        const health = { listenAddr: lazy.resolveConfig().editorHealthListenAddr(entry), runningUrl: this.tunnels.get(entry.name)?.status?.healthUrl };
         return lazy.doctor().runDoctor({ profile, env: process.env, secretStore: this.keys.asSecretStore(), health });
       },
     );

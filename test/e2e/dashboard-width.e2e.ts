@@ -365,6 +365,8 @@ describe('MCP Tunnel dashboard at 400 px wide', function () {
     const problem = keyless.locator('[data-check="api-key"]');
     assert.match((await problem.textContent()) ?? '', /Failed: API key[\s\S]*No API key is stored for the profile "keyless"[\s\S]*What to do:/);
     assert.equal(await keyless.locator('#h-problems').count(), 1, 'problems come first, under their own heading');
+    // Not running, no address in its settings: the editor will give it a free port, and that is what is checked.
+    assert.match((await keyless.locator('[data-check="health"]').textContent()) ?? '', /127\.0\.0\.1:0: a free port on 127\.0\.0\.1 is taken when the tunnel starts/);
     await screenshot(wb.page, 'doctor-report-fix-light');
     // The fix is a link: it asks for the key of this profile.
     await problem.getByRole('link', { name: 'Set API Key…' }).click();

@@ -16,7 +16,7 @@ import { bindProbe } from '../probes';
 import type { DoctorCheck } from '../report';
 
 export async function healthAddress({ raw, opts, timeoutMs, describeField }: DoctorInputs): Promise<DoctorCheck[]> {
-  const listenAddr = at(raw, ['health', 'listenAddr']) ?? opts.health?.defaultListenAddr ?? DEFAULTS.healthListenAddr;
+  const listenAddr = opts.health?.listenAddr ?? at(raw, ['health', 'listenAddr']) ?? DEFAULTS.healthListenAddr;
   if (typeof listenAddr !== 'string') return [];
   const id = 'health';
   const title = 'Health address can be bound';

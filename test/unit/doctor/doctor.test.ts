@@ -213,13 +213,14 @@ describe('mcp-tunnel doctor', () => {
     const editorProfile = (health?: Record<string, unknown>) => ({ name: 'ports', controlPlane: { tunnelId: TUNNEL_ID, apiKey: 'secret:ports' }, mcp: { servers: [{ command: 'node' }] }, ...(health ? { health } : {}) });
     const secretStore = { get: () => API_KEY };
 
-    it("checks the host's own default address when the profile names none: the editor's free port, not the CLI's 8080", async () => {
+    it("checks the address the host really binds: the editor's free port, not the profile default's 8080", async () => {
       const busy = await listen();
       try {
-        const editor = await runDoctor({ profile: editorProfile(), env, secretStore, health: { defaultListenAddr: '127.0.0.1:0' } });
+        // A validated profile carries the default 127.0.0.1:8080, which the editor replaces by a free port.
+        const editor = await runDoctor({ profile: editorProfile({ listenAddr: '127.0.0.1:8080' }), env, secretStore, health: { listenAddr: '127.0.0.1:0' } });
         assert.equal(check(editor, 'health').status, 'ok');
         assert.match(check(editor, 'health').detail, /^127\.0\.0\.1:0: a free port on 127\.0\.0\.1 is taken when the tunnel starts$/);
-        const taken = await runDoctor({ profile: editorProfile(), env, secretStore, health: { defaultListenAddr: `127.0.0.1:${portOf(busy)}` } });
+        const taken = await runDoctor({ profile: editorProfile(), env, secretStore, health: { listenAddr: `127.0.0.1:${portOf(busy)}` } });
         assert.equal(check(taken, 'health').status, 'fail', 'the default given by the host is the one probed');
         assert.match(check(taken, 'health').detail, new RegExp(`${portOf(busy)}.*already in use`));
       } finally {
