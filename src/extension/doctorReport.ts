@@ -6,7 +6,7 @@
  * DOCTOR_COMMANDS only. No editor API here, so it is tested on its own.
  */
 import type { CheckStatus, DoctorCheck, DoctorReport } from '../doctor/report';
-import { escapeHtml } from './html';
+import { escapeHtml, htmlPage } from './html';
 
 /** The only commands the report's links may run. */
 export const DOCTOR_COMMANDS = ['mcpTunnel.setApiKey', 'mcpTunnel.editProfiles', 'mcpTunnel.runDoctor', 'mcpTunnel.showLogs'] as const;
@@ -63,35 +63,30 @@ function checkHtml(check: DoctorCheck, profile: string): string {
   return `<li class="check status-${check.status}" data-check="${escapeHtml(check.id)}">\n${rows.join('\n')}\n</li>`;
 }
 
-/** The whole page. `cspSource` and `nonce` are the webview's. */
+function section(id: string, title: string, checks: readonly DoctorCheck[], profile: string): string {
+  if (!checks.length) return '';
+  return `<section aria-labelledby="${id}">\n<h2 id="${id}" class="section">${title}</h2>\n<ol class="checks">\n${checks.map((c) => checkHtml(c, profile)).join('\n')}\n</ol>\n</section>`;
+}
+
+/** The whole page; `nonce` is the style's. */
 export function doctorReportHtml(report: DoctorReport, profile: string, page: { nonce: string; ranAt: Date }): string {
-  const csp = ["default-src 'none'", `style-src 'nonce-${page.nonce}'`, "base-uri 'none'", "form-action 'none'"].join('; ');
-  const problems = report.checks.filter((c) => c.status !== 'ok');
-  const passed = report.checks.filter((c) => c.status === 'ok');
   const again: FixLink = { title: 'Run Doctor Again', command: 'mcpTunnel.runDoctor', args: [profile] };
   const logs: FixLink = { title: 'Show Logs', command: 'mcpTunnel.showLogs', args: [] };
   const tone = report.counts.fail ? 'fail' : report.counts.warn ? 'warn' : 'ok';
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>Doctor: ${escapeHtml(profile)}</title>
-<style nonce="${page.nonce}">${STYLE}</style>
-</head>
-<body>
-<main class="report">
+  return htmlPage({
+    csp: ["default-src 'none'", `style-src 'nonce-${page.nonce}'`, "base-uri 'none'", "form-action 'none'"],
+    title: `Doctor: ${profile}`,
+    head: `<style nonce="${page.nonce}">${STYLE}</style>`,
+    body: `<main class="report">
 <header>
 <h1>Doctor: profile “${escapeHtml(profile)}”</h1>
 <p class="summary status-${tone}" role="status">${escapeHtml(summaryLine(report))}</p>
 <p class="meta">Checked at ${escapeHtml(page.ranAt.toLocaleTimeString())}. ${link(again, 'button secondary')} ${link(logs, 'button secondary')}</p>
 </header>
-${problems.length ? `<section aria-labelledby="h-problems">\n<h2 id="h-problems" class="section">Problems</h2>\n<ol class="checks">\n${problems.map((c) => checkHtml(c, profile)).join('\n')}\n</ol>\n</section>` : ''}
-${passed.length ? `<section aria-labelledby="h-passed">\n<h2 id="h-passed" class="section">Passed</h2>\n<ol class="checks">\n${passed.map((c) => checkHtml(c, profile)).join('\n')}\n</ol>\n</section>` : ''}
-</main>
-</body>
-</html>`;
+${section('h-problems', 'Problems', report.checks.filter((c) => c.status !== 'ok'), profile)}
+${section('h-passed', 'Passed', report.checks.filter((c) => c.status === 'ok'), profile)}
+</main>`,
+  });
 }
 
 /* Theme colours only, so light, dark and High Contrast themes read right. */

@@ -71,6 +71,25 @@ async function assertFits(page: Page, where: string): Promise<void> {
   assert.deepEqual(o.scrollers, [], `${where}: wider than the ${o.width} px webview`);
 }
 
+/** Switches the colour theme from the palette and waits for the workbench and the dashboard to wear it. */
+async function switchTheme(page: Page, theme: string, workbenchClass: string, bodyClass: string): Promise<void> {
+  await runCommand(page, 'Preferences: Color Theme');
+  // Typed first: the list is long and only the rows in view exist.
+  await quickPick(page).fill(theme, { accept: false });
+  await quickPick(page).pick(theme);
+  await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout: 15_000 });
+  await waitUntil(async () => (await dashboard(page).locator(`body.${bodyClass}`).count()) === 1, 10_000, `the webview to switch to ${theme}`);
+}
+
+/** The image the dashboard's editor tab shows as its icon (VS Code draws it as the label's ::before background). */
+async function tabIcon(page: Page): Promise<string> {
+  return page
+    .locator('.tab', { hasText: 'MCP Tunnel: files' })
+    .locator('.monaco-icon-label')
+    .first()
+    .evaluate((el: any) => String((globalThis as any).getComputedStyle(el, '::before').backgroundImage));
+}
+
 /** A PNG of one colour, `width` × `height`, as a file server-filesystem can read. */
 function png(width: number, height: number): Buffer {
   const crcTable = Array.from({ length: 256 }, (_, n) => {
@@ -329,13 +348,9 @@ describe('MCP Tunnel dashboard at 400 px wide', function () {
   });
 
   it('shows the panel tab icon in the theme\'s own colour, and fits every tab in the light theme', async () => {
-    const icon = () => wb.page.locator('.tab', { hasText: 'MCP Tunnel: files' }).locator('.monaco-icon-label').first().evaluate((el: any) => String((globalThis as any).getComputedStyle(el, '::before').backgroundImage));
-    assert.match(await icon(), /tunnel-dark\.svg/, 'the dark variant in a dark theme');
-    await runCommand(wb.page, 'Preferences: Color Theme');
-    await quickPick(wb.page).pick('Light Modern');
-    await wb.page.locator('.monaco-workbench.vs').waitFor({ timeout: 15_000 });
-    await waitUntil(async () => (await dashboard(wb.page).locator('body.vscode-light').count()) === 1, 10_000, 'the webview to switch to the light theme');
-    assert.match(await icon(), /tunnel-light\.svg/, 'the light variant in a light theme');
+    assert.match(await tabIcon(wb.page), /tunnel-dark\.svg/, 'the dark variant in a dark theme');
+    await switchTheme(wb.page, 'Light Modern', 'vs', 'vscode-light');
+    assert.match(await tabIcon(wb.page), /tunnel-light\.svg/, 'the light variant in a light theme');
     for (const tab of TABS) {
       await openTab(wb.page, tab);
       await wb.page.waitForTimeout(300);
@@ -345,22 +360,14 @@ describe('MCP Tunnel dashboard at 400 px wide', function () {
   });
 
   it('shows the dark icon variant in High Contrast, and the charts fit there too', async () => {
-    await runCommand(wb.page, 'Preferences: Color Theme');
-    await quickPick(wb.page).fill('Dark High Contrast', { accept: false });
-    await quickPick(wb.page).pick('Dark High Contrast');
-    await wb.page.locator('.monaco-workbench.hc-black').waitFor({ timeout: 15_000 });
-    await waitUntil(async () => (await dashboard(wb.page).locator('body.vscode-high-contrast').count()) === 1, 10_000, 'the webview to switch to High Contrast');
-    const icon = await wb.page.locator('.tab', { hasText: 'MCP Tunnel: files' }).locator('.monaco-icon-label').first().evaluate((el: any) => String((globalThis as any).getComputedStyle(el, '::before').backgroundImage));
-    assert.match(icon, /tunnel-dark\.svg/);
+    await switchTheme(wb.page, 'Dark High Contrast', 'hc-black', 'vscode-high-contrast');
+    assert.match(await tabIcon(wb.page), /tunnel-dark\.svg/);
     await openTab(wb.page, 'Metrics');
     await dashboard(wb.page).locator('.uplot').first().waitFor({ timeout: 15_000 });
     await wb.page.waitForTimeout(500);
     await assertFits(wb.page, 'Metrics (High Contrast)');
     await screenshot(wb.page, 'width-400-metrics-hc');
-    await runCommand(wb.page, 'Preferences: Color Theme');
-    await quickPick(wb.page).fill('Light Modern', { accept: false });
-    await quickPick(wb.page).pick('Light Modern');
-    await wb.page.locator('.monaco-workbench.vs').waitFor({ timeout: 15_000 });
+    await switchTheme(wb.page, 'Light Modern', 'vs', 'vscode-light');
   });
 
   it("opens Doctor's report as a page: the running tunnel's real health port checked, fixes as links that run their command", async () => {

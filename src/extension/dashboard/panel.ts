@@ -29,7 +29,7 @@ import {
   type WebviewMessage,
 } from '../../../webview/protocol';
 import { exportDefaultUri } from '../diagnostics';
-import { escapeHtml } from '../html';
+import { htmlPage } from '../html';
 import type { ProfileEntry } from '../profiles';
 import { editorSettings, SETTINGS_SECTION, updateEditorSetting } from '../settings';
 import { presentState } from '../tree';
@@ -383,32 +383,22 @@ export class DashboardPanel implements vscode.Disposable {
     const root = this.deps.extensionUri;
     const asset = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(root, ...parts)).toString();
     const nonce = randomBytes(16).toString('base64');
-    const csp = [
-      "default-src 'none'",
-      `style-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `img-src ${webview.cspSource} data:`,
-      'media-src data:',
-      `script-src 'nonce-${nonce}'`,
-      "connect-src 'none'",
-      "form-action 'none'",
-      "base-uri 'none'",
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${asset('dist', 'codicons', 'codicon.css')}">
-<link rel="stylesheet" href="${asset('dist', 'webview', 'dashboard.css')}">
-<title>${escapeHtml(dashboardTitle(this.profile))}</title>
-</head>
-<body>
-<div id="app" aria-live="off"></div>
-<script nonce="${nonce}" src="${asset('dist', 'webview', 'dashboard.js')}"></script>
-</body>
-</html>`;
+    return htmlPage({
+      csp: [
+        "default-src 'none'",
+        `style-src ${webview.cspSource}`,
+        `font-src ${webview.cspSource}`,
+        `img-src ${webview.cspSource} data:`,
+        'media-src data:',
+        `script-src 'nonce-${nonce}'`,
+        "connect-src 'none'",
+        "form-action 'none'",
+        "base-uri 'none'",
+      ],
+      title: dashboardTitle(this.profile),
+      head: `<link rel="stylesheet" href="${asset('dist', 'codicons', 'codicon.css')}">\n<link rel="stylesheet" href="${asset('dist', 'webview', 'dashboard.css')}">`,
+      body: `<div id="app" aria-live="off"></div>\n<script nonce="${nonce}" src="${asset('dist', 'webview', 'dashboard.js')}"></script>`,
+    });
   }
 
   dispose(): void {
