@@ -77,6 +77,8 @@ async function switchTheme(page: Page, theme: string, workbenchClass: string, bo
   // Typed first: the list is long and only the rows in view exist.
   await quickPick(page).fill(theme, { accept: false });
   await quickPick(page).pick(theme);
+  // The picker previews the theme it points at: the choice is made once it has closed.
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
   await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout: 15_000 });
   await waitUntil(async () => (await dashboard(page).locator(`body.${bodyClass}`).count()) === 1, 10_000, `the webview to switch to ${theme}`);
 }
@@ -398,6 +400,21 @@ describe('MCP Tunnel dashboard at 400 px wide', function () {
     await problem.getByRole('link', { name: 'Set API Key…' }).click();
     await wb.page.locator('.quick-input-widget', { hasText: 'API key for "keyless"' }).waitFor({ timeout: 10_000 });
     await wb.page.keyboard.press('Escape');
+  });
+
+  it('offers to save Export Diagnostics… outside the workspace folder', async () => {
+    await runCommand(wb.page, 'MCP Tunnel: Export Diagnostics…');
+    // code-server's save dialog is a quick input holding the proposed path.
+    const input = wb.page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ timeout: 10_000 });
+    await waitUntil(async () => /mcp-tunnel-diagnostics-.*\.json$/.test(await input.inputValue()), 10_000, 'the proposed file name');
+    const proposed = await input.inputValue();
+    await screenshot(wb.page, 'export-diagnostics-dialog');
+    await wb.page.keyboard.press('Escape');
+    assert.ok(!proposed.startsWith(workspace), `proposed inside the workspace: ${proposed}`);
+    const home = os.homedir();
+    const folder = path.dirname(proposed.replace(/^~(?=\/)/, home));
+    assert.ok([path.join(home, 'Downloads'), home, os.tmpdir()].includes(folder), `proposed in ${folder}`);
   });
 
   it('logged no extension error and broke no content security rule', () => {
