@@ -16,6 +16,14 @@ export interface DoctorOptions extends LoadProfileOptions {
   profile?: unknown;
   /** Deadline of each network probe; default 3000 ms. */
   timeoutMs?: number;
+  /**
+   * The health server as the host really runs it: the address it binds, when
+   * the host decides it rather than the profile (the editor gives a tunnel
+   * whose profile names none a free port, 127.0.0.1:0, where the profile's
+   * default would say 127.0.0.1:8080), and the URL of the running tunnel's
+   * health server, which is asked instead of binding its port.
+   */
+  health?: { listenAddr?: string; runningUrl?: string };
 }
 
 export type Path = readonly PropertyKey[];

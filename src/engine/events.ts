@@ -188,6 +188,7 @@ export interface MetricsSnapshot {
   running: number;
   queueCapacity: number;
   workers: number;
+  /** Percentiles of the calls that ended in the last minute (engine/latency.ts); count 0 when none did. */
   latencyMs: { p50: number; p95: number; p99: number; count: number };
   bytes: { controlPlaneIn: number; controlPlaneOut: number; mcpIn: number; mcpOut: number };
   pollCycles: number;

@@ -9,7 +9,7 @@ import { LOG_LEVELS, type LogLevel } from '../engine/log';
 import { TUNNEL_ID_PATTERN } from '../protocol/wire';
 import { startRelayProcess, type RelayProcess } from '../host/relayProcess';
 import { DashboardPanel, type DashboardDeps } from './dashboard/panel';
-import type { ReportDocuments } from './documents';
+import type { DoctorReports } from './doctorView';
 import { pickProfile } from './pick';
 import { readProfiles, type ProfileEntry } from './profiles';
 import { editorSettings, updateEditorSetting } from './settings';
@@ -39,7 +39,7 @@ export class Controller implements vscode.Disposable {
     readonly tunnels: TunnelManager,
     private readonly keys: ApiKeys,
     private readonly log: vscode.LogOutputChannel,
-    private readonly docs: ReportDocuments,
+    private readonly docs: DoctorReports,
   ) {
     this.dashboards = { extensionUri: context.extensionUri, tunnels, profiles: () => this.profiles(), loopback: (name) => this.loopback(name), log };
   }
@@ -314,11 +314,12 @@ export class Controller implements vscode.Disposable {
         // Doctor checks what would run: a server named from .vscode/mcp.json is checked as that entry.
         let profile: unknown = entry.raw;
         if (entry.profile) profile = await lazy.resolveConfig().expandMcpJsonReferences(entry.profile, this.keys).catch(() => entry.raw);
-        return lazy.doctor().runDoctor({ profile, env: process.env, secretStore: this.keys.asSecretStore() });
+        // The health port the editor really uses: a free one unless the profile names one, and a running tunnel's own.
+        const health = { listenAddr: lazy.resolveConfig().editorHealthListenAddr(entry), runningUrl: this.tunnels.get(entry.name)?.status?.healthUrl };
+        return lazy.doctor().runDoctor({ profile, env: process.env, secretStore: this.keys.asSecretStore(), health });
       },
     );
-    const text = lazy.doctor().formatDoctor(report, { explain: true });
-    await this.docs.show(`/doctor/${entry.name}.txt`, `MCP Tunnel doctor — profile "${entry.name}"\n\n${text}\n`);
+    this.docs.show(entry.name, report);
     const failed = report.counts.fail;
     if (failed > 0) void vscode.window.showWarningMessage(`Doctor found ${failed} problem${failed === 1 ? '' : 's'} in "${entry.name}"; each says what to do.`);
     else void vscode.window.showInformationMessage(`Doctor: "${entry.name}" looks good${report.counts.warn ? ` (${report.counts.warn} warning${report.counts.warn === 1 ? '' : 's'})` : ''}.`);

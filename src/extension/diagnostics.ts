@@ -4,18 +4,27 @@
  * secrets redacted and payloads left out.
  */
 import * as vscode from 'vscode';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import { redactValue } from '../engine/redact';
 import { CLIENT_VERSION } from '../version';
 import type { ProfileEntry } from './profiles';
+import { exportFolder } from './exportLocation';
 import { editorSettings } from './settings';
 import type { TunnelManager } from './tunnels';
+
+/** A file name in the export folder (outside every workspace folder, see exportLocation.ts). */
+export function exportDefaultUri(fileName: string): vscode.Uri {
+  const workspaceFolders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+  const folder = exportFolder({ home: os.homedir(), tmp: os.tmpdir(), workspaceFolders, exists: existsSync });
+  return vscode.Uri.joinPath(vscode.Uri.file(folder), fileName);
+}
 
 export async function exportDiagnostics(profiles: readonly ProfileEntry[], tunnels: TunnelManager): Promise<void> {
   const uri = await vscode.window.showSaveDialog({
     title: 'Export MCP Tunnel diagnostics',
-    defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir()), `mcp-tunnel-diagnostics-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.json`),
+    defaultUri: exportDefaultUri(`mcp-tunnel-diagnostics-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.json`),
     filters: { JSON: ['json'] },
   });
   if (!uri) return;

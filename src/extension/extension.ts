@@ -7,7 +7,7 @@ import type { ServerSource } from './addProfile';
 import { lazy } from './lazy';
 import { Controller, logLevelSetting } from './controller';
 import { DashboardPanel, DashboardSerializer } from './dashboard/panel';
-import { ReportDocuments, SCHEME } from './documents';
+import { DoctorReports } from './doctorView';
 import { DASHBOARD_VIEW_TYPE } from '../../webview/protocol';
 import { editorSettings, SETTINGS_SECTION } from './settings';
 import { ApiKeys } from './secrets';
@@ -21,7 +21,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('MCP Tunnel', { log: true });
   const tunnels = new TunnelManager(context.asAbsolutePath('dist/worker.js'), log, logLevelSetting());
   const keys = new ApiKeys(context.secrets);
-  const docs = new ReportDocuments();
+  const docs = new DoctorReports(context.extensionUri);
   const ctl = new Controller(context, tunnels, keys, log, docs);
   controller = ctl;
   const tree = new TunnelTree(tunnels, () => ctl.profiles());
@@ -56,7 +56,6 @@ export function activate(context: vscode.ExtensionContext): void {
     tree,
     statusBar,
     view,
-    vscode.workspace.registerTextDocumentContentProvider(SCHEME, docs),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, new DashboardSerializer(ctl.dashboards)),
     { dispose: () => DashboardPanel.disposeAll() },
     command('start', (arg) => ctl.start(arg)),

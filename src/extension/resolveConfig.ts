@@ -65,6 +65,15 @@ export async function expandMcpJsonReferences(profile: TunnelProfile, keys: ApiK
   });
 }
 
+/** Where a tunnel started from the editor serves /healthz when its profile names no address: a free port, as several may run at once. */
+export const EDITOR_HEALTH_LISTEN_ADDR = '127.0.0.1:0';
+
+/** The health address the editor chooses for a profile whose settings name none (a free port); undefined: the profile's own. */
+export function editorHealthListenAddr(entry: Pick<ProfileEntry, 'raw'>): string | undefined {
+  const health = entry.raw.health as { listenAddr?: unknown } | undefined;
+  return health?.listenAddr === undefined ? EDITOR_HEALTH_LISTEN_ADDR : undefined;
+}
+
 /** `apiKey`: poll with this key (a loopback relay's) instead of reading the profile's. */
 export async function resolveForEditor(
   entry: ProfileEntry,
@@ -78,8 +87,8 @@ export async function resolveForEditor(
   const warnings: string[] = [];
   const config = await resolveProfile(profile, { env: process.env, secretStore: keys.asSecretStore(), warnings, apiKey });
   // Several tunnels may run at once: unless a port was chosen, let each take a free one.
-  const health = entry.raw.health as { listenAddr?: string } | undefined;
-  if (config.health && health?.listenAddr === undefined) config.health.listenAddr = '127.0.0.1:0';
+  const listenAddr = editorHealthListenAddr(entry);
+  if (config.health && listenAddr !== undefined) config.health.listenAddr = listenAddr;
   const loopback = isLoopbackHost(new URL(config.controlPlane.baseUrl).hostname);
   config.trace = { capturePayloads: capture === 'on' || (capture === 'auto' && loopback), maxEntries };
   return { config, warnings };

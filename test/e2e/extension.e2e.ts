@@ -29,6 +29,7 @@ import {
   treeRowText,
   waitForNotification,
   viewWelcome,
+  webview,
   waitUntil,
   type CodeServer,
   type Workbench,
@@ -259,8 +260,11 @@ describe('MCP Tunnel extension in VS Code', function () {
       await runCommand(wb.page, 'MCP Tunnel: Run Doctor');
       await quickPick(wb.page).pick('fixture');
       await waitForNotification(wb.page, /Doctor: "fixture" looks good/, 30_000);
-      const report = (await wb.page.locator('.editor-instance .view-lines').first().textContent({ timeout: 10_000 })) ?? '';
-      assert.match(report.replace(/\u00a0/g, ' '), /The key stored for the profile "fixture" in the editor's secret storage/);
+      // The report opens as a page of its own (a webview), each check a section.
+      const apiKeyCheck = webview(wb.page).locator('[data-check="api-key"]');
+      await apiKeyCheck.waitFor({ timeout: 10_000 });
+      const report = (await webview(wb.page).locator('body').textContent()) ?? '';
+      assert.match((await apiKeyCheck.textContent()) ?? '', /The key stored for the profile "fixture" in the editor's secret storage/);
       assert.doesNotMatch(report, /No API key/);
       assert.ok(!report.includes(RELAY_KEY), 'the report never shows the key');
       await screenshot(wb.page, 'doctor-stored-key');

@@ -1,6 +1,7 @@
 /** Metrics: live uPlot charts of the last five minutes, coloured from the theme. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
+import { TICK_SIZE, AXIS_GAP, timeLabel, timeTickSpace, valueAxisSize, type Measure } from '../model/chartAxis';
 import { ERROR_OUTCOMES, type ChartSeries, type MetricsSeries } from '../model/metricsSeries';
 import { ms } from './format';
 
@@ -39,15 +40,23 @@ function Chart({ title, time, lines, unit, theme, summary }: { title: string; ti
     if (!el) return;
     const fg = cssVar('--vscode-foreground', '#888');
     const grid = cssVar('--vscode-charts-lines', 'rgba(128,128,128,0.3)');
-    const font = `11px ${cssVar('--vscode-font-family', 'sans-serif')}`;
-    const axis = { stroke: fg, font, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+    const family = cssVar('--vscode-font-family', 'sans-serif');
+    const font = `11px ${family}`;
+    // Labels are measured in the font they are drawn in, so the axes fit them.
+    const ctx = document.createElement('canvas').getContext('2d');
+    if (ctx) ctx.font = font;
+    const measure: Measure = (text) => (ctx ? ctx.measureText(text).width : text.length * 7);
+    const axis = { stroke: fg, font, gap: AXIS_GAP, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1, size: TICK_SIZE } };
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height: HEIGHT,
       legend: { show: true, live: true },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: (_u, min, max) => [0, Math.max(1, max ?? 1, min ?? 0)] } },
-      axes: [axis, { ...axis, size: 56, values: (_u, ticks) => ticks.map(unit) }],
+      axes: [
+        { ...axis, space: timeTickSpace(measure), values: (_u, ticks) => ticks.map(timeLabel) },
+        { ...axis, size: (_u, values) => valueAxisSize(values, measure), values: (_u, ticks) => ticks.map(unit) },
+      ],
       series: [{}, ...lines.map((l) => ({ label: l.label, stroke: cssVar(l.color, '#3794ff'), width: 1.5, dash: l.dash, value: (_u: uPlot, v: number | null) => (v == null ? '—' : unit(v)), spanGaps: false }))],
     };
     const u = new uPlot(opts, [time, ...lines.map((l) => l.values)] as uPlot.AlignedData, el);

@@ -4,7 +4,7 @@
  * and prompts, listed and readable.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { fieldsFromSchema, initialValues, validateForm, type FormField, type FormValues } from '../model/schemaForm';
+import { childPath, conform, fieldsFromSchema, initialValues, itemPath, toFormValue, validateForm, type FormField, type FormValue, type FormValues } from '../model/schemaForm';
 import { promptResult, resourceResult, toolResult, type RenderedResult } from '../model/toolResult';
 import { ResultView } from './Result';
 import type { ToolsView } from './state';
@@ -48,8 +48,124 @@ function TraceLink({ answer, onShowTrace }: { answer: McpAnswer | undefined; onS
   );
 }
 
-function Field({ field, value, error, onChange }: { field: FormField; value: string; error?: string; onChange(v: string): void }) {
-  const id = `f-${field.name}`;
+/** A DOM id for a field path ("edits[1].oldText" → "f-edits-1-oldText"). */
+function fieldId(path: string): string {
+  return `f-${path.replace(/[^\w-]+/g, '-').replace(/-+$/, '')}`;
+}
+
+function typeLabel(field: FormField): string {
+  if (field.kind === 'json') return field.jsonType === 'any' ? 'JSON' : (field.jsonType ?? 'JSON');
+  if (field.kind === 'array') return `list of ${field.item?.kind === 'object' ? 'objects' : (field.item?.kind ?? 'values')}`;
+  return field.kind;
+}
+
+function Required({ field }: { field: FormField }) {
+  if (!field.required) return null;
+  return (
+    <span class="required" aria-hidden="true" title="required">
+      {' '}
+      *
+    </span>
+  );
+}
+
+interface FieldProps {
+  field: FormField;
+  /** The field's path from the top: its id, the key of its error. */
+  path: string;
+  /** What the field is called on screen; an array's item is "Item n". */
+  label?: string;
+  value: FormValue;
+  errors: Record<string, string>;
+  onChange(v: FormValue): void;
+  /** An array item's Remove button, beside its label. */
+  onRemove?: () => void;
+}
+
+function RemoveButton({ label, onRemove }: { label: string; onRemove(): void }) {
+  return (
+    <button type="button" class="icon-button remove" onClick={onRemove} title={`Remove ${label}`} aria-label={`Remove ${label}`}>
+      <span class="codicon codicon-trash" aria-hidden="true" />
+    </button>
+  );
+}
+
+/** An object's properties as a fieldset of fields. */
+function ObjectField({ field, path, label, value, errors, onChange, onRemove }: FieldProps) {
+  const values = (typeof value === 'object' && !Array.isArray(value) ? value : {}) as FormValues;
+  const id = fieldId(path);
+  return (
+    <fieldset class="subform" id={id} aria-describedby={field.description ? `${id}-hint` : undefined}>
+      <legend>
+        {label ?? field.label}
+        <Required field={field} />
+        {!onRemove && <span class="muted type"> object</span>}
+        {onRemove && <RemoveButton label={label ?? field.label} onRemove={onRemove} />}
+      </legend>
+      {field.description && (
+        <div id={`${id}-hint`} class="hint">
+          {field.description}
+        </div>
+      )}
+      {(field.fields ?? []).map((f) => (
+        <Field key={f.name} field={f} path={childPath(path, f.name)} value={values[f.name] ?? ''} errors={errors} onChange={(v) => onChange({ ...values, [f.name]: v })} />
+      ))}
+    </fieldset>
+  );
+}
+
+/** An array as its items, each a field of the item schema, with Add and Remove. */
+function ArrayField({ field, path, label, value, errors, onChange }: FieldProps) {
+  const items = Array.isArray(value) ? value : [];
+  const id = fieldId(path);
+  const error = errors[path];
+  const name = label ?? field.label;
+  const full = field.maxItems !== undefined && items.length >= field.maxItems;
+  return (
+    <fieldset class={`subform list-form${error ? ' invalid' : ''}`} id={id} aria-describedby={[field.description ? `${id}-hint` : '', error ? `${id}-err` : ''].filter(Boolean).join(' ') || undefined}>
+      <legend>
+        {name}
+        <Required field={field} />
+        <span class="muted type"> {typeLabel(field)}</span>
+      </legend>
+      {field.description && (
+        <div id={`${id}-hint`} class="hint">
+          {field.description}
+        </div>
+      )}
+      {items.length === 0 && <p class="muted empty-list">No items{field.required ? ': an empty list is sent' : ''}.</p>}
+      {items.map((item, i) => (
+        <Field
+          key={i}
+          field={field.item!}
+          path={itemPath(path, i)}
+          label={`Item ${i + 1}`}
+          value={item}
+          errors={errors}
+          onChange={(v) => onChange(items.map((old, j) => (j === i ? v : old)))}
+          onRemove={() => onChange(items.filter((_, j) => j !== i))}
+        />
+      ))}
+      <button type="button" class="secondary small add-item" disabled={full} onClick={() => onChange([...items, toFormValue(field.item!, undefined)])} aria-label={`Add an item to ${name}`}>
+        <span class="codicon codicon-add" aria-hidden="true" /> Add item
+      </button>
+      {error && (
+        <div id={`${id}-err`} class="error-text" role="alert">
+          {error}
+        </div>
+      )}
+    </fieldset>
+  );
+}
+
+function Field(props: FieldProps) {
+  const { field, path, value, errors, onChange, onRemove } = props;
+  if (field.kind === 'object') return <ObjectField {...props} />;
+  if (field.kind === 'array') return <ArrayField {...props} />;
+  const text = typeof value === 'string' ? value : '';
+  const label = props.label ?? field.label;
+  const error = errors[path];
+  const id = fieldId(path);
   const hint = field.description ? `${id}-hint` : undefined;
   const err = error ? `${id}-err` : undefined;
   const described = [hint, err].filter(Boolean).join(' ') || undefined;
@@ -58,7 +174,7 @@ function Field({ field, value, error, onChange }: { field: FormField; value: str
   switch (field.kind) {
     case 'boolean':
       input = (
-        <select {...common} value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+        <select {...common} value={text} onChange={(e) => onChange(e.currentTarget.value)}>
           {!field.required && <option value="">— not set —</option>}
           <option value="true">true</option>
           <option value="false">false</option>
@@ -67,7 +183,7 @@ function Field({ field, value, error, onChange }: { field: FormField; value: str
       break;
     case 'enum':
       input = (
-        <select {...common} value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+        <select {...common} value={text} onChange={(e) => onChange(e.currentTarget.value)}>
           <option value="">{field.required ? '— choose —' : '— not set —'}</option>
           {(field.options ?? []).map((o, i) => (
             <option key={i} value={String(i)}>
@@ -78,7 +194,7 @@ function Field({ field, value, error, onChange }: { field: FormField; value: str
       );
       break;
     case 'json':
-      input = <textarea {...common} class="mono" rows={4} placeholder={field.placeholder} value={value} onInput={(e) => onChange(e.currentTarget.value)} spellcheck={false} />;
+      input = <textarea {...common} class="mono" rows={4} placeholder={field.placeholder} value={text} onInput={(e) => onChange(e.currentTarget.value)} spellcheck={false} />;
       break;
     default:
       input = (
@@ -86,7 +202,7 @@ function Field({ field, value, error, onChange }: { field: FormField; value: str
           {...common}
           type="text"
           inputMode={field.kind === 'string' ? undefined : field.kind === 'integer' ? 'numeric' : 'decimal'}
-          value={value}
+          value={text}
           onInput={(e) => onChange(e.currentTarget.value)}
           placeholder={field.kind === 'string' ? (field.format ?? '') : field.kind}
         />
@@ -94,16 +210,14 @@ function Field({ field, value, error, onChange }: { field: FormField; value: str
   }
   return (
     <div class={`form-row${error ? ' invalid' : ''}`}>
-      <label for={id}>
-        {field.label}
-        {field.required && (
-          <span class="required" aria-hidden="true" title="required">
-            {' '}
-            *
-          </span>
-        )}
-        <span class="muted type"> {field.kind === 'json' ? (field.jsonType === 'any' ? 'JSON' : field.jsonType) : field.kind}</span>
-      </label>
+      <div class="label-line">
+        <label for={id}>
+          {label}
+          <Required field={field} />
+          <span class="muted type"> {typeLabel(field)}</span>
+        </label>
+        {onRemove && <RemoveButton label={label} onRemove={onRemove} />}
+      </div>
       {input}
       {field.description && (
         <div id={hint} class="hint">
@@ -121,7 +235,7 @@ function Field({ field, value, error, onChange }: { field: FormField; value: str
 
 function ToolForm({ tool, store, values, onValues, onShowTrace }: { tool: Tool; store: DashboardStore; values: FormValues | undefined; onValues(v: FormValues): void; onShowTrace(key: number): void }) {
   const fields = useMemo(() => fieldsFromSchema(tool.inputSchema), [tool]);
-  const current = values ?? initialValues(fields);
+  const current = useMemo(() => (values ? conform(fields, values) : initialValues(fields)), [fields, values]);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [attempted, setAttempted] = useState(false);
   const [run, setRun] = useState<{ busy: boolean; answer?: McpAnswer; rendered?: RenderedResult }>({ busy: false });
@@ -131,7 +245,7 @@ function ToolForm({ tool, store, values, onValues, onShowTrace }: { tool: Tool; 
     setRun({ busy: false });
   }, [tool.name]);
 
-  const change = (name: string, v: string) => {
+  const change = (name: string, v: FormValue) => {
     const next = { ...current, [name]: v };
     onValues(next);
     if (attempted) setErrors(validateForm(fields, next).errors);
@@ -152,7 +266,7 @@ function ToolForm({ tool, store, values, onValues, onShowTrace }: { tool: Tool; 
       {tool.title && <code>{tool.name}</code>}
       {tool.description && <p class="description">{tool.description}</p>}
       <form onSubmit={submit} noValidate aria-label={`Arguments of ${tool.name}`}>
-        {fields.length ? fields.map((f) => <Field key={f.name} field={f} value={current[f.name] ?? ''} error={errors[f.name]} onChange={(v) => change(f.name, v)} />) : <p class="muted">This tool takes no arguments.</p>}
+        {fields.length ? fields.map((f) => <Field key={f.name} field={f} path={f.name} value={current[f.name] ?? ''} errors={errors} onChange={(v) => change(f.name, v)} />) : <p class="muted">This tool takes no arguments.</p>}
         <div class="buttons">
           <button type="submit" disabled={run.busy || !store.health?.running}>
             <span class={`codicon codicon-${run.busy ? 'loading codicon-modifier-spin' : 'play'}`} aria-hidden="true" /> Run
@@ -160,7 +274,11 @@ function ToolForm({ tool, store, values, onValues, onShowTrace }: { tool: Tool; 
           <button type="button" class="secondary" onClick={() => onValues(initialValues(fields))}>
             Reset
           </button>
-          {Object.keys(errors).length > 0 && <span class="error-text">Fix the marked fields.</span>}
+          {Object.keys(errors).length > 0 && (
+            <span class="error-text" role="alert">
+              Not run: fix {Object.keys(errors).length === 1 ? 'the marked field' : 'the marked fields'}: {Object.keys(errors).join(', ')}.
+            </span>
+          )}
         </div>
       </form>
       {run.answer && (

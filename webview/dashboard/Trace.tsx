@@ -123,7 +123,7 @@ function Row({ row, index, selected, onSelect }: { row: TraceRow; index: number;
         {row.origin === 'local' && <span class="codicon codicon-person" title="Called from this dashboard" aria-label="local" />}
         {methodOf(row)}
       </span>
-      <span role="gridcell" class="c-tool">{row.toolName ?? ''}</span>
+      <span role="gridcell" class="c-tool" title={row.toolName}>{row.toolName ?? ''}</span>
       <span role="gridcell" class="c-id">{id}</span>
       <span role="gridcell" class="c-dur">
         <Phases row={row} />

@@ -1,12 +1,20 @@
 /**
  * A tool's `inputSchema` (JSON Schema, object at the top) as form fields, and
- * the form's raw text values back into call arguments with a message per
- * field that cannot be used. Scalars get their own inputs; arrays, objects and
- * anything the form cannot express (anyOf, …) are edited as JSON.
+ * the form's raw values back into call arguments with a message per field
+ * that cannot be used. Scalars get their own inputs; an object with
+ * properties is a sub-form of its fields, an array a list of items of its
+ * item schema (added and removed one by one); anything the form cannot
+ * express (anyOf, $ref, nesting deeper than MAX_DEPTH, …) is edited as JSON.
+ *
+ * Fields are named by their path from the top: `path`, `options.mode`,
+ * `edits[1].oldText` (items counted from 1, as the form shows them).
  */
 import { isObject } from '../../src/protocol/jsonrpc';
 
-export type FieldKind = 'string' | 'number' | 'integer' | 'boolean' | 'enum' | 'json';
+export type FieldKind = 'string' | 'number' | 'integer' | 'boolean' | 'enum' | 'json' | 'object' | 'array';
+
+/** Objects and arrays nest this deep at most before they are edited as JSON. */
+export const MAX_DEPTH = 4;
 
 export interface FormField {
   name: string;
@@ -30,16 +38,29 @@ export interface FormField {
   format?: string;
   /** Placeholder text: an example of what to type. */
   placeholder?: string;
+  /** object: its properties' fields. */
+  fields?: FormField[];
+  /** array: the field of one item. */
+  item?: FormField;
+  minItems?: number;
+  maxItems?: number;
 }
 
-/** Raw input values by field name: text for inputs, the option index for enums, 'true' | 'false' | '' for booleans. */
-export type FormValues = Record<string, string>;
+/**
+ * A field's raw value: text for inputs, the option index for enums,
+ * 'true' | 'false' | '' for booleans; the fields' values for an object, the
+ * items' values for an array.
+ */
+export type FormValue = string | FormValue[] | { [name: string]: FormValue };
+
+/** Raw values by field name. */
+export type FormValues = Record<string, FormValue>;
 
 export interface FormResult {
   ok: boolean;
   /** The call's `arguments`: empty optional fields are left out. */
   args: Record<string, unknown>;
-  /** A message per field that cannot be used. */
+  /** A message per field that cannot be used, by the field's path. */
   errors: Record<string, string>;
 }
 
@@ -63,7 +84,7 @@ function typeOf(schema: Schema): string | undefined {
   return undefined;
 }
 
-function fieldFor(name: string, schema: Schema, required: boolean): FormField {
+function fieldFor(name: string, schema: Schema, required: boolean, depth: number): FormField {
   const field: FormField = { name, label: typeof schema.title === 'string' && schema.title ? schema.title : name, kind: 'json', required };
   if (typeof schema.description === 'string') field.description = schema.description;
   if ('default' in schema) field.default = schema.default;
@@ -88,6 +109,14 @@ function fieldFor(name: string, schema: Schema, required: boolean): FormField {
     field.exclusiveMaximum = num(schema.exclusiveMaximum);
   } else if (type === 'boolean') {
     field.kind = 'boolean';
+  } else if (type === 'object' && isObject(schema.properties) && depth < MAX_DEPTH) {
+    field.kind = 'object';
+    field.fields = fieldsOf(schema, depth + 1);
+  } else if (type === 'array' && isObject(schema.items) && depth < MAX_DEPTH) {
+    field.kind = 'array';
+    field.item = fieldFor('', schema.items, true, depth + 1);
+    field.minItems = num(schema.minItems);
+    field.maxItems = num(schema.maxItems);
   } else {
     field.kind = 'json';
     field.jsonType = type === 'array' ? 'array' : type === 'object' ? 'object' : 'any';
@@ -97,15 +126,46 @@ function fieldFor(name: string, schema: Schema, required: boolean): FormField {
   return field;
 }
 
-/** The fields of an object schema, required ones first, otherwise in schema order. */
-export function fieldsFromSchema(schema: unknown): FormField[] {
-  if (!isObject(schema) || !isObject(schema.properties)) return [];
+function fieldsOf(schema: Schema, depth: number): FormField[] {
+  if (!isObject(schema.properties)) return [];
   const required = new Set(Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === 'string') : []);
-  const fields = Object.entries(schema.properties).map(([name, sub]) => fieldFor(name, isObject(sub) ? sub : {}, required.has(name)));
+  const fields = Object.entries(schema.properties).map(([name, sub]) => fieldFor(name, isObject(sub) ? sub : {}, required.has(name), depth));
   return [...fields.filter((f) => f.required), ...fields.filter((f) => !f.required)];
 }
 
-/** Text shown in an input for a value (defaults, replayed arguments). */
+/** The fields of an object schema, required ones first, otherwise in schema order. */
+export function fieldsFromSchema(schema: unknown): FormField[] {
+  return isObject(schema) ? fieldsOf(schema, 0) : [];
+}
+
+/** The path of a property below `parent` ('' at the top). */
+export function childPath(parent: string, name: string): string {
+  return parent ? `${parent}.${name}` : name;
+}
+
+/** The path of an array's item, counted from 1 as the form shows it. */
+export function itemPath(parent: string, index: number): string {
+  return `${parent}[${index + 1}]`;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The raw value shown for a value (defaults, replayed arguments); undefined: the field's default. */
+export function toFormValue(field: FormField, value: unknown): FormValue {
+  if (value === undefined) value = field.default;
+  if (field.kind === 'object') return initialValues(field.fields ?? [], isRecord(value) ? value : {});
+  if (field.kind === 'array') {
+    if (Array.isArray(value)) return value.map((v) => toFormValue(field.item!, v));
+    // A required list starts with as many empty items as it needs (one at least), to fill in.
+    return field.required ? Array.from({ length: Math.max(1, field.minItems ?? 0) }, () => toFormValue(field.item!, undefined)) : [];
+  }
+  const text = valueToText(field, value);
+  return field.kind === 'boolean' && field.required && text === '' ? 'false' : text;
+}
+
+/** Text shown in an input for a scalar value. */
 export function valueToText(field: FormField, value: unknown): string {
   if (value === undefined) return '';
   switch (field.kind) {
@@ -113,6 +173,8 @@ export function valueToText(field: FormField, value: unknown): string {
       const index = (field.options ?? []).findIndex((o) => JSON.stringify(o) === JSON.stringify(value));
       return index < 0 ? '' : String(index);
     }
+    case 'object':
+    case 'array':
     case 'json':
       return JSON.stringify(value, null, 2);
     case 'boolean':
@@ -122,15 +184,25 @@ export function valueToText(field: FormField, value: unknown): string {
   }
 }
 
-/** Starting values: each field's default, else empty (a required boolean starts false). */
+/** Starting values: each field's default, else empty (a required boolean starts false, a required list with one item). */
 export function initialValues(fields: readonly FormField[], args: Record<string, unknown> = {}): FormValues {
   const values: FormValues = {};
-  for (const f of fields) {
-    const given = f.name in args ? args[f.name] : f.default;
-    values[f.name] = valueToText(f, given);
-    if (f.kind === 'boolean' && f.required && values[f.name] === '') values[f.name] = 'false';
-  }
+  for (const f of fields) values[f.name] = toFormValue(f, args[f.name]);
   return values;
+}
+
+/** A value of the shape the field needs: saved values of an older form of the tool are replaced by the field's start. */
+function conformValue(field: FormField, value: FormValue | undefined): FormValue {
+  if (field.kind === 'object') return isRecord(value) ? conform(field.fields ?? [], value as FormValues) : toFormValue(field, undefined);
+  if (field.kind === 'array') return Array.isArray(value) ? value.map((v) => conformValue(field.item!, v)) : toFormValue(field, undefined);
+  return typeof value === 'string' ? value : toFormValue(field, undefined);
+}
+
+/** `values` fitted to the fields: every field present, each of its kind's shape. */
+export function conform(fields: readonly FormField[], values: FormValues | undefined): FormValues {
+  const out: FormValues = {};
+  for (const f of fields) out[f.name] = conformValue(f, values?.[f.name]);
+  return out;
 }
 
 function checkNumber(field: FormField, n: number): string | undefined {
@@ -157,7 +229,7 @@ function checkString(field: FormField, s: string): string | undefined {
   return undefined;
 }
 
-/** One field's value, or the message that says why it cannot be used. */
+/** One scalar field's value, or the message that says why it cannot be used. */
 export function parseField(field: FormField, raw: string | undefined): { value?: unknown; error?: string } {
   const text = raw ?? '';
   const empty = field.kind === 'string' ? text === '' : text.trim() === '';
@@ -184,6 +256,9 @@ export function parseField(field: FormField, raw: string | undefined): { value?:
       if (!Number.isInteger(index) || index < 0 || index >= options.length) return { error: 'Choose one of the values' };
       return { value: options[index] };
     }
+    case 'object':
+    case 'array':
+      return { error: 'Not a single value' };
     case 'json': {
       let value: unknown;
       try {
@@ -198,14 +273,44 @@ export function parseField(field: FormField, raw: string | undefined): { value?:
   }
 }
 
-/** The call's arguments from the form, or a message for each field that cannot be used. */
-export function validateForm(fields: readonly FormField[], values: FormValues): FormResult {
-  const args: Record<string, unknown> = {};
-  const errors: Record<string, string> = {};
-  for (const field of fields) {
-    const { value, error } = parseField(field, values[field.name]);
-    if (error) errors[field.name] = error;
-    else if (value !== undefined) args[field.name] = value;
+function sameValue(a: FormValue, b: FormValue): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The value of the field at `path`, undefined when left out; messages go into `errors` by path. */
+function parseValue(field: FormField, raw: FormValue, path: string, errors: Record<string, string>): unknown {
+  if (field.kind === 'object') {
+    const fields = field.fields ?? [];
+    const values = conform(fields, raw as FormValues);
+    // An optional object left as it started is left out, required fields inside it included.
+    if (!field.required && sameValue(values, initialValues(fields))) return undefined;
+    return parseFields(fields, values, path, errors);
   }
+  if (field.kind === 'array') {
+    const items = Array.isArray(raw) ? raw : [];
+    if (!field.required && items.length === 0) return undefined;
+    const out = items.map((item, i) => parseValue(field.item!, item, itemPath(path, i), errors));
+    if (field.minItems !== undefined && items.length < field.minItems) errors[path] = `Add at least ${field.minItems} item${field.minItems === 1 ? '' : 's'}`;
+    else if (field.maxItems !== undefined && items.length > field.maxItems) errors[path] = `At most ${field.maxItems} item${field.maxItems === 1 ? '' : 's'}`;
+    return out;
+  }
+  const { value, error } = parseField(field, typeof raw === 'string' ? raw : '');
+  if (error) errors[path] = error;
+  return value;
+}
+
+function parseFields(fields: readonly FormField[], values: FormValues, parent: string, errors: Record<string, string>): Record<string, unknown> {
+  const args: Record<string, unknown> = {};
+  for (const field of fields) {
+    const value = parseValue(field, values[field.name] ?? toFormValue(field, undefined), childPath(parent, field.name), errors);
+    if (value !== undefined) args[field.name] = value;
+  }
+  return args;
+}
+
+/** The call's arguments from the form, or a message for each field (by path) that cannot be used. */
+export function validateForm(fields: readonly FormField[], values: FormValues): FormResult {
+  const errors: Record<string, string> = {};
+  const args = parseFields(fields, conform(fields, values), '', errors);
   return { ok: Object.keys(errors).length === 0, args, errors };
 }

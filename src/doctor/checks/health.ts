@@ -1,7 +1,9 @@
 /**
  * Checks `health` and `health-url-file`: the health server's address can be
  * bound and the file its bound URL is written to can be created, both of
- * which the tunnel needs before it starts.
+ * which the tunnel needs before it starts. The address is the one the host
+ * really uses (the editor's free port unless the profile names one); a tunnel
+ * already running holds its port, so its health server is asked instead.
  */
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -13,17 +15,38 @@ import { errorCode } from '../../engine/failure';
 import { bindProbe } from '../probes';
 import type { DoctorCheck } from '../report';
 
-export async function healthAddress({ raw, describeField }: DoctorInputs): Promise<DoctorCheck[]> {
-  const listenAddr = at(raw, ['health', 'listenAddr']) ?? DEFAULTS.healthListenAddr;
+export async function healthAddress({ raw, opts, timeoutMs, describeField }: DoctorInputs): Promise<DoctorCheck[]> {
+  const listenAddr = opts.health?.listenAddr ?? at(raw, ['health', 'listenAddr']) ?? DEFAULTS.healthListenAddr;
   if (typeof listenAddr !== 'string') return [];
   const id = 'health';
   const title = 'Health address can be bound';
   const why = 'The health server (/healthz, /readyz, /metrics) starts with the tunnel; if its address cannot be bound, the tunnel does not start.';
   if (listenAddr === '') return [{ id, title, status: 'ok', detail: 'The health server is turned off' }];
+  const running = opts.health?.runningUrl;
+  if (running) return [await runningHealth(running, timeoutMs)];
   const parsed = parseListenAddr(listenAddr);
   const result = parsed ? await bindProbe(parsed.host, parsed.port) : ({ ok: false, code: 'EINVAL' } as const);
-  if (result.ok) return [{ id, title, status: 'ok', detail: `${listenAddr} is free` }];
+  if (result.ok) return [{ id, title, status: 'ok', detail: parsed?.port === 0 ? `${listenAddr}: a free port on ${parsed.host} is taken when the tunnel starts` : `${listenAddr} is free` }];
   return [{ id, title, status: 'fail', why, ...listenProblem(result.code, listenAddr, describeField(['health', 'listenAddr'])) }];
+}
+
+/** The running tunnel's health server answers on the port it bound. */
+async function runningHealth(url: string, timeoutMs: number): Promise<DoctorCheck> {
+  const base = { id: 'health', title: 'Health server answers' };
+  const healthz = `${url.replace(/\/+$/, '')}/healthz`;
+  try {
+    const res = await fetch(healthz, { signal: AbortSignal.timeout(timeoutMs) });
+    await res.body?.cancel();
+    return { ...base, status: 'ok', detail: `The running tunnel's health server answers at ${url} (/healthz: ${res.status})` };
+  } catch (err) {
+    return {
+      ...base,
+      status: 'warn',
+      detail: `The running tunnel's health server at ${url} does not answer: ${(err as Error).message}`,
+      why: 'Probes and scripts that watch /healthz or /readyz see the tunnel as down.',
+      fix: 'Restart the tunnel; if it persists, read its logs',
+    };
+  }
 }
 
 export async function healthUrlFile({ raw, describeField }: DoctorInputs): Promise<DoctorCheck[]> {

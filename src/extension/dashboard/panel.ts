@@ -12,7 +12,6 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import * as os from 'node:os';
 import type { MetricsSnapshot } from '../../engine/events';
 import { isLogLevel, type LogLevel, type LogRecord } from '../../engine/log';
 import type { TraceEntry } from '../../engine/trace';
@@ -29,6 +28,8 @@ import {
   type TraceRow,
   type WebviewMessage,
 } from '../../../webview/protocol';
+import { exportDefaultUri } from '../diagnostics';
+import { htmlPage } from '../html';
 import type { ProfileEntry } from '../profiles';
 import { editorSettings, SETTINGS_SECTION, updateEditorSetting } from '../settings';
 import { presentState } from '../tree';
@@ -70,8 +71,13 @@ function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
   };
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/**
+ * The editor tab's icon. A tab draws an SVG as an image, where `currentColor`
+ * is black (invisible on a dark tab bar): one variant per theme kind, each in
+ * an explicit colour; VS Code shows `dark` in dark and High Contrast themes.
+ */
+export function dashboardIcon(extensionUri: vscode.Uri): { light: vscode.Uri; dark: vscode.Uri } {
+  return { light: vscode.Uri.joinPath(extensionUri, 'media', 'tunnel-light.svg'), dark: vscode.Uri.joinPath(extensionUri, 'media', 'tunnel-dark.svg') };
 }
 
 export function dashboardTitle(profile: string): string {
@@ -129,7 +135,7 @@ export class DashboardPanel implements vscode.Disposable {
     DashboardPanel.panels.set(profile, this);
     const { tunnels } = deps;
     panel.title = dashboardTitle(profile);
-    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'tunnel.svg');
+    panel.iconPath = dashboardIcon(deps.extensionUri);
     panel.webview.options = webviewOptions(deps.extensionUri);
     // Entries already kept get their keys first, so keys follow arrival order.
     for (const entry of tunnels.traces(profile)) this.keys.keyOf(entry);
@@ -294,10 +300,9 @@ export class DashboardPanel implements vscode.Disposable {
     const wanted = new Set(keys);
     const entries = this.deps.tunnels.traces(this.profile).filter((e) => wanted.has(this.keys.keyOf(e)));
     const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
     const uri = await vscode.window.showSaveDialog({
       title: `Export the trace of "${this.profile}"`,
-      defaultUri: vscode.Uri.joinPath(folder, `mcp-tunnel-trace-${this.profile.replace(/[^\w.-]+/g, '_')}-${stamp}.json`),
+      defaultUri: exportDefaultUri(`mcp-tunnel-trace-${this.profile.replace(/[^\w.-]+/g, '_')}-${stamp}.json`),
       filters: { JSON: ['json'] },
     });
     if (!uri) return;
@@ -378,32 +383,22 @@ export class DashboardPanel implements vscode.Disposable {
     const root = this.deps.extensionUri;
     const asset = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(root, ...parts)).toString();
     const nonce = randomBytes(16).toString('base64');
-    const csp = [
-      "default-src 'none'",
-      `style-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `img-src ${webview.cspSource} data:`,
-      'media-src data:',
-      `script-src 'nonce-${nonce}'`,
-      "connect-src 'none'",
-      "form-action 'none'",
-      "base-uri 'none'",
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${asset('dist', 'codicons', 'codicon.css')}">
-<link rel="stylesheet" href="${asset('dist', 'webview', 'dashboard.css')}">
-<title>${escapeHtml(dashboardTitle(this.profile))}</title>
-</head>
-<body>
-<div id="app" aria-live="off"></div>
-<script nonce="${nonce}" src="${asset('dist', 'webview', 'dashboard.js')}"></script>
-</body>
-</html>`;
+    return htmlPage({
+      csp: [
+        "default-src 'none'",
+        `style-src ${webview.cspSource}`,
+        `font-src ${webview.cspSource}`,
+        `img-src ${webview.cspSource} data:`,
+        'media-src data:',
+        `script-src 'nonce-${nonce}'`,
+        "connect-src 'none'",
+        "form-action 'none'",
+        "base-uri 'none'",
+      ],
+      title: dashboardTitle(this.profile),
+      head: `<link rel="stylesheet" href="${asset('dist', 'codicons', 'codicon.css')}">\n<link rel="stylesheet" href="${asset('dist', 'webview', 'dashboard.css')}">`,
+      body: `<div id="app" aria-live="off"></div>\n<script nonce="${nonce}" src="${asset('dist', 'webview', 'dashboard.js')}"></script>`,
+    });
   }
 
   dispose(): void {

@@ -20,6 +20,15 @@ describe('metrics series', () => {
     assert.deepEqual(series.data.p99, [null, 20]);
   });
 
+  it('ends the latency lines once the last minute holds no calls, and draws them again with new traffic', () => {
+    const series = new MetricsSeries();
+    const busy = { latencyMs: { p50: 40, p95: 900, p99: 1000, count: 30 } };
+    const idle = { latencyMs: { p50: 0, p95: 0, p99: 0, count: 0 } };
+    series.push([snapshot(1000, { ok: 30 }, busy), snapshot(61_000, { ok: 30 }, busy), snapshot(62_000, { ok: 30 }, idle), snapshot(63_000, { ok: 31 }, { latencyMs: { p50: 5, p95: 5, p99: 5, count: 1 } })]);
+    assert.deepEqual(series.data.p99, [1000, 1000, null, 5]);
+    assert.deepEqual(series.data.p50, [40, 40, null, 5]);
+  });
+
   it('keeps in-flight, queue and capacity as they are', () => {
     const series = new MetricsSeries();
     series.push([snapshot(1000, {}, { inFlight: 5, queued: 2, queueCapacity: 64 })]);

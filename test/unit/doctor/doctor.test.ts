@@ -208,4 +208,44 @@ describe('mcp-tunnel doctor', () => {
     assert.match(check(missing, 'api-key').detail, /No API key is stored for the profile "stored"/);
     assert.match(check(missing, 'api-key').fix!, /MCP Tunnel: Set API Key/);
   });
+
+  describe('the health port the host really uses', () => {
+    const editorProfile = (health?: Record<string, unknown>) => ({ name: 'ports', controlPlane: { tunnelId: TUNNEL_ID, apiKey: 'secret:ports' }, mcp: { servers: [{ command: 'node' }] }, ...(health ? { health } : {}) });
+    const secretStore = { get: () => API_KEY };
+
+    it("checks the address the host really binds: the editor's free port, not the profile default's 8080", async () => {
+      const busy = await listen();
+      try {
+        // A validated profile carries the default 127.0.0.1:8080, which the editor replaces by a free port.
+        const editor = await runDoctor({ profile: editorProfile({ listenAddr: '127.0.0.1:8080' }), env, secretStore, health: { listenAddr: '127.0.0.1:0' } });
+        assert.equal(check(editor, 'health').status, 'ok');
+        assert.match(check(editor, 'health').detail, /^127\.0\.0\.1:0: a free port on 127\.0\.0\.1 is taken when the tunnel starts$/);
+        const taken = await runDoctor({ profile: editorProfile(), env, secretStore, health: { listenAddr: `127.0.0.1:${portOf(busy)}` } });
+        assert.equal(check(taken, 'health').status, 'fail', 'the default given by the host is the one probed');
+        assert.match(check(taken, 'health').detail, new RegExp(`${portOf(busy)}.*already in use`));
+      } finally {
+        await close(busy);
+      }
+    });
+
+    it("asks a running tunnel's health server instead of finding its own port in use", async () => {
+      const http = await import('node:http');
+      const server = http.createServer((_req, res) => res.end('ok'));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+      const port = (server.address() as net.AddressInfo).port;
+      try {
+        const profile = editorProfile({ listenAddr: `127.0.0.1:${port}` });
+        const stopped = await runDoctor({ profile, env, secretStore });
+        assert.equal(check(stopped, 'health').status, 'fail', 'a stopped tunnel cannot bind a port in use');
+        const running = await runDoctor({ profile, env, secretStore, health: { runningUrl: `http://127.0.0.1:${port}` } });
+        assert.equal(check(running, 'health').status, 'ok');
+        assert.equal(check(running, 'health').detail, `The running tunnel's health server answers at http://127.0.0.1:${port} (/healthz: 200)`);
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+      const gone = await runDoctor({ profile: editorProfile(), env, secretStore, timeoutMs: 1000, health: { runningUrl: `http://127.0.0.1:${port}` } });
+      assert.equal(check(gone, 'health').status, 'warn');
+      assert.match(check(gone, 'health').detail, /does not answer/);
+    });
+  });
 });
