@@ -12,12 +12,17 @@ export class ReportDocuments implements vscode.TextDocumentContentProvider, vsco
     return this.contents.get(uri.path) ?? '';
   }
 
-  /** Shows `text` as a read-only document named `path` (for example `/doctor/dev.md`). */
-  async show(path: string, text: string): Promise<void> {
+  /** Holds `text` as the read-only document named `path`, for a diff editor or `show`. */
+  put(path: string, text: string): vscode.Uri {
     this.contents.set(path, text);
     const uri = vscode.Uri.from({ scheme: SCHEME, path });
     this.changed.fire(uri);
-    const doc = await vscode.workspace.openTextDocument(uri);
+    return uri;
+  }
+
+  /** Shows `text` as a read-only document named `path` (for example `/doctor/dev.md`). */
+  async show(path: string, text: string): Promise<void> {
+    const doc = await vscode.workspace.openTextDocument(this.put(path, text));
     await vscode.window.showTextDocument(doc, { preview: true });
   }
 

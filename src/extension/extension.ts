@@ -24,7 +24,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const docs = new ReportDocuments();
   const ctl = new Controller(context, tunnels, keys, log, docs);
   controller = ctl;
-  const tree = new TunnelTree(tunnels, () => ctl.profiles());
+  const tree = new TunnelTree(tunnels, () => ctl.profiles(), (name) => ctl.loopback(name));
   const statusBar = new TunnelStatusBar(tunnels, () => ctl.profiles());
   const view = vscode.window.createTreeView('mcpTunnel.profiles', { treeDataProvider: tree, showCollapseAll: false });
 
@@ -82,6 +82,14 @@ export function activate(context: vscode.ExtensionContext): void {
     command('startLoopback', (arg) => ctl.startLoopback(arg)),
     command('exportDiagnostics', () => ctl.exportDiagnostics()),
     command('statusMenu', () => ctl.statusMenu()),
+    command('copyMcpUrl', (arg) => ctl.endpoints.copyUrl(arg)),
+    command('copyToken', (arg) => ctl.endpoints.copyToken(arg)),
+    command('copyCurl', (arg) => ctl.endpoints.copyCurl(arg)),
+    command('addToVsCodeMcp', (arg) => ctl.endpoints.addToVsCode(arg)),
+    command('removeFromVsCodeMcp', (arg) => ctl.endpoints.removeFromVsCode(arg)),
+    command('addToCodex', (arg) => ctl.endpoints.addToCodex(arg)),
+    command('removeFromCodex', (arg) => ctl.endpoints.removeFromCodex(arg)),
+    ctl.onDidChangeEndpoint((name) => tree.refreshProfile(name, true)),
     command('refresh', () => reloadProfiles()),
     tunnels.onDidChange((c) => {
       if (c.kind === 'lifecycle') ctl.updateRunningContext();

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ChannelStatusEntry, OAuthStatus, OAuthUrl } from '../../src/engine/events';
 import { candidateAnswer, candidateError, candidateSource, learnedUrls, metadataCandidates, OAUTH_ROLE_LABELS, oauthSummary, type OAuthSummary } from '../model/oauth';
 import type { HealthView } from '../protocol';
+import { EndpointCard } from './Endpoint';
 import { ago, clock, duration } from './format';
 
 /** Re-renders once a second, for countdowns and "ago" texts. */
@@ -243,6 +244,7 @@ export function Health({ health }: { health: HealthView | undefined }) {
           {s?.healthUrl && <Row label="Health endpoint">{s.healthUrl}</Row>}
         </dl>
       </section>
+      {health.endpoint && <EndpointCard endpoint={health.endpoint} />}
       <section class="card" aria-labelledby="h-cp">
         <h2 id="h-cp">Control plane</h2>
         {s ? (
