@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { ReportDocuments } from '../documents';
 import { EndpointNode, ProfileNode } from '../tree';
-import { addToCodexConfig, hasCodexServer, removeFromCodexConfig } from './codexToml';
+import { addToCodexConfig, changedLines, hasCodexServer, removeFromCodexConfig } from './codexToml';
 import { initializeCurl, serverName, tokenEnvVar, tokenInputId, type LoopbackEndpoint } from './endpoint';
 import { addToMcpJson, hasMcpJsonServer, removeFromMcpJson } from './mcpJson';
 
@@ -275,17 +275,4 @@ export class EndpointActions implements vscode.Disposable {
     this.provider?.dispose();
     this.offeredChanged.dispose();
   }
-}
-
-/** The lines that differ, as "- old" and "+ new", for the confirmation's detail. */
-export function changedLines(before: string, after: string): string {
-  const a = before.split('\n');
-  const b = after.split('\n');
-  let head = 0;
-  while (head < a.length && head < b.length && a[head] === b[head]) head++;
-  let tail = 0;
-  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
-  const removed = a.slice(head, a.length - tail).map((l) => `- ${l}`);
-  const added = b.slice(head, b.length - tail).map((l) => `+ ${l}`);
-  return [...removed, ...added].filter((l) => l.trim() !== '-' && l.trim() !== '+').join('\n');
 }

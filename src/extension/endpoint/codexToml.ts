@@ -172,3 +172,16 @@ export function hasCodexServer(text: string, name: string): boolean {
     return false;
   }
 }
+
+/** The lines that differ, as "- old" and "+ new", for the confirmation's detail. */
+export function changedLines(before: string, after: string): string {
+  const a = before.split('\n');
+  const b = after.split('\n');
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  const removed = a.slice(head, a.length - tail).map((l) => `- ${l}`);
+  const added = b.slice(head, b.length - tail).map((l) => `+ ${l}`);
+  return [...removed, ...added].filter((l) => l.trim() !== '-' && l.trim() !== '+').join('\n');
+}
