@@ -348,6 +348,7 @@ export class Controller implements vscode.Disposable {
 
   private endpointsChanged(name: string): void {
     void vscode.commands.executeCommand('setContext', 'mcpTunnel.loopbackCount', this.loopbacks.size);
+    this.endpoints.endpointsChanged();
     this.endpointChanges.fire(name);
   }
 

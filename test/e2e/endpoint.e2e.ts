@@ -12,7 +12,6 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parse as parseJsonc } from 'jsonc-parser/lib/esm/main.js';
 import type * as SmolToml from 'smol-toml' with { 'resolution-mode': 'import' };
 import type { Page } from 'playwright-core';
 import { EVERYTHING } from '../helpers/everything';
@@ -86,7 +85,11 @@ async function contextMenu(page: Page, label: string, entry: string): Promise<vo
   await treeRow(page, VIEW, label).click({ button: 'right' });
   const item = page.locator('.context-view .monaco-menu .action-item').filter({ has: page.locator('.action-label', { hasText: new RegExp(`^${entry}$`) }) });
   await item.first().waitFor({ state: 'visible', timeout: 10_000 });
-  await item.first().click();
+  // Hovering focuses the entry; Enter runs it (a click right after the menu opens is sometimes dropped).
+  await item.first().hover();
+  await waitUntil(async () => (await item.first().locator('.action-menu-item.focused, .action-menu-item:focus').count()) > 0 || (await item.first().evaluate((el) => el.classList.contains('focused'))), 5_000, `"${entry}" focused`);
+  await page.keyboard.press('Enter');
+  await page.locator('.context-view .monaco-menu').waitFor({ state: 'hidden', timeout: 5_000 });
 }
 
 /** The rows of the context menu of a tree row, then closed. */
@@ -250,29 +253,43 @@ describe('The loopback endpoint in VS Code', function () {
     await runCommand(wb.page, 'View: Close All Editors');
   });
 
-  it('Add to VS Code MCP Servers writes .vscode/mcp.json here (VS Code 1.100 keeps the provider API from extensions), the token as a password prompt, keeping the user\'s comment and server', async () => {
+  it('Add to VS Code MCP Servers registers the front door with VS Code here (code-server 1.100 lets the extension use the provider API), and VS Code\'s own MCP client reaches the tools through the tunnel', async () => {
     await contextMenu(wb.page, 'MCP endpoint', 'Add to VS Code MCP Servers');
-    await waitForNotification(wb.page, /Added "mcp-tunnel-loop" to \.vscode\/mcp\.json/);
+    await waitForNotification(wb.page, /"mcp-tunnel-loop" is in VS Code's MCP servers \(MCP: List Servers\) while the loopback of "loop" runs/);
     await clearNotifications(wb.page);
-    const log = outputChannelText(server, 'MCP Tunnel');
-    assert.match(log, /this VS Code does not let extensions provide MCP servers \(Extension 'mcp-tunnel\.mcp-tunnel' CANNOT use API proposal: mcpConfigurationProvider/);
-    const text = fs.readFileSync(mcpJsonFile(), 'utf8');
-    assert.ok(text.includes('// My own servers: MCP Tunnel must leave them and this comment alone.'), text);
-    assert.ok(text.includes('"fs": { "type": "stdio", "command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "."] }'), text);
-    assert.ok(!text.includes(token), 'the file never holds the token');
-    const doc = parseJsonc(text) as { servers: Record<string, unknown>; inputs: unknown[] };
-    assert.deepEqual(doc.servers[NAME], { type: 'http', url, headers: { Authorization: `Bearer \${input:${NAME}-token}` } });
-    assert.deepEqual(doc.inputs, [{ type: 'promptString', id: `${NAME}-token`, description: `Front-door token of the MCP Tunnel loopback "${PROFILE}" (MCP Tunnel: Copy Token)`, password: true }]);
+    assert.match(outputChannelText(server, 'MCP Tunnel'), /MCP servers: the loopback front doors are offered to VS Code through its MCP server provider API/);
+    assert.equal(fs.readFileSync(mcpJsonFile(), 'utf8'), USER_MCP_JSON, 'the registration path leaves the user\'s mcp.json alone');
 
-    await runCommand(wb.page, 'MCP Tunnel: Add to VS Code MCP Servers');
-    await waitForNotification(wb.page, /Added "mcp-tunnel-loop"/);
-    await clearNotifications(wb.page);
-    assert.equal(fs.readFileSync(mcpJsonFile(), 'utf8'), text, 'adding again changes nothing');
+    await runCommand(wb.page, 'MCP: List Servers');
+    let listed: string[] = [];
+    await waitUntil(async () => (listed = await wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').allTextContents()).some((l) => l.startsWith(NAME)), 10_000, 'our server in the list').catch(() => undefined);
+    assert.ok(listed.some((l) => l.startsWith(NAME) && l.includes('MCP Tunnel loopback')), `VS Code lists: ${listed.join(' | ')}`);
+    assert.ok(listed.some((l) => l.startsWith('fs')), 'next to the user\'s own server');
+    await quickPick(wb.page).pick(NAME);
+    await quickPick(wb.page).pick('Start Server');
+    await wb.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+    await wb.page.waitForTimeout(1_000);
+    await runCommand(wb.page, 'MCP: List Servers');
+    await quickPick(wb.page).pick(NAME);
+    await quickPick(wb.page).pick('Show Output');
+    const output = async () => ((await wb.page.locator('.part.panel .view-lines').first().textContent()) ?? '').replace(/\u00a0/g, ' ');
+    await waitUntil(async () => /Discovered \d+ tools/.test(await output()), 30_000, 'VS Code to list the tools through the front door');
+    assert.match(await output(), /Connection state: Running/);
+    await screenshot(wb.page, 'endpoint-vscode-mcp-running');
+    await runCommand(wb.page, 'View: Hide Panel');
+
+    const files = fs.readdirSync(server.userDataDir, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+    const holding = files.filter((f) => fs.readFileSync(path.join(f.parentPath, f.name)).includes(token)).map((f) => f.name);
+    assert.deepEqual(holding, [], 'VS Code stored the token nowhere (it gets it when it starts the server, from memory)');
 
     await contextMenu(wb.page, 'MCP endpoint', 'Remove from VS Code MCP Servers');
-    await waitForNotification(wb.page, /Removed "mcp-tunnel-loop" from \.vscode\/mcp\.json/);
+    await waitForNotification(wb.page, /"mcp-tunnel-loop" is no longer in VS Code's MCP servers/);
     await clearNotifications(wb.page);
-    assert.equal(fs.readFileSync(mcpJsonFile(), 'utf8'), USER_MCP_JSON, 'the file as the user wrote it');
+    await wb.page.waitForTimeout(1_000);
+    await runCommand(wb.page, 'MCP: List Servers');
+    await waitUntil(async () => !(await wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').allTextContents()).some((l) => l.startsWith(NAME)), 10_000, 'the server gone from the list');
+    await wb.page.keyboard.press('Escape');
+    assert.equal(fs.readFileSync(mcpJsonFile(), 'utf8'), USER_MCP_JSON);
   });
 
   it('Add to Codex Config shows the change first, then writes only our table to $CODEX_HOME/config.toml, and Remove gives the file back as it was', async () => {

@@ -119,21 +119,32 @@ export class EndpointActions implements vscode.Disposable {
   // ── VS Code's MCP servers ───────────────────────────────────────────────
 
   /**
-   * Registers our provider once, where this VS Code lets an extension do so
-   * (the API is final in 1.101; 1.100 has it as a proposal extensions cannot
-   * use, and throws). Returns false when it cannot.
+   * Registers our provider once, where this VS Code lets an extension do so:
+   * the API is final in 1.101 (contributes.mcpServerDefinitionProviders); 1.100
+   * has it as a proposal (contributes.modelContextServerCollections), which
+   * code-server lets extensions use and desktop VS Code does not (it throws).
+   * Returns false when it cannot. The token is added only when VS Code starts
+   * the server (resolve), so the definitions VS Code may cache never hold it.
    */
   private ensureProvider(): boolean {
     if (this.provider !== undefined) return this.provider !== null;
     const api = mcpApi();
     try {
       if (!api) throw new Error('vscode.lm.registerMcpServerDefinitionProvider is not in this VS Code');
+      const definition = (e: LoopbackEndpoint, headers: Record<string, string> = {}) => new api.HttpDefinition(serverName(e.profile), vscode.Uri.parse(e.mcpUrl), headers);
+      const offered = () => this.endpoints().filter((e) => this.offered.has(e.profile));
       this.provider = api.register(MCP_PROVIDER_ID, {
+        // The event's name in 1.101 (final), and its two names in 1.100's proposal.
         onDidChangeMcpServerDefinitions: this.offeredChanged.event,
-        provideMcpServerDefinitions: () =>
-          this.endpoints()
-            .filter((e) => this.offered.has(e.profile))
-            .map((e) => new api.HttpDefinition(serverName(e.profile), vscode.Uri.parse(e.mcpUrl), e.token ? { Authorization: `Bearer ${e.token}` } : {})),
+        onDidChangeServerDefinitions: this.offeredChanged.event,
+        onDidChange: this.offeredChanged.event,
+        provideMcpServerDefinitions: () => offered().map((e) => definition(e)),
+        resolveMcpServerDefinition: (server: { label?: string }) => {
+          const e = offered().find((o) => serverName(o.profile) === server.label);
+          // A front door that went away since: nothing to start.
+          if (!e) return undefined;
+          return definition(e, e.token ? { Authorization: `Bearer ${e.token}` } : {});
+        },
       });
       this.log.info('MCP servers: the loopback front doors are offered to VS Code through its MCP server provider API');
       return true;
@@ -142,6 +153,11 @@ export class EndpointActions implements vscode.Disposable {
       this.log.info(`MCP servers: this VS Code does not let extensions provide MCP servers (${(err as Error).message.split('\n')[0]}); .vscode/mcp.json is written instead`);
       return false;
     }
+  }
+
+  /** A loopback started or stopped: VS Code asks again (an offered profile comes back with its new URL after a restart). */
+  endpointsChanged(): void {
+    if (this.provider) this.offeredChanged.fire();
   }
 
   private mcpJsonUri(): vscode.Uri | undefined {
@@ -156,7 +172,8 @@ export class EndpointActions implements vscode.Disposable {
     if (this.ensureProvider()) {
       this.offered.add(ep.profile);
       this.offeredChanged.fire();
-      void vscode.window.showInformationMessage(`"${name}" is in VS Code's MCP servers while the loopback of "${ep.profile}" runs.`);
+      this.log.info(`[${ep.profile}] MCP servers: "${name}" at ${ep.mcpUrl} offered to VS Code`);
+      void vscode.window.showInformationMessage(`"${name}" is in VS Code's MCP servers (MCP: List Servers) while the loopback of "${ep.profile}" runs.`);
       return;
     }
     const uri = this.mcpJsonUri();
