@@ -102,6 +102,19 @@ async function contextMenuEntries(page: Page, label: string): Promise<string[]> 
   return out;
 }
 
+/** The palette's entries that start with `query` (it also shows fuzzy and recent matches), then closed. */
+async function paletteEntries(page: Page, query: string): Promise<string[]> {
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget .quick-input-box input').fill(`>${query}`);
+  await page.waitForTimeout(500);
+  const labels = await page.locator('.quick-input-widget .quick-input-list .monaco-list-row .label-name').allTextContents();
+  await page.keyboard.press('Escape');
+  return labels
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith(query))
+    .sort();
+}
+
 /** An MCP initialize against the front door with this Authorization header: the HTTP status and the server's name. */
 async function initialize(url: string, authorization?: string): Promise<{ status: number; body: string }> {
   const res = await fetch(url, {
@@ -167,13 +180,7 @@ describe('The loopback endpoint in VS Code', function () {
   it('shows no endpoint and no endpoint command while no loopback runs', async () => {
     await waitUntil(async () => new RegExp(`${PROFILE}\\s+stopped`).test(await rows()), 30_000, 'the profile in the tree');
     assert.doesNotMatch(await rows(), /MCP endpoint/);
-    await wb.page.keyboard.press('F1');
-    await wb.page.locator('.quick-input-widget .quick-input-box input').fill('>MCP Tunnel: Copy');
-    await wb.page.waitForTimeout(500);
-    const offered = await wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row .label-name').allTextContents();
-    await wb.page.keyboard.press('Escape');
-    assert.ok(offered.some((l) => l.includes('Copy Tunnel ID')), `the palette answered: ${offered.join(', ')}`);
-    assert.ok(!offered.some((l) => /Copy (MCP URL|Token|as curl)/.test(l)), `no endpoint command without a loopback: ${offered.join(', ')}`);
+    assert.deepEqual(await paletteEntries(wb.page, 'MCP Tunnel: Copy'), ['MCP Tunnel: Copy Tunnel ID'], 'no endpoint command without a loopback');
   });
 
   it('shows a running loopback\'s front door as a tree row with its URL and auth mode, and logs the URL once, never the token', async () => {
@@ -332,10 +339,12 @@ describe('The loopback endpoint in VS Code', function () {
     await screenshot(wb.page, 'endpoint-row-light');
   });
 
-  it('takes the row away when the loopback stops', async () => {
+  it('takes the row, the front door and the endpoint commands away when the loopback stops', async () => {
     await runCommand(wb.page, 'MCP Tunnel: Stop Tunnel');
     await waitUntil(async () => new RegExp(`${PROFILE}\\s+stopped`).test(await rows()), 30_000, 'the profile stopped');
     assert.doesNotMatch(await rows(), /MCP endpoint/);
+    await waitUntil(async () => initialize(url, `Bearer ${token}`).then(() => false, () => true), 10_000, 'the front door to close');
+    assert.deepEqual(await paletteEntries(wb.page, 'MCP Tunnel: Copy'), ['MCP Tunnel: Copy Tunnel ID']);
     const errors = extensionHostLogErrors(server, 'mcp-tunnel.mcp-tunnel', ['mcp-tunnel']);
     assert.deepEqual(errors, [], errors.join('\n'));
   });
