@@ -1,10 +1,9 @@
 /** The loopback front door in the Health section: its URL, its auth mode, and copy buttons; the host reads the token and writes the clipboard. */
 import type { EndpointCopy, EndpointView } from '../protocol';
-import { post } from './vscode';
 
-const copy = (what: EndpointCopy) => post({ type: 'copyEndpoint', what });
-
-export function EndpointCard({ endpoint }: { endpoint: EndpointView }) {
+/** `onCopy` asks the host (App posts 'copyEndpoint'); without it, as in a test's render, the buttons do nothing. */
+export function EndpointCard({ endpoint, onCopy }: { endpoint: EndpointView; onCopy?: (what: EndpointCopy) => void }) {
+  const copy = (what: EndpointCopy) => onCopy?.(what);
   return (
     <section class="card wide endpoint" aria-labelledby="h-endpoint">
       <h2 id="h-endpoint">MCP endpoint</h2>
