@@ -33,6 +33,17 @@ export const LOG_LEVEL_NAMES: readonly LogLevel[] = LOG_LEVELS;
 /** Colour family of the state badge. */
 export type HealthTone = 'ok' | 'warn' | 'error' | 'idle' | 'busy';
 
+/** A running loopback's front door, as the Health section shows it: never its token, which stays in the host. */
+export interface EndpointView {
+  url: string;
+  /** The auth mode in words: "bearer token (or token in path)", "no auth". */
+  auth: string;
+  hasToken: boolean;
+}
+
+/** What the Endpoint card's buttons ask the host to put on the clipboard. */
+export type EndpointCopy = 'url' | 'token' | 'curl';
+
 /** What the Health section and the header badge show. */
 export interface HealthView {
   /** The same word the Tunnels view shows: ready, starting, degraded, auth error, restarting, stopped, crashed, invalid, … */
@@ -48,6 +59,8 @@ export interface HealthView {
   stderr: string[];
   /** Whether the trace keeps request and response payloads. */
   capturePayloads: boolean;
+  /** The loopback front door, while the profile runs in loopback. */
+  endpoint?: EndpointView;
 }
 
 /** A trace table row: the entry without its payloads, which come on demand ('traceDetail'). */
@@ -103,6 +116,8 @@ export type WebviewMessage =
   /** Saves the given rows (what the filters show) as JSON, through a save dialog. */
   | { type: 'exportTrace'; keys: number[] }
   | { type: 'copyCurl'; key: number }
+  /** Copies the loopback front door's URL, token or a curl request: the host reads the token and writes the clipboard. */
+  | { type: 'copyEndpoint'; what: EndpointCopy }
   | { type: 'mcp'; reqId: number; request: McpRequest }
   | { type: 'setLogLevel'; level: LogLevel };
 
@@ -117,6 +132,7 @@ const healthView = shape({
   workerPid: opt(int),
   stderr: arrayOf(str),
   capturePayloads: bool,
+  endpoint: opt(shape({ url: str, auth: str, hasToken: bool })),
 });
 
 const traceRow = shape({ ...traceEntryFields, key: int, captured: bool, preview: opt(str) });
@@ -155,6 +171,7 @@ const WEBVIEW_MESSAGES: Validators<WebviewMessage> = {
   clearTrace: {},
   exportTrace: { keys: arrayOf(int) },
   copyCurl: { key: int },
+  copyEndpoint: { what: oneOf('url', 'token', 'curl') },
   mcp: { reqId: int, request: mcpRequest },
   setLogLevel: { level: logLevel },
 };

@@ -16,6 +16,9 @@ import { editorSettings, updateEditorSetting } from './settings';
 import { lazy } from './lazy';
 import type { ApiKeys } from './secrets';
 import { exportDiagnostics } from './diagnostics';
+import type { ReportDocuments } from './documents';
+import { EndpointActions } from './endpoint/actions';
+import { authModeText, type LoopbackEndpoint } from './endpoint/endpoint';
 import { presentState } from './tree';
 import type { TunnelManager } from './tunnels';
 
@@ -23,14 +26,18 @@ const READY_WAIT_MS = 20_000;
 
 interface Loopback {
   relay: ChildProcess;
-  mcpUrl: string;
-  token?: string;
+  endpoint: LoopbackEndpoint;
 }
 
 export class Controller implements vscode.Disposable {
   private entries: ProfileEntry[] = [];
   private loaded = false;
   private readonly loopbacks = new Map<string, Loopback>();
+  private readonly endpointChanges = new vscode.EventEmitter<string>();
+  /** A loopback's front door became ready or went away (fires the profile's name). */
+  readonly onDidChangeEndpoint = this.endpointChanges.event;
+  /** Copy, Add to … and Remove from … of the running loopbacks' front doors. */
+  readonly endpoints: EndpointActions;
   /** What dashboard panels need from here; also handed to the panel serializer. */
   readonly dashboards: DashboardDeps;
 
@@ -40,7 +47,9 @@ export class Controller implements vscode.Disposable {
     private readonly keys: ApiKeys,
     private readonly log: vscode.LogOutputChannel,
     private readonly docs: DoctorReports,
+    documents: ReportDocuments,
   ) {
+    this.endpoints = new EndpointActions(() => [...this.loopbacks.values()].map((l) => l.endpoint), log, documents);
     this.dashboards = { extensionUri: context.extensionUri, tunnels, profiles: () => this.profiles(), loopback: (name) => this.loopback(name), log };
   }
 
@@ -172,11 +181,7 @@ export class Controller implements vscode.Disposable {
 
   private async stopName(name: string): Promise<void> {
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Stopping "${name}"` }, () => this.tunnels.stop(name));
-    const loop = this.loopbacks.get(name);
-    if (loop) {
-      this.loopbacks.delete(name);
-      loop.relay.kill('SIGTERM');
-    }
+    this.dropLoopback(name);
     this.updateRunningContext();
   }
 
@@ -331,9 +336,23 @@ export class Controller implements vscode.Disposable {
   }
 
   /** The loopback front door of a profile started with Start Loopback. */
-  loopback(name: string): { mcpUrl: string; token?: string } | undefined {
+  loopback(name: string): LoopbackEndpoint | undefined {
+    return this.loopbacks.get(name)?.endpoint;
+  }
+
+  /** Stops the profile's relay, if it runs one, and says its front door is gone. */
+  private dropLoopback(name: string): void {
     const loop = this.loopbacks.get(name);
-    return loop && { mcpUrl: loop.mcpUrl, token: loop.token };
+    if (!loop) return;
+    this.loopbacks.delete(name);
+    loop.relay.kill('SIGTERM');
+    this.endpointsChanged(name);
+  }
+
+  private endpointsChanged(name: string): void {
+    void vscode.commands.executeCommand('setContext', 'mcpTunnel.loopbackCount', this.loopbacks.size);
+    this.endpoints.endpointsChanged();
+    this.endpointChanges.fire(name);
   }
 
   async exportDiagnostics(): Promise<void> {
@@ -366,14 +385,27 @@ export class Controller implements vscode.Disposable {
       relay.child.kill('SIGTERM');
       return;
     }
-    this.loopbacks.set(entry.name, { relay: relay.child, mcpUrl: relay.mcpUrl, token: relay.frontDoorToken });
+    const endpoint: LoopbackEndpoint = { profile: entry.name, mcpUrl: relay.mcpUrl, token: relay.frontDoorToken, auth: relay.frontDoorAuth, tokenInPath: relay.tokenInPath };
+    const loop = { relay: relay.child, endpoint };
+    this.loopbacks.set(entry.name, loop);
+    relay.child.once('exit', (code, signal) => {
+      if (this.loopbacks.get(entry.name) !== loop) return;
+      this.log.warn(`[${entry.name}] the loopback relay exited (${signal ?? `code ${code}`}); its front door is gone`);
+      this.loopbacks.delete(entry.name);
+      this.endpointsChanged(entry.name);
+    });
+    // The URL, never the token: the log is shared and exported.
+    this.log.info(`[${entry.name}] loopback front door ready: ${relay.mcpUrl} (${authModeText(endpoint)})`);
+    this.endpointsChanged(entry.name);
     const action = await vscode.window.showInformationMessage(
-      `Loopback tunnel "${entry.name}" is ready at ${relay.mcpUrl}. Point any MCP client at it with the front-door token as a Bearer header.`,
+      `Loopback tunnel "${entry.name}" is ready at ${relay.mcpUrl}. Point any MCP client at it with the front-door token as a Bearer header; the Tunnels view keeps it under "MCP endpoint".`,
       'Copy MCP URL',
       'Copy Token',
+      'Copy as curl',
     );
-    if (action === 'Copy MCP URL') await vscode.env.clipboard.writeText(relay.mcpUrl);
-    else if (action === 'Copy Token' && relay.frontDoorToken) await vscode.env.clipboard.writeText(relay.frontDoorToken);
+    if (action === 'Copy MCP URL') await this.endpoints.copyUrl(entry.name);
+    else if (action === 'Copy Token') await this.endpoints.copyToken(entry.name);
+    else if (action === 'Copy as curl') await this.endpoints.copyCurl(entry.name);
   }
 
   // ── status bar menu ──────────────────────────────────────────────────────
@@ -388,6 +420,7 @@ export class Controller implements vscode.Disposable {
           { label: '$(debug-restart) Restart', run: () => this.restart(entry.name) },
           { label: '$(dashboard) Open Dashboard', run: () => this.dashboard(entry.name) },
           { label: '$(terminal) Show MCP Server Output', run: async () => this.tunnels.serverOutput(entry.name).show() },
+          ...(this.loopbacks.has(entry.name) ? this.endpoints.quickPickItems(entry.name) : []),
         ]
       : [
           { label: '$(play) Start', run: () => this.start(entry.name) },
@@ -415,6 +448,9 @@ export class Controller implements vscode.Disposable {
 
   dispose(): void {
     for (const loop of this.loopbacks.values()) loop.relay.kill('SIGTERM');
+    this.loopbacks.clear();
+    this.endpoints.dispose();
+    this.endpointChanges.dispose();
   }
 }
 

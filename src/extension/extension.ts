@@ -12,6 +12,7 @@ import { DASHBOARD_VIEW_TYPE } from '../../webview/protocol';
 import { editorSettings, SETTINGS_SECTION } from './settings';
 import { ApiKeys } from './secrets';
 import { TunnelStatusBar } from './statusBar';
+import { ReportDocuments, SCHEME } from './documents';
 import { TunnelTree } from './tree';
 import { TunnelManager } from './tunnels';
 
@@ -22,9 +23,10 @@ export function activate(context: vscode.ExtensionContext): void {
   const tunnels = new TunnelManager(context.asAbsolutePath('dist/worker.js'), log, logLevelSetting());
   const keys = new ApiKeys(context.secrets);
   const docs = new DoctorReports(context.extensionUri);
-  const ctl = new Controller(context, tunnels, keys, log, docs);
+  const documents = new ReportDocuments();
+  const ctl = new Controller(context, tunnels, keys, log, docs, documents);
   controller = ctl;
-  const tree = new TunnelTree(tunnels, () => ctl.profiles());
+  const tree = new TunnelTree(tunnels, () => ctl.profiles(), (name) => ctl.loopback(name));
   const statusBar = new TunnelStatusBar(tunnels, () => ctl.profiles());
   const view = vscode.window.createTreeView('mcpTunnel.profiles', { treeDataProvider: tree, showCollapseAll: false });
 
@@ -52,6 +54,8 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     tunnels,
     docs,
+    documents,
+    vscode.workspace.registerTextDocumentContentProvider(SCHEME, documents),
     ctl,
     tree,
     statusBar,
@@ -81,6 +85,14 @@ export function activate(context: vscode.ExtensionContext): void {
     command('startLoopback', (arg) => ctl.startLoopback(arg)),
     command('exportDiagnostics', () => ctl.exportDiagnostics()),
     command('statusMenu', () => ctl.statusMenu()),
+    command('copyMcpUrl', (arg) => ctl.endpoints.copyUrl(arg)),
+    command('copyToken', (arg) => ctl.endpoints.copyToken(arg)),
+    command('copyCurl', (arg) => ctl.endpoints.copyCurl(arg)),
+    command('addToVsCodeMcp', (arg) => ctl.endpoints.addToVsCode(arg)),
+    command('removeFromVsCodeMcp', (arg) => ctl.endpoints.removeFromVsCode(arg)),
+    command('addToCodex', (arg) => ctl.endpoints.addToCodex(arg)),
+    command('removeFromCodex', (arg) => ctl.endpoints.removeFromCodex(arg)),
+    ctl.onDidChangeEndpoint((name) => tree.refreshProfile(name, true)),
     command('refresh', () => reloadProfiles()),
     tunnels.onDidChange((c) => {
       if (c.kind === 'lifecycle') ctl.updateRunningContext();

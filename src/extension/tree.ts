@@ -6,14 +6,23 @@
  */
 import * as vscode from 'vscode';
 import type { EngineState } from '../engine/events';
+import { authModeText, type LoopbackEndpoint } from './endpoint/endpoint';
 import type { ProfileEntry } from './profiles';
 import { oauthRow, profileTooltip, repeatsOAuth } from './tooltips';
 import type { TunnelManager, TunnelView } from './tunnels';
 
-type Node = ProfileNode | DetailNode;
+type Node = ProfileNode | DetailNode | EndpointNode;
 
 export class ProfileNode {
   constructor(public entry: ProfileEntry) {}
+}
+
+/** The row of a running loopback's front door; commands invoked on it act on its profile. */
+export class EndpointNode {
+  constructor(
+    readonly profile: string,
+    readonly endpoint: LoopbackEndpoint,
+  ) {}
 }
 
 class DetailNode {
@@ -53,6 +62,22 @@ export function presentState(entry: ProfileEntry, view: TunnelView | undefined):
   }
 }
 
+function endpointItem(node: EndpointNode): vscode.TreeItem {
+  const { endpoint } = node;
+  const auth = authModeText(endpoint);
+  const item = new vscode.TreeItem('MCP endpoint', vscode.TreeItemCollapsibleState.None);
+  item.id = `${node.profile}:endpoint`;
+  item.description = `${endpoint.mcpUrl} · ${auth}`;
+  item.iconPath = new vscode.ThemeIcon('plug');
+  item.contextValue = endpoint.token ? 'endpoint.token' : 'endpoint';
+  item.accessibilityInformation = { label: `MCP endpoint: ${endpoint.mcpUrl}, ${auth}` };
+  const how = endpoint.token
+    ? `Clients send \`Authorization: Bearer <token>\`${endpoint.tokenInPath ? ' (or put the token as the last path segment of the URL)' : ''}; **Copy Token** copies it. The token lives only while this loopback runs.`
+    : 'The front door takes no token.';
+  item.tooltip = new vscode.MarkdownString(`**Loopback front door** of "${node.profile}"\n\n\`${endpoint.mcpUrl}\`\n\nAuth: ${auth}. ${how}`);
+  return item;
+}
+
 function ago(ms: number | undefined): string {
   if (!ms) return 'never';
   const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
@@ -70,6 +95,8 @@ export class TunnelTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
   constructor(
     private readonly tunnels: TunnelManager,
     private entries: () => ProfileEntry[],
+    /** The front door of a profile running in loopback. */
+    private readonly endpoint: (name: string) => LoopbackEndpoint | undefined = () => undefined,
   ) {
     // Starting or stopping changes a node's id (and so its expansion): refresh the whole list then.
     this.subscription = tunnels.onDidChange((change) => (change.kind === 'lifecycle' ? this.changed.fire(undefined) : this.refreshProfile(change.name, change.kind === 'state')));
@@ -100,6 +127,7 @@ export class TunnelTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
+    if (node instanceof EndpointNode) return endpointItem(node);
     if (node instanceof DetailNode) {
       const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
       item.id = node.id;
@@ -129,7 +157,7 @@ export class TunnelTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
 
   getChildren(node?: Node): Node[] {
     if (!node) return [...this.nodes.values()];
-    if (node instanceof DetailNode) return [];
+    if (!(node instanceof ProfileNode)) return [];
     const view = this.tunnels.get(node.entry.name);
     const name = node.entry.name;
     if (!view) {
@@ -141,9 +169,11 @@ export class TunnelTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
     }
     const status = view.status;
     const metrics = view.metrics;
-    const out: DetailNode[] = [];
+    const out: (DetailNode | EndpointNode)[] = [];
     // A failed OAuth discovery has its own row below; its reason is not shown twice.
     if (view.lastError && !repeatsOAuth(view.lastError, status?.oauth)) out.push(new DetailNode(`${name}:problem`, 'Problem', view.lastError, 'warning', view.lastError));
+    const endpoint = this.endpoint(name);
+    if (endpoint) out.push(new EndpointNode(name, endpoint));
     const pollErrors = status ? Object.values(status.pollErrors).reduce((a, b) => a + (b ?? 0), 0) : 0;
     out.push(
       new DetailNode(

@@ -16,6 +16,10 @@ export interface RelayProcess {
   /** The front-door URL without the token (`mcp_url_without_token`): clients send `Authorization: Bearer <frontDoorToken>`. */
   mcpUrl: string;
   frontDoorToken?: string;
+  /** How the front door authenticates clients (`front_door_auth`): a bearer token, or nobody. */
+  frontDoorAuth: 'bearer' | 'none';
+  /** The token is also accepted as the last path segment of the URL (`front_door_token_in: "mcp_url"`). */
+  tokenInPath: boolean;
 }
 
 const START_TIMEOUT_MS = 10_000;
@@ -44,7 +48,16 @@ export async function startRelayProcess(cli: string, onStderr: (text: string) =>
     });
     // The URL without the front-door token in its path: the editor shows it (the dashboard, notifications) and sends the token as a header.
     const mcpUrl = info.mcp_url_without_token ?? info.mcp_url!;
-    return { child, apiKey, controlPlaneBaseUrl: info.control_plane_base_url!, tunnelId: info.tunnel_id!, mcpUrl, frontDoorToken: info.front_door_token };
+    return {
+      child,
+      apiKey,
+      controlPlaneBaseUrl: info.control_plane_base_url!,
+      tunnelId: info.tunnel_id!,
+      mcpUrl,
+      frontDoorToken: info.front_door_token,
+      frontDoorAuth: info.front_door_auth === 'none' ? 'none' : 'bearer',
+      tokenInPath: info.front_door_token_in === 'mcp_url',
+    };
   } catch (err) {
     child.kill('SIGKILL');
     throw err;

@@ -7,7 +7,7 @@ import { TABS, type Tab, type UiState } from './state';
 import type { DashboardStore } from './store';
 import { Tools } from './Tools';
 import { Trace } from './Trace';
-import { loadState, saveState } from './vscode';
+import { loadState, post, saveState } from './vscode';
 
 const TAB_LABELS: Record<Tab, { label: string; icon: string }> = {
   health: { label: 'Health', icon: 'pulse' },
@@ -92,7 +92,7 @@ export function App({ store }: { store: DashboardStore }) {
         {!store.loaded ? (
           <p class="muted">Loading…</p>
         ) : ui.tab === 'health' ? (
-          <Health health={store.health} />
+          <Health health={store.health} onCopyEndpoint={(what) => post({ type: 'copyEndpoint', what })} />
         ) : ui.tab === 'metrics' ? (
           <Metrics series={store.metrics} />
         ) : ui.tab === 'trace' ? (

@@ -2,7 +2,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ChannelStatusEntry, OAuthStatus, OAuthUrl } from '../../src/engine/events';
 import { candidateAnswer, candidateError, candidateSource, learnedUrls, metadataCandidates, OAUTH_ROLE_LABELS, oauthSummary, type OAuthSummary } from '../model/oauth';
-import type { HealthView } from '../protocol';
+import type { EndpointCopy, HealthView } from '../protocol';
+import { EndpointCard } from './Endpoint';
 import { ago, clock, duration } from './format';
 
 /** Re-renders once a second, for countdowns and "ago" texts. */
@@ -221,7 +222,7 @@ function StateHelp({ current }: { current: string | undefined }) {
   );
 }
 
-export function Health({ health }: { health: HealthView | undefined }) {
+export function Health({ health, onCopyEndpoint }: { health: HealthView | undefined; onCopyEndpoint?: (what: EndpointCopy) => void }) {
   const now = useNow();
   if (!health) return <p class="muted">Loading…</p>;
   const s = health.status;
@@ -243,6 +244,7 @@ export function Health({ health }: { health: HealthView | undefined }) {
           {s?.healthUrl && <Row label="Health endpoint">{s.healthUrl}</Row>}
         </dl>
       </section>
+      {health.endpoint && <EndpointCard endpoint={health.endpoint} onCopy={onCopyEndpoint} />}
       <section class="card" aria-labelledby="h-cp">
         <h2 id="h-cp">Control plane</h2>
         {s ? (

@@ -20,6 +20,7 @@ import { CLIENT_VERSION } from '../../version';
 import {
   DASHBOARD_VIEW_TYPE,
   parseWebviewMessage,
+  type EndpointCopy,
   restoredProfile,
   type HealthTone,
   type HealthView,
@@ -37,15 +38,19 @@ import type { TunnelManager } from '../tunnels';
 import { buildCurl } from './curl';
 import { LocalMcpClient, McpRequestError } from '../../host/mcpClient';
 import { TraceKeys } from './rows';
+import { authModeText, type LoopbackEndpoint } from '../endpoint/endpoint';
 
 export interface DashboardDeps {
   extensionUri: vscode.Uri;
   tunnels: TunnelManager;
   profiles(): ProfileEntry[];
   /** The loopback front door of a profile running in loopback. */
-  loopback(name: string): { mcpUrl: string; token?: string } | undefined;
+  loopback(name: string): LoopbackEndpoint | undefined;
   log: vscode.LogOutputChannel;
 }
+
+/** The commands behind the Endpoint card's buttons, the same as the tree row's. */
+const ENDPOINT_COPY_COMMANDS: Record<EndpointCopy, string> = { url: 'mcpTunnel.copyMcpUrl', token: 'mcpTunnel.copyToken', curl: 'mcpTunnel.copyCurl' };
 
 const FLUSH_MS = 1000;
 /** Five minutes of once-a-second snapshots. */
@@ -239,6 +244,7 @@ export class DashboardPanel implements vscode.Disposable {
     const view = tunnels.get(this.profile);
     const tail = tunnels.stderrTail(this.profile);
     this.stderrSeen = tail.total;
+    const loop = this.deps.loopback(this.profile);
     const state = entry ? presentState(entry, view).word : view ? (view.status?.state ?? 'starting') : 'not configured';
     const reason = entry?.error ?? entry?.blockedReason ?? (state === 'ready' ? undefined : (view?.lastError ?? view?.status?.reason));
     return {
@@ -250,6 +256,7 @@ export class DashboardPanel implements vscode.Disposable {
       workerPid: view?.pid,
       stderr: tail.lines.slice(-STDERR_SHOWN),
       capturePayloads: tunnels.capturesPayloads(this.profile),
+      endpoint: loop && { url: loop.mcpUrl, auth: authModeText(loop), hasToken: loop.token !== undefined },
     };
   }
 
@@ -284,6 +291,9 @@ export class DashboardPanel implements vscode.Disposable {
         return this.exportTrace(message.keys);
       case 'copyCurl':
         return this.copyCurl(message.key);
+      case 'copyEndpoint':
+        await vscode.commands.executeCommand(ENDPOINT_COPY_COMMANDS[message.what], this.profile);
+        return;
       case 'mcp':
         return this.runMcp(message.reqId, message.request);
       case 'setLogLevel':
