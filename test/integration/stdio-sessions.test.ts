@@ -182,12 +182,13 @@ describe('stdio session isolation (per_session): tunnelled = direct', function (
       const two = await post(t, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'echo', arguments: { message: 'hi' } } });
       assert.equal(one.status, 200);
       assert.equal(textOf(two.json.result), 'Echo: hi');
-      const plainDirect = await directly();
-      const tools = (one.json.result as { tools: { name: string }[] }).tools.map((tool) => tool.name).sort();
-      assert.deepEqual(tools, await toolNames(plainDirect.client));
+      // Read before anything slow: both children are closed once idle for 1.5 s.
       const pid = t.engine.status().channels[0]!.pid;
       assert.ok(pid && running(pid), 'the sessionless child runs');
       assert.equal(t.engine.status().channels[0]!.children, 2);
+      const plainDirect = await directly();
+      const tools = (one.json.result as { tools: { name: string }[] }).tools.map((tool) => tool.name).sort();
+      assert.deepEqual(tools, await toolNames(plainDirect.client));
       await waitFor(() => !running(pid), 10_000, 'the idle sessionless child to exit');
       assert.equal(t.engine.status().channels[0]!.pid, undefined);
     });
