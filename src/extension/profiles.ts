@@ -26,6 +26,8 @@ export interface ProfileEntry {
   error?: string;
   /** Every problem found, each naming the field and the fix. */
   problems?: string[];
+  /** The field of each problem, as the problem names it (`controlPlane.tunnelId`, `mcp.servers[0].url`). */
+  problemFields?: (string | undefined)[];
   /** Starts a local process (a stdio MCP server). */
   runsCommand: boolean;
   /** Why this profile may not start here (Restricted Mode). */
@@ -71,13 +73,16 @@ function toEntry(raw: unknown, scope: ProfileScope, index: number, trusted: bool
   const { profile, problem } = asSchemaProfile(obj);
   const parsed = lazy.schema().TunnelProfileSchema.safeParse(profile);
   const problems = problem ? [problem] : [];
+  const fields: (string | undefined)[] = problem ? [problem.split(':')[0]] : [];
   if (!parsed.success) {
     const error = lazy.errors().fromZod(parsed.error, { kind: 'settings', file: scope === 'user' ? 'user settings' : 'workspace settings' });
     problems.push(...error.all.map((e) => e.message));
+    fields.push(...error.all.map((e) => e.field));
   }
   if (problems.length > 0) {
     entry.error = problems[0];
     entry.problems = problems;
+    entry.problemFields = fields;
   } else if (parsed.success) entry.profile = parsed.data;
   if (!trusted && scope === 'workspace') {
     // A workspace could otherwise run any program, or send a stored key to a control plane of its choosing.
@@ -118,6 +123,7 @@ function flagDuplicates(entries: ProfileEntry[], scope: ProfileScope): void {
     const problem = `Another profile in ${scope} settings is already named "${entry.name}", so this one is not used: give it a name of its own`;
     entry.profile = undefined;
     entry.problems = [problem, ...(entry.problems ?? [])];
+    entry.problemFields = ['name', ...(entry.problemFields ?? [])];
     entry.error = problem;
   }
 }

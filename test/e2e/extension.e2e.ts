@@ -35,7 +35,7 @@ import {
 } from './harness';
 
 const EXTENSION_ID = 'mcp-tunnel.mcp-tunnel';
-const VIEW = 'Tunnels';
+const VIEW = 'MCP Tunnels';
 /** The worker of the installed extension (not the repository's dist/). */
 const WORKER = path.join('mcp-tunnel.mcp-tunnel-0.1.0', 'dist', 'worker.js');
 const RELAY_KEY = `relay-e2e-${Date.now().toString(36)}-secret`;
@@ -324,11 +324,11 @@ describe('MCP Tunnel extension in VS Code', function () {
       const at = broken.findIndex((l) => /^broken\s+invalid/.test(l));
       const children = broken.slice(at + 1).filter((l) => l.startsWith('  ')).slice(0, 2);
       assert.equal(children.length, 2, tree);
-      assert.match(children.join('\n'), /Problem .*tunnelId/);
-      assert.match(children.join('\n'), /Problem .*servers/);
+      assert.match(children.join('\n'), /Error .*tunnelId/);
+      assert.match(children.join('\n'), /Error .*servers/);
       assert.match(tree, /^everything\s+stopped$/m);
       assert.match(tree, /^everything\s+invalid$/m);
-      assert.match(tree, /Problem Another profile in workspace settings is already named "everything", so this one is not used/);
+      assert.match(tree, /Error Another profile in workspace settings is already named "everything", so this one is not used/);
       await screenshot(wb.page, 'tree-invalid-profiles');
       assertNoExtensionErrors(server);
     });
