@@ -23,7 +23,7 @@ export type ServerSource = 'mcpJson' | 'codex' | 'command' | 'url';
 type Mode = 'loopback' | 'hosted';
 type StepId = 'mode' | 'source' | 'server' | 'name' | 'tunnelId' | 'key' | 'scope';
 
-const TITLE = 'Add MCP Tunnel Profile';
+const TITLE = 'New Tunnel Profile';
 
 async function readMcpJson(): Promise<{ servers: ImportedServer[]; where: string } | string> {
   const folder = vscode.workspace.workspaceFolders?.[0];

@@ -87,7 +87,7 @@ const TUNNEL_ID_PLACEHOLDER = 'tunnel_${2:id from the Platform tunnel settings}'
 export const PROFILE_SNIPPETS: readonly JsonSchema[] = [
   {
     label: 'MCP Tunnel: stdio server',
-    description: 'A tunnel in front of a local command; its API key is set with "MCP Tunnel: Set API Key".',
+    description: 'A tunnel in front of a local command; its API key is set with "MCP Tunnel: Set API Key…".',
     body: {
       name: '${1:local-dev}',
       controlPlane: { tunnelId: TUNNEL_ID_PLACEHOLDER },
@@ -146,9 +146,9 @@ export function profilesSetting(): JsonSchema {
     scope: 'window',
     order: 0,
     description:
-      'Tunnel profiles. Each serves one tunnel id of a control plane (hosted, or a relay on this machine) from private MCP servers: a command, a url, or mcpServer (the name of a server in .vscode/mcp.json). Leave controlPlane.apiKey out to use the key stored with "MCP Tunnel: Set API Key".',
+      'Tunnel profiles. Each serves one tunnel id of a control plane (hosted, or a relay on this machine) from private MCP servers: a command, a url, or mcpServer (the name of a server in .vscode/mcp.json). Leave controlPlane.apiKey out to use the key stored with "MCP Tunnel: Set API Key…".',
     markdownDescription:
-      'Tunnel profiles. Each serves one tunnel id of a control plane (hosted, or a relay on this machine) from private MCP servers: a `command`, a `url`, or `mcpServer`, the name of a server in `.vscode/mcp.json`. Leave `controlPlane.apiKey` out to use the key stored with **MCP Tunnel: Set API Key**. Read from user and workspace settings; a workspace profile hides a user profile of the same name.',
+      'Tunnel profiles. Each serves one tunnel id of a control plane (hosted, or a relay on this machine) from private MCP servers: a `command`, a `url`, or `mcpServer`, the name of a server in `.vscode/mcp.json`. Leave `controlPlane.apiKey` out to use the key stored with **MCP Tunnel: Set API Key…**. Read from user and workspace settings; a workspace profile hides a user profile of the same name.',
     items: { ...withLoopback(embeddable(profileJsonSchema())), defaultSnippets: PROFILE_SNIPPETS },
   };
 }
