@@ -104,7 +104,12 @@ export type WebviewMessage =
   | { type: 'exportTrace'; keys: number[] }
   | { type: 'copyCurl'; key: number }
   | { type: 'mcp'; reqId: number; request: McpRequest }
-  | { type: 'setLogLevel'; level: LogLevel };
+  | { type: 'setLogLevel'; level: LogLevel }
+  /** Runs Start Tunnel, Stop Tunnel or Restart Tunnel for the panel's profile (the header's buttons). */
+  | { type: 'tunnel'; action: TunnelAction };
+
+export const TUNNEL_ACTIONS = ['start', 'stop', 'restart'] as const;
+export type TunnelAction = (typeof TUNNEL_ACTIONS)[number];
 
 // ── validation ─────────────────────────────────────────────────────────────
 
@@ -157,6 +162,7 @@ const WEBVIEW_MESSAGES: Validators<WebviewMessage> = {
   copyCurl: { key: int },
   mcp: { reqId: int, request: mcpRequest },
   setLogLevel: { level: logLevel },
+  tunnel: { action: oneOf(...TUNNEL_ACTIONS) },
 };
 
 /** The message, when `data` is a well-formed host message; otherwise undefined. */

@@ -290,6 +290,10 @@ export class DashboardPanel implements vscode.Disposable {
       case 'setLogLevel':
         if (isLogLevel(message.level)) await updateEditorSetting('logLevel', message.level);
         return;
+      case 'tunnel':
+        // The same commands as the palette and the tree, so the same progress, checks and messages.
+        await vscode.commands.executeCommand(`mcpTunnel.${message.action}`, this.profile);
+        return;
     }
   }
 

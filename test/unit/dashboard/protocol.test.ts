@@ -36,6 +36,7 @@ const WEBVIEW_SAMPLES: Record<WebviewMessage['type'], WebviewMessage[]> = {
   clearTrace: [{ type: 'clearTrace' }],
   exportTrace: [{ type: 'exportTrace', keys: [1, 2, 3] }, { type: 'exportTrace', keys: [] }],
   copyCurl: [{ type: 'copyCurl', key: 9 }],
+  tunnel: [{ type: 'tunnel', action: 'start' }, { type: 'tunnel', action: 'stop' }, { type: 'tunnel', action: 'restart' }],
   mcp: [
     { type: 'mcp', reqId: 1, request: { method: 'tools/list' } },
     { type: 'mcp', reqId: 2, request: { method: 'tools/call', name: 'echo', arguments: { message: 'hi' } } },
