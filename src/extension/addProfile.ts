@@ -164,13 +164,13 @@ const MODE_ITEMS: Item<Mode>[] = [
   {
     label: '$(vm) Try it on this machine (loopback)',
     description: 'no account needed',
-    detail: 'The editor runs a relay here: any MCP client on this machine can use the whole tunnel. No tunnel id, no API key.',
+    detail: 'A relay runs here, for MCP clients on this machine. No tunnel ID, no API key.',
     value: 'loopback',
   },
   {
     label: '$(cloud) Hosted control plane',
     description: 'https://api.openai.com',
-    detail: 'For ChatGPT, Codex and the Responses API: needs a tunnel id from the Platform tunnel settings and a runtime API key.',
+    detail: 'For ChatGPT, Codex and the Responses API: a tunnel ID and a runtime API key.',
     value: 'hosted',
   },
 ];

@@ -376,7 +376,7 @@ export class Controller implements vscode.Disposable {
         if (!entry.loopback || !entry.profile) return lazy.doctor().runDoctor({ profile, env: process.env, secretStore: this.keys.asSecretStore() });
         // A loopback profile is checked against a relay of its own, as it would run: the one it runs on, else one started for the check.
         const running = this.loopbacks.get(entry.name);
-        const relay = running ? undefined : await startRelayProcess(this.context.asAbsolutePath('dist/cli.js'), (text) => this.log.warn(`[${entry.name}] relay: ${text}`));
+        const relay = running ? undefined : await startRelayProcess(this.context.asAbsolutePath('dist/cli.js'), (text) => this.logSafely('warn', `[${entry.name}] relay: ${text}`));
         try {
           const controlPlane = relay ? { baseUrl: relay.controlPlaneBaseUrl, tunnelId: relay.tunnelId } : this.loopbackControlPlane(entry.name);
           const key = relay?.apiKey ?? running?.apiKey;
@@ -422,7 +422,7 @@ export class Controller implements vscode.Disposable {
     if (this.tunnels.isRunning(entry.name)) return true;
     let relay: RelayProcess;
     try {
-      relay = await startRelayProcess(this.context.asAbsolutePath('dist/cli.js'), (text) => this.log.warn(`[${entry.name}] relay: ${text}`));
+      relay = await startRelayProcess(this.context.asAbsolutePath('dist/cli.js'), (text) => this.logSafely('warn', `[${entry.name}] relay: ${text}`));
     } catch (err) {
       void this.offer(vscode.window.showErrorMessage(`Loopback for "${entry.name}" failed: ${(err as Error).message}`, 'Show Logs'));
       return false;
@@ -443,13 +443,17 @@ export class Controller implements vscode.Disposable {
     this.loopbacks.set(entry.name, { relay: relay.child, mcpUrl: relay.mcpUrl, token: relay.frontDoorToken, tunnelId: relay.tunnelId, baseUrl: relay.controlPlaneBaseUrl, apiKey: relay.apiKey });
     this.log.info(`[${entry.name}] loopback front door at ${relay.mcpUrl}`);
     if (quiet) return true;
-    const action = await vscode.window.showInformationMessage(
-      `Loopback tunnel "${entry.name}" is ready at ${relay.mcpUrl}. Point any MCP client at it with the front-door token as a Bearer header.`,
-      'Copy MCP URL',
-      'Copy Token',
-    );
-    if (action === 'Copy MCP URL') await vscode.env.clipboard.writeText(relay.mcpUrl);
-    else if (action === 'Copy Token' && relay.frontDoorToken) await vscode.env.clipboard.writeText(relay.frontDoorToken);
+    // Not awaited: the command is done once the tunnel runs, whatever becomes of the toast.
+    void vscode.window
+      .showInformationMessage(
+        `Loopback tunnel "${entry.name}" is ready at ${relay.mcpUrl}. Point any MCP client at it with the front-door token as a Bearer header.`,
+        'Copy MCP URL',
+        'Copy Token',
+      )
+      .then(async (action) => {
+        if (action === 'Copy MCP URL') await vscode.env.clipboard.writeText(relay.mcpUrl);
+        else if (action === 'Copy Token' && relay.frontDoorToken) await vscode.env.clipboard.writeText(relay.frontDoorToken);
+      });
     return true;
   }
 
@@ -490,6 +494,15 @@ export class Controller implements vscode.Disposable {
       ...look,
       { label: '$(pulse) Run Doctor', run: () => this.doctor(name) },
     ];
+  }
+
+  /** A log line that may come while the window closes (a relay's last words), when the output channel is gone. */
+  private logSafely(level: 'warn' | 'error', line: string): void {
+    try {
+      this.log[level](line);
+    } catch {
+      // The window is going away.
+    }
   }
 
   /** Runs the follow-up a notification offered. */

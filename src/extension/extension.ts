@@ -45,7 +45,12 @@ export function activate(context: vscode.ExtensionContext): void {
       try {
         await run(...args);
       } catch (err) {
-        log.error(`command ${id} failed: ${(err as Error).message}`);
+        try {
+          log.error(`command ${id} failed: ${(err as Error).message}`);
+        } catch {
+          // The window is closing (its output channel is gone): nobody is there to tell.
+          return;
+        }
         const action = await vscode.window.showErrorMessage(`MCP Tunnel: ${(err as Error).message}`, 'Show Logs');
         if (action) log.show();
       }

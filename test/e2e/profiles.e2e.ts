@@ -87,7 +87,8 @@ async function paletteShows(page: Page, title: string): Promise<boolean> {
   await page.keyboard.press('F1');
   const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
   await input.waitFor({ state: 'visible', timeout: 5_000 });
-  const rows = page.locator(`${QUICK_INPUT} .quick-input-list .monaco-list-row .label-name`);
+  // Only rows on screen: the list keeps recycled rows of earlier picks hidden in the DOM.
+  const rows = page.locator(`${QUICK_INPUT} .quick-input-list .monaco-list-row .label-name`).filter({ visible: true });
   const read = async () => (await rows.allTextContents()).map((l) => l.trim());
   await input.fill('>MCP Tunnel: Add Profile');
   await waitUntil(async () => (await read()).includes('MCP Tunnel: Add Profile…'), 5_000, 'the palette to list MCP Tunnel commands');
