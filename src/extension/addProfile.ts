@@ -62,39 +62,45 @@ interface StepFrame {
   back: boolean;
 }
 
-function frame(input: vscode.QuickInput, f: StepFrame): void {
+/**
+ * Shows `input` as step `f` and settles with its answer: the value `accept`
+ * reads on Enter (undefined keeps it open), Back, or cancel when it hides.
+ */
+type StepInput = vscode.QuickInput & Pick<vscode.InputBox, 'buttons' | 'onDidAccept' | 'onDidTriggerButton'>;
+
+function runInput<T>(input: StepInput, f: StepFrame, accept: () => T | undefined): Promise<Outcome<T>> {
   input.title = f.title;
   input.step = f.step;
   input.totalSteps = f.totalSteps;
   input.ignoreFocusOut = true;
-}
-
-type Item<T> = vscode.QuickPickItem & { value: T };
-
-function pickStep<T>(f: StepFrame, placeholder: string, items: Item<T>[], active?: T): Promise<Outcome<T>> {
-  const pick = vscode.window.createQuickPick<Item<T>>();
-  frame(pick, f);
-  pick.placeholder = placeholder;
-  pick.items = items;
-  const current = items.find((i) => active !== undefined && i.value === active);
-  if (current) pick.activeItems = [current];
-  pick.buttons = f.back ? [vscode.QuickInputButtons.Back] : [];
+  input.buttons = f.back ? [vscode.QuickInputButtons.Back] : [];
   return new Promise((resolve) => {
     let done = false;
     const finish = (outcome: Outcome<T>) => {
       if (done) return;
       done = true;
       resolve(outcome);
-      pick.dispose();
+      input.dispose();
     };
-    pick.onDidTriggerButton((b) => b === vscode.QuickInputButtons.Back && finish({ kind: 'back' }));
-    pick.onDidAccept(() => {
-      const chosen = pick.selectedItems[0] ?? pick.activeItems[0];
-      if (chosen) finish({ kind: 'value', value: chosen.value });
+    input.onDidTriggerButton((b) => b === vscode.QuickInputButtons.Back && finish({ kind: 'back' }));
+    input.onDidAccept(() => {
+      const value = accept();
+      if (value !== undefined) finish({ kind: 'value', value });
     });
-    pick.onDidHide(() => finish({ kind: 'cancel' }));
-    pick.show();
+    input.onDidHide(() => finish({ kind: 'cancel' }));
+    input.show();
   });
+}
+
+type Item<T> = vscode.QuickPickItem & { value: T };
+
+function pickStep<T>(f: StepFrame, placeholder: string, items: Item<T>[], active?: T): Promise<Outcome<T>> {
+  const pick = vscode.window.createQuickPick<Item<T>>();
+  pick.placeholder = placeholder;
+  pick.items = items;
+  const current = items.find((i) => active !== undefined && i.value === active);
+  if (current) pick.activeItems = [current];
+  return runInput(pick, f, () => (pick.selectedItems[0] ?? pick.activeItems[0])?.value);
 }
 
 interface InputOptions {
@@ -107,29 +113,14 @@ interface InputOptions {
 
 function inputStep(f: StepFrame, o: InputOptions): Promise<Outcome<string>> {
   const box = vscode.window.createInputBox();
-  frame(box, f);
   box.prompt = o.prompt;
   box.placeholder = o.placeholder;
   box.value = o.value ?? '';
   box.password = o.password ?? false;
-  box.buttons = f.back ? [vscode.QuickInputButtons.Back] : [];
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (outcome: Outcome<string>) => {
-      if (done) return;
-      done = true;
-      resolve(outcome);
-      box.dispose();
-    };
-    box.onDidChangeValue((v) => (box.validationMessage = o.validate(v)));
-    box.onDidTriggerButton((b) => b === vscode.QuickInputButtons.Back && finish({ kind: 'back' }));
-    box.onDidAccept(() => {
-      const problem = o.validate(box.value);
-      box.validationMessage = problem;
-      if (!problem) finish({ kind: 'value', value: box.value });
-    });
-    box.onDidHide(() => finish({ kind: 'cancel' }));
-    box.show();
+  box.onDidChangeValue((v) => (box.validationMessage = o.validate(v)));
+  return runInput(box, f, () => {
+    box.validationMessage = o.validate(box.value);
+    return box.validationMessage ? undefined : box.value;
   });
 }
 

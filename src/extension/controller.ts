@@ -87,14 +87,14 @@ export class Controller implements vscode.Disposable {
     return { capture: settings['trace.capturePayloads'], maxEntries: settings['trace.maxEntries'], logLevel: settings.logLevel };
   }
 
-  pick(arg: unknown, placeHolder: string, filter?: (e: ProfileEntry) => boolean): Promise<ProfileEntry | undefined> {
-    return pickProfile(arg, this.profiles(), this.tunnels, placeHolder, filter);
+  pick(arg: unknown, placeHolder: string, filter?: (e: ProfileEntry) => boolean, noneFits?: string): Promise<ProfileEntry | undefined> {
+    return pickProfile(arg, this.profiles(), this.tunnels, placeHolder, filter, noneFits);
   }
 
   // ── start / stop ─────────────────────────────────────────────────────────
 
   async start(arg: unknown): Promise<void> {
-    const entry = await this.pick(arg, 'Start which tunnel?', (e) => !this.tunnels.isRunning(e.name));
+    const entry = await this.pick(arg, 'Start which tunnel?', (e) => !this.tunnels.isRunning(e.name), 'Every tunnel profile is running already.');
     if (entry) await this.startEntry(entry);
   }
 
@@ -187,7 +187,7 @@ export class Controller implements vscode.Disposable {
   }
 
   async stop(arg: unknown): Promise<void> {
-    const entry = await this.pick(arg, 'Stop which tunnel?', (e) => this.tunnels.isRunning(e.name));
+    const entry = await this.pick(arg, 'Stop which tunnel?', (e) => this.tunnels.isRunning(e.name), 'No tunnel is running.');
     if (!entry) return;
     await this.stopName(entry.name);
   }
@@ -215,7 +215,7 @@ export class Controller implements vscode.Disposable {
   }
 
   async restart(arg: unknown): Promise<void> {
-    const entry = await this.pick(arg, 'Restart which tunnel?', (e) => this.tunnels.isRunning(e.name));
+    const entry = await this.pick(arg, 'Restart which tunnel?', (e) => this.tunnels.isRunning(e.name), 'No tunnel is running.');
     if (!entry) return;
     // A tunnel started with Start Loopback comes back on a relay again, not on its hosted control plane.
     const loopback = this.loopbacks.has(entry.name);
@@ -413,7 +413,7 @@ export class Controller implements vscode.Disposable {
 
   /** Runs a local relay and points the profile's tunnel at it, so any MCP client here can use the whole path. */
   async startLoopback(arg: unknown): Promise<void> {
-    const entry = await this.pick(arg, 'Start which profile in loopback?', (e) => !this.tunnels.isRunning(e.name));
+    const entry = await this.pick(arg, 'Start which profile in loopback?', (e) => !this.tunnels.isRunning(e.name), 'Every tunnel profile is running already.');
     if (entry) await this.startLoopbackEntry(entry);
   }
 

@@ -146,9 +146,9 @@ export function profilesSetting(): JsonSchema {
     scope: 'window',
     order: 0,
     description:
-      'Tunnel profiles. Each serves one tunnel id of a control plane (hosted, or a relay on this machine) from private MCP servers: a command, a url, or mcpServer (the name of a server in .vscode/mcp.json). Leave controlPlane.apiKey out to use the key stored with "MCP Tunnel: Set API Key…".',
+      'Tunnel profiles. Each serves one tunnel id of a control plane (hosted, or a relay on this machine), or with "loopback": true runs on this machine only, from private MCP servers: a command, a url, or mcpServer (the name of a server in .vscode/mcp.json). Leave controlPlane.apiKey out to use the key stored with "MCP Tunnel: Set API Key…".',
     markdownDescription:
-      'Tunnel profiles. Each serves one tunnel id of a control plane (hosted, or a relay on this machine) from private MCP servers: a `command`, a `url`, or `mcpServer`, the name of a server in `.vscode/mcp.json`. Leave `controlPlane.apiKey` out to use the key stored with **MCP Tunnel: Set API Key…**. Read from user and workspace settings; a workspace profile hides a user profile of the same name.',
+      'Tunnel profiles. Each serves one tunnel id of a control plane (hosted, or a relay on this machine), or with `"loopback": true` runs on this machine only (no control plane, tunnel id or key), from private MCP servers: a `command`, a `url`, or `mcpServer`, the name of a server in `.vscode/mcp.json`. Leave `controlPlane.apiKey` out to use the key stored with **MCP Tunnel: Set API Key…**. Read from user and workspace settings; a workspace profile hides a user profile of the same name.',
     items: { ...withLoopback(embeddable(profileJsonSchema())), defaultSnippets: PROFILE_SNIPPETS },
   };
 }

@@ -11,6 +11,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startCli, type CliProcess } from '../helpers/cli';
 import { EVERYTHING } from '../helpers/everything';
 import {
   answerDialog,
@@ -25,13 +28,16 @@ import {
   startCodeServer,
   treeRow,
   treeRowText,
+  webview,
   waitForDialog,
+  waitForNotification,
   waitUntil,
   type CodeServer,
   type Workbench,
 } from './harness';
 
 const EXTENSION_ID = 'mcp-tunnel.mcp-tunnel';
+const RELAY_KEY = `relay-e2e-profiles-${Date.now().toString(36)}-secret`;
 const VIEW = 'MCP Tunnels';
 const QUICK_INPUT = '.quick-input-widget';
 /** The quick input's Back button (QuickInputButtons.Back), at the left of its title bar. */
@@ -139,13 +145,23 @@ describe('MCP Tunnel profiles in VS Code', function () {
   let server: CodeServer;
   let wb: Workbench;
   let workspace: string;
+  let relay: CliProcess;
+  let relayInfo: Record<string, string>;
   const command = `${process.execPath} ${EVERYTHING} stdio`;
 
   before(async () => {
     packageProduct();
+    relay = startCli(['relay', '--print-json', '--api-key', 'env:E2E_RELAY_KEY'], { E2E_RELAY_KEY: RELAY_KEY });
+    relayInfo = await relay.json();
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-tunnel-e2e-profiles-'));
     fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
-    server = await startCodeServer({ name: 'profiles', workspace, vsixPath: PRODUCT_VSIX, userSettings: { 'workbench.colorTheme': 'Default Dark Modern' } });
+    server = await startCodeServer({
+      name: 'profiles',
+      workspace,
+      vsixPath: PRODUCT_VSIX,
+      env: { E2E_RELAY_KEY: RELAY_KEY },
+      userSettings: { 'workbench.colorTheme': 'Default Dark Modern' },
+    });
     wb = await openWorkbench(server);
     await runCommand(wb.page, 'View: Show MCP Tunnels');
   });
@@ -159,6 +175,7 @@ describe('MCP Tunnel profiles in VS Code', function () {
   after(async () => {
     await wb?.close();
     await server?.stop();
+    relay?.child.kill('SIGTERM');
   });
 
   it('hides Start All, Run Doctor, Set API Key… and Start Loopback from the palette while there is no profile', async () => {
@@ -305,6 +322,36 @@ describe('MCP Tunnel profiles in VS Code', function () {
     assert.match(await rows(wb.page), /^renamed-local\s+stopped$/m);
   });
 
+  it('runs Doctor on a stopped loopback profile against a relay of its own, and finds nothing to fix', async () => {
+    await clearNotifications(wb.page);
+    await runCommand(wb.page, 'MCP Tunnel: Run Doctor');
+    await waitForNotification(wb.page, /Doctor: "renamed-local" looks good/, 60_000);
+    await runCommand(wb.page, 'View: Close All Editors');
+    await clearNotifications(wb.page);
+  });
+
+  it('marks an invalid profile as an error both in the tree and in settings.json', async () => {
+    const file = path.join(workspace, '.vscode', 'settings.json');
+    const settings = workspaceSettings(workspace);
+    const broken = { name: 'broken', loopback: true, controlPlane: { tunnelId: 'tunnel_x' }, mcp: { servers: [{ command: 'node server.js' }] } };
+    fs.writeFileSync(file, `${JSON.stringify({ ...settings, 'mcpTunnel.profiles': [...(settings['mcpTunnel.profiles'] ?? []), broken] }, null, 2)}\n`);
+    await waitUntil(async () => /^broken\s+invalid$/m.test(await rows(wb.page)), 30_000, 'the invalid profile in the tree');
+    const tree = await rows(wb.page);
+    assert.match(tree, /^ {2}Error controlPlane: a loopback profile/m, tree);
+    const errorIcons = await treeRow(wb.page, VIEW, 'broken').locator('.codicon-error').count();
+    assert.equal(errorIcons, 1, 'the profile wears the error icon');
+
+    await runCommand(wb.page, 'View: Focus Problems');
+    const markers = wb.page.locator('.markers-panel .monaco-list-row').filter({ hasText: 'Tunnel profile "broken"' });
+    await markers.first().waitFor({ timeout: 20_000 });
+    const severities = await markers.evaluateAll((els) => els.map((el: any) => (el.querySelector('.codicon-error') ? 'error' : el.querySelector('.codicon-warning') ? 'warning' : 'other')));
+    assert.ok(severities.length >= 1 && severities.every((s) => s === 'error'), severities.join(', '));
+    await screenshot(wb.page, 'settings-problem-errors-dark');
+    fs.writeFileSync(file, `${JSON.stringify(settings, null, 2)}\n`);
+    await waitUntil(async () => !/^broken/m.test(await rows(wb.page)), 30_000, 'the invalid profile gone');
+    await waitUntil(async () => (await markers.count()) === 0, 20_000, 'its errors gone from the Problems panel');
+  });
+
   it('shows the add flow and the context menu in the light theme too', async () => {
     await runCommand(wb.page, 'Preferences: Color Theme');
     await quickPick(wb.page).pick('Light Modern');
@@ -320,6 +367,44 @@ describe('MCP Tunnel profiles in VS Code', function () {
     await openContextMenu(wb.page);
     await screenshot(wb.page, 'context-menu-stopped-light');
     await wb.page.keyboard.press('Escape');
+  });
+
+  it('keeps the trace of a stopped tunnel in its dashboard, until Clear', async () => {
+    const file = path.join(workspace, '.vscode', 'settings.json');
+    const settings = workspaceSettings(workspace);
+    const traced = {
+      name: 'traced',
+      controlPlane: { baseUrl: relayInfo.control_plane_base_url, tunnelId: relayInfo.tunnel_id, apiKey: 'env:E2E_RELAY_KEY' },
+      mcp: { servers: [{ command: process.execPath, args: [EVERYTHING, 'stdio'] }] },
+    };
+    fs.writeFileSync(file, `${JSON.stringify({ ...settings, 'mcpTunnel.profiles': [...(settings['mcpTunnel.profiles'] ?? []), traced] }, null, 2)}\n`);
+    await waitUntil(async () => /^traced\s+stopped$/m.test(await rows(wb.page)), 30_000, 'the relay profile in the tree');
+    await runCommand(wb.page, 'MCP Tunnel: Start Tunnel');
+    await quickPick(wb.page).pick('traced');
+    await waitUntil(async () => /^traced\s+ready$/m.test(await rows(wb.page)), 60_000, 'traced ready');
+    const client = new Client({ name: 'e2e-trace', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(relayInfo.mcp_url!), { requestInit: { headers: { Authorization: `Bearer ${relayInfo.front_door_token}` } } }));
+    await client.callTool({ name: 'echo', arguments: { message: 'before the stop' } });
+    await client.close();
+    await runCommand(wb.page, 'MCP Tunnel: Stop Tunnel');
+    await waitUntil(async () => /^traced\s+stopped$/m.test(await rows(wb.page)), 20_000, 'traced stopped');
+
+    // Opened only now: what it shows was kept by the editor, not by a panel that watched the calls.
+    await runCommand(wb.page, 'MCP Tunnel: Open Dashboard');
+    await quickPick(wb.page).pick('traced');
+    const frame = webview(wb.page);
+    await frame.getByRole('tab', { name: 'Trace' }).click({ timeout: 30_000 });
+    const echoRows = frame.locator('.tbody .tr', { hasText: 'echo' });
+    await echoRows.first().waitFor({ timeout: 15_000 });
+    await screenshot(wb.page, 'trace-after-stop-light');
+    await frame.getByRole('button', { name: 'Clear the trace' }).click();
+    await runCommand(wb.page, 'View: Close All Editors');
+    await runCommand(wb.page, 'MCP Tunnel: Open Dashboard');
+    await quickPick(wb.page).pick('traced');
+    await webview(wb.page).getByRole('tab', { name: 'Trace' }).click({ timeout: 30_000 });
+    await wb.page.waitForTimeout(1_500);
+    assert.equal(await webview(wb.page).locator('.tbody .tr').count(), 0, 'Clear emptied the kept trace');
+    await runCommand(wb.page, 'View: Close All Editors');
   });
 
   it('logged no error from the extension in the extension host', () => {
