@@ -105,6 +105,12 @@ async function paletteShows(page: Page, title: string): Promise<boolean> {
   return shown;
 }
 
+/** Picks `label` when the command asks which profile (it does not when only one fits). */
+async function pickIfAsked(page: Page, label: string): Promise<void> {
+  const asked = await page.locator(`${QUICK_INPUT} .quick-input-box input`).waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false);
+  if (asked) await quickPick(page).pick(label);
+}
+
 /** Focuses a row of the tree by keyboard, as a keyboard user would (a click on a stopped profile opens its dashboard). */
 async function focusRow(page: Page, label: string): Promise<void> {
   await treeRow(page, VIEW, label).waitFor({ state: 'visible', timeout: 15_000 });
@@ -380,18 +386,19 @@ describe('MCP Tunnel profiles in VS Code', function () {
     fs.writeFileSync(file, `${JSON.stringify({ ...settings, 'mcpTunnel.profiles': [...(settings['mcpTunnel.profiles'] ?? []), traced] }, null, 2)}\n`);
     await waitUntil(async () => /^traced\s+stopped$/m.test(await rows(wb.page)), 30_000, 'the relay profile in the tree');
     await runCommand(wb.page, 'MCP Tunnel: Start Tunnel');
-    await quickPick(wb.page).pick('traced');
+    await pickIfAsked(wb.page, 'traced');
     await waitUntil(async () => /^traced\s+ready$/m.test(await rows(wb.page)), 60_000, 'traced ready');
     const client = new Client({ name: 'e2e-trace', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(relayInfo.mcp_url!), { requestInit: { headers: { Authorization: `Bearer ${relayInfo.front_door_token}` } } }));
     await client.callTool({ name: 'echo', arguments: { message: 'before the stop' } });
     await client.close();
     await runCommand(wb.page, 'MCP Tunnel: Stop Tunnel');
+    await pickIfAsked(wb.page, 'traced');
     await waitUntil(async () => /^traced\s+stopped$/m.test(await rows(wb.page)), 20_000, 'traced stopped');
 
     // Opened only now: what it shows was kept by the editor, not by a panel that watched the calls.
     await runCommand(wb.page, 'MCP Tunnel: Open Dashboard');
-    await quickPick(wb.page).pick('traced');
+    await pickIfAsked(wb.page, 'traced');
     const frame = webview(wb.page);
     await frame.getByRole('tab', { name: 'Trace' }).click({ timeout: 30_000 });
     const echoRows = frame.locator('.tbody .tr', { hasText: 'echo' });
@@ -400,7 +407,7 @@ describe('MCP Tunnel profiles in VS Code', function () {
     await frame.getByRole('button', { name: 'Clear the trace' }).click();
     await runCommand(wb.page, 'View: Close All Editors');
     await runCommand(wb.page, 'MCP Tunnel: Open Dashboard');
-    await quickPick(wb.page).pick('traced');
+    await pickIfAsked(wb.page, 'traced');
     await webview(wb.page).getByRole('tab', { name: 'Trace' }).click({ timeout: 30_000 });
     await wb.page.waitForTimeout(1_500);
     assert.equal(await webview(wb.page).locator('.tbody .tr').count(), 0, 'Clear emptied the kept trace');
