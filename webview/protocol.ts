@@ -119,7 +119,12 @@ export type WebviewMessage =
   /** Copies the loopback front door's URL, token or a curl request: the host reads the token and writes the clipboard. */
   | { type: 'copyEndpoint'; what: EndpointCopy }
   | { type: 'mcp'; reqId: number; request: McpRequest }
-  | { type: 'setLogLevel'; level: LogLevel };
+  | { type: 'setLogLevel'; level: LogLevel }
+  /** Runs Start Tunnel, Stop Tunnel or Restart Tunnel for the panel's profile (the header's buttons). */
+  | { type: 'tunnel'; action: TunnelAction };
+
+export const TUNNEL_ACTIONS = ['start', 'stop', 'restart'] as const;
+export type TunnelAction = (typeof TUNNEL_ACTIONS)[number];
 
 // ── validation ─────────────────────────────────────────────────────────────
 
@@ -174,6 +179,7 @@ const WEBVIEW_MESSAGES: Validators<WebviewMessage> = {
   copyEndpoint: { what: oneOf('url', 'token', 'curl') },
   mcp: { reqId: int, request: mcpRequest },
   setLogLevel: { level: logLevel },
+  tunnel: { action: oneOf(...TUNNEL_ACTIONS) },
 };
 
 /** The message, when `data` is a well-formed host message; otherwise undefined. */

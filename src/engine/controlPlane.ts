@@ -26,6 +26,7 @@ import { parseRetryAfter } from './backoff';
 import type { FailureKind } from './events';
 import { errorCode } from './failure';
 import { tlsConnectOptions } from './tls';
+import { isLoopbackHost } from './net';
 
 export type { FailureKind } from './events';
 
@@ -39,6 +40,8 @@ export class ControlPlaneError extends Error {
     readonly notSent = false,
     /** For network failures: a connect, headers or body timeout ended it. */
     readonly timedOut = false,
+    /** The control plane is a relay on this machine: hints speak of its key and tunnel id, not of organizations. */
+    readonly local = false,
   ) {
     super(message);
     this.name = 'ControlPlaneError';
@@ -92,6 +95,8 @@ export class ControlPlaneClient {
   private readonly pollGuardrailMs: number;
   /** `&channel=…` for each configured poll channel, built once. */
   private readonly channelQuery: string;
+  /** A relay on this machine (loopback), not a hosted control plane. */
+  private readonly local: boolean;
 
   constructor(config: EngineConfig['controlPlane'], serverInfo: string) {
     // Extra headers first, ours last: callers may add, never override. A
@@ -112,6 +117,7 @@ export class ControlPlaneClient {
     };
     const base = new URL(config.baseUrl);
     this.origin = base.origin;
+    this.local = isLoopbackHost(base.hostname);
     this.base = `${base.pathname.replace(/\/+$/, '')}/v1/tunnels/${encodeURIComponent(config.tunnelId)}`;
     this.postHeaders = { ...this.headers, 'Content-Type': 'application/json' };
     this.pollTimeoutMs = config.pollTimeoutMs;
@@ -202,6 +208,20 @@ export class ControlPlaneClient {
     }
     const retryAfter = status === 429 || status === 503 ? parseRetryAfter(res.headers['retry-after']) : undefined;
     const suffix = code ? ` (${code})` : '';
+    if ((status === 401 || status === 403) && this.local) {
+      return new ControlPlaneError(
+        'auth',
+        status,
+        undefined,
+        `the relay on this machine refused the ${what} request with ${status}${suffix}: the tunnel's API key must be the key the relay was started with (its --api-key)`,
+        false,
+        false,
+        true,
+      );
+    }
+    if (status === 404 && this.local) {
+      return new ControlPlaneError('not_found', status, undefined, `the relay on this machine answered 404 to the ${what} request${suffix}`, false, false, true);
+    }
     if (status === 401 || status === 403) {
       return new ControlPlaneError(
         'auth',

@@ -38,6 +38,7 @@ export class ControlPlaneHealth {
     this.lastError = error.message;
     this.retryAt = retryInMs > 0 ? now + retryInMs : undefined;
     if (error.kind === 'auth') this.authError = error.message;
+    else if (error.kind === 'not_found' && error.local) this.authError = `${error.message}: check the tunnel id, which must be the one the relay printed (tunnel_id)`;
     else if (error.kind === 'not_found') this.authError = `${error.message}: check the tunnel id, and that it belongs to the key's organization and workspace`;
   }
 

@@ -1,7 +1,11 @@
 /**
- * Add Profile…: pick an MCP server (from .vscode/mcp.json, Codex's
- * config.toml, or typed in), a tunnel id, a control plane and a key, and
- * write the profile to user or workspace settings.
+ * Add Profile…: a multi-step quick input ("1/5" in its title, a Back button
+ * on every step after the first, and what was typed kept when going back).
+ * First where the tunnel runs: on this machine only (loopback: no tunnel id,
+ * no key, started at the end) or through the hosted control plane (a tunnel
+ * id and a key). Then the MCP server (from .vscode/mcp.json, from Codex's
+ * config.toml, or typed in), the profile name (suggested from the server),
+ * and where the profile is saved.
  */
 import * as vscode from 'vscode';
 import { homedir } from 'node:os';
@@ -10,11 +14,16 @@ import { readFile } from 'node:fs/promises';
 import { TUNNEL_ID_PATTERN } from '../protocol/wire';
 import { parseCodexConfigToml, parseVsCodeMcpJson, toProfileServer, type ImportedServer } from '../profiles/importers';
 import { PROFILE_NAME_PATTERN } from '../profiles/schema';
+import { suggestProfileName } from './profileNames';
+import { updateScopeProfiles } from './profileCommands';
 import type { ProfileEntry, ProfileScope } from './profiles';
-import { SETTINGS_SECTION } from './settings';
 import type { ApiKeys } from './secrets';
 
 export type ServerSource = 'mcpJson' | 'codex' | 'command' | 'url';
+type Mode = 'loopback' | 'hosted';
+type StepId = 'mode' | 'source' | 'server' | 'name' | 'tunnelId' | 'key' | 'scope';
+
+const TITLE = 'New Tunnel Profile';
 
 async function readMcpJson(): Promise<{ servers: ImportedServer[]; where: string } | string> {
   const folder = vscode.workspace.workspaceFolders?.[0];
@@ -41,152 +50,297 @@ async function readCodex(): Promise<{ servers: ImportedServer[]; where: string }
   return { servers: parseCodexConfigToml(text, file).servers, where: file };
 }
 
-export async function addProfile(keys: ApiKeys, existing: ProfileEntry[], preset?: ServerSource): Promise<string | undefined> {
-  const title = 'Add MCP Tunnel Profile';
-  const source =
-    preset ??
-    (
-      await vscode.window.showQuickPick(
-        [
-          { label: '$(json) From .vscode/mcp.json', description: 'a server VS Code already knows', value: 'mcpJson' as const },
-          { label: '$(file-code) From Codex config', description: '~/.codex/config.toml [mcp_servers.*]', value: 'codex' as const },
-          { label: '$(terminal) A command', description: 'a stdio MCP server, e.g. npx -y @modelcontextprotocol/server-everything', value: 'command' as const },
-          { label: '$(globe) A URL', description: 'a private Streamable HTTP MCP server', value: 'url' as const },
-        ],
-        { title, placeHolder: 'Which MCP server should the tunnel serve?' },
-      )
-    )?.value;
-  if (!source) return undefined;
+// ── one step of the flow ───────────────────────────────────────────────────
 
-  let server: Record<string, unknown>;
-  let suggestedName = 'my-server';
-  if (source === 'mcpJson' || source === 'codex') {
-    const found = source === 'mcpJson' ? await readMcpJson() : await readCodex();
-    if (typeof found === 'string') {
-      void vscode.window.showWarningMessage(found);
-      return undefined;
-    }
-    if (found.servers.length === 0) {
-      void vscode.window.showWarningMessage(`${found.where} defines no MCP servers.`);
-      return undefined;
-    }
-    const picked = await vscode.window.showQuickPick(
-      found.servers.map((s) => ({
-        label: s.name,
-        description: s.kind === 'stdio' ? [s.command, ...(s.args ?? [])].join(' ') : s.url,
-        detail: s.disabled ? 'disabled in its configuration' : undefined,
-        server: s,
-      })),
-      { title, placeHolder: `Pick a server from ${found.where}` },
-    );
-    if (!picked) return undefined;
-    suggestedName = picked.server.name;
-    // A VS Code server stays a reference, so later edits of mcp.json apply; a Codex server is copied in.
-    server = source === 'mcpJson' ? { mcpServer: picked.server.name } : (toProfileServer(picked.server) as Record<string, unknown>);
-  } else if (source === 'command') {
-    const command = await vscode.window.showInputBox({
-      title,
-      prompt: 'Command that starts the stdio MCP server (run without a shell; quotes group arguments)',
-      placeHolder: 'npx -y @modelcontextprotocol/server-everything',
-      ignoreFocusOut: true,
-      validateInput: (v) => (v.trim() ? undefined : 'Type the command that starts your MCP server'),
-    });
-    if (!command) return undefined;
-    server = { command: command.trim() };
-    suggestedName = command.trim().split(/[\s/]+/).filter(Boolean).pop()?.replace(/[^A-Za-z0-9._-]/g, '') || suggestedName;
-  } else {
-    const url = await vscode.window.showInputBox({
-      title,
-      prompt: 'URL of the Streamable HTTP MCP server (reached from this machine)',
-      placeHolder: 'http://127.0.0.1:3000/mcp',
-      ignoreFocusOut: true,
-      validateInput: (v) => (/^https?:\/\/[^\s]+$/.test(v.trim()) ? undefined : 'Use an http:// or https:// URL'),
-    });
-    if (!url) return undefined;
-    server = { url: url.trim() };
-    suggestedName = new URL(url.trim()).hostname.replace(/[^A-Za-z0-9._-]/g, '') || suggestedName;
-  }
+type Outcome<T> = { kind: 'value'; value: T } | { kind: 'back' } | { kind: 'cancel' };
 
-  const taken = new Set(existing.map((e) => e.name));
-  let base = suggestedName.slice(0, 60) || 'my-server';
-  for (let i = 2; taken.has(base); i++) base = `${suggestedName.slice(0, 56)}-${i}`;
-  const name = await vscode.window.showInputBox({
-    title,
-    prompt: 'Profile name',
-    value: base,
-    ignoreFocusOut: true,
-    validateInput: (v) => (!PROFILE_NAME_PATTERN.test(v) ? 'Use 1 to 128 letters, digits, dots, dashes or underscores, starting with a letter or digit' : taken.has(v) ? 'A profile with this name exists' : undefined),
-  });
-  if (!name) return undefined;
-
-  const tunnelId = await vscode.window.showInputBox({
-    title,
-    prompt: 'Tunnel id, from the Platform tunnel settings',
-    placeHolder: 'tunnel_0123456789abcdefghijklmnopqrstuv',
-    ignoreFocusOut: true,
-    validateInput: (v) => (TUNNEL_ID_PATTERN.test(v.trim()) ? undefined : 'A tunnel id is "tunnel_" followed by 32 lowercase letters or digits'),
-  });
-  if (!tunnelId) return undefined;
-
-  const plane = await vscode.window.showQuickPick(
-    [
-      { label: 'Hosted control plane', description: 'https://api.openai.com', value: 'hosted' },
-      { label: 'A relay on this machine', description: 'mcp-tunnel relay, for offline work and tests', value: 'relay' },
-    ],
-    { title, placeHolder: 'Which control plane?' },
-  );
-  if (!plane) return undefined;
-  const controlPlane: Record<string, unknown> = { tunnelId: tunnelId.trim() };
-  if (plane.value === 'relay') {
-    const baseUrl = await vscode.window.showInputBox({
-      title,
-      prompt: 'Relay base URL (printed by "mcp-tunnel relay" as control_plane_base_url)',
-      placeHolder: 'http://127.0.0.1:8787',
-      ignoreFocusOut: true,
-      validateInput: (v) => (/^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?\/?$/.test(v.trim()) ? undefined : 'Use http://127.0.0.1:PORT'),
-    });
-    if (!baseUrl) return undefined;
-    controlPlane.baseUrl = baseUrl.trim().replace(/\/$/, '');
-  }
-
-  const key = await vscode.window.showInputBox({
-    title,
-    prompt: 'Runtime API key (Tunnels Read + Use), kept in secret storage. Leave empty to set it later.',
-    password: true,
-    ignoreFocusOut: true,
-    validateInput: (v) => (v.startsWith('sk-admin-') ? 'This is an admin key: use a runtime key with Tunnels Read + Use' : /\s/.test(v.trim()) ? 'A key has no spaces' : undefined),
-  });
-  if (key === undefined) return undefined;
-
-  let scope: ProfileScope = 'user';
-  if (vscode.workspace.workspaceFolders?.length) {
-    const where = await vscode.window.showQuickPick(
-      [
-        { label: 'Workspace settings', description: 'shared with this project', value: 'workspace' as const },
-        { label: 'User settings', description: 'available in every window', value: 'user' as const },
-      ],
-      { title, placeHolder: 'Where should the profile be saved?' },
-    );
-    if (!where) return undefined;
-    scope = where.value;
-  }
-
-  if (key.trim()) await keys.set(name, key.trim());
-  await appendProfile({ name, controlPlane, mcp: { servers: [server] } }, scope);
-  const action = await vscode.window.showInformationMessage(
-    `Profile "${name}" added to ${scope} settings${key.trim() ? ' and its key to secret storage' : ''}.`,
-    'Start Tunnel',
-    ...(key.trim() ? [] : ['Set API Key…']),
-  );
-  if (action === 'Start Tunnel') void vscode.commands.executeCommand('mcpTunnel.start', name);
-  else if (action === 'Set API Key…') void vscode.commands.executeCommand('mcpTunnel.setApiKey', name);
-  return name;
+interface StepFrame {
+  title: string;
+  step: number;
+  totalSteps: number;
+  /** A Back button (every step but the first). */
+  back: boolean;
 }
 
-/** Appends a profile to the user or workspace `mcpTunnel.profiles`. */
-export async function appendProfile(profile: Record<string, unknown>, scope: ProfileScope): Promise<void> {
-  const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
-  const inspected = config.inspect<unknown[]>('profiles');
-  const current = (scope === 'user' ? inspected?.globalValue : inspected?.workspaceValue) ?? [];
-  await config.update('profiles', [...current, profile], scope === 'user' ? vscode.ConfigurationTarget.Global : vscode.ConfigurationTarget.Workspace);
+/**
+ * Shows `input` as step `f` and settles with its answer: the value `accept`
+ * reads on Enter (undefined keeps it open), Back, or cancel when it hides.
+ */
+type StepInput = vscode.QuickInput & Pick<vscode.InputBox, 'buttons' | 'onDidAccept' | 'onDidTriggerButton'>;
+
+function runInput<T>(input: StepInput, f: StepFrame, accept: () => T | undefined): Promise<Outcome<T>> {
+  input.title = f.title;
+  input.step = f.step;
+  input.totalSteps = f.totalSteps;
+  input.ignoreFocusOut = true;
+  input.buttons = f.back ? [vscode.QuickInputButtons.Back] : [];
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (outcome: Outcome<T>) => {
+      if (done) return;
+      done = true;
+      resolve(outcome);
+      input.dispose();
+    };
+    input.onDidTriggerButton((b) => b === vscode.QuickInputButtons.Back && finish({ kind: 'back' }));
+    input.onDidAccept(() => {
+      const value = accept();
+      if (value !== undefined) finish({ kind: 'value', value });
+    });
+    input.onDidHide(() => finish({ kind: 'cancel' }));
+    input.show();
+  });
+}
+
+type Item<T> = vscode.QuickPickItem & { value: T };
+
+function pickStep<T>(f: StepFrame, placeholder: string, items: Item<T>[], active?: T): Promise<Outcome<T>> {
+  const pick = vscode.window.createQuickPick<Item<T>>();
+  pick.placeholder = placeholder;
+  pick.items = items;
+  const current = items.find((i) => active !== undefined && i.value === active);
+  if (current) pick.activeItems = [current];
+  return runInput(pick, f, () => (pick.selectedItems[0] ?? pick.activeItems[0])?.value);
+}
+
+interface InputOptions {
+  prompt: string;
+  placeholder?: string;
+  value?: string;
+  password?: boolean;
+  validate: (value: string) => string | undefined;
+}
+
+function inputStep(f: StepFrame, o: InputOptions): Promise<Outcome<string>> {
+  const box = vscode.window.createInputBox();
+  box.prompt = o.prompt;
+  box.placeholder = o.placeholder;
+  box.value = o.value ?? '';
+  box.password = o.password ?? false;
+  box.onDidChangeValue((v) => (box.validationMessage = o.validate(v)));
+  return runInput(box, f, () => {
+    box.validationMessage = o.validate(box.value);
+    return box.validationMessage ? undefined : box.value;
+  });
+}
+
+// ── the flow ───────────────────────────────────────────────────────────────
+
+/** Everything chosen so far; kept when the user goes back, so nothing typed is lost. */
+interface Draft {
+  /** Started as an import (Import from Codex Config…): the source is fixed. */
+  imported: boolean;
+  mode?: Mode;
+  source?: ServerSource;
+  commandText?: string;
+  urlText?: string;
+  /** The server picked from mcp.json or Codex, by name. */
+  picked?: string;
+  server?: Record<string, unknown>;
+  suggestion?: string;
+  name?: string;
+  /** The suggestion the name step showed when the name was accepted. */
+  nameSuggested?: string;
+  tunnelId?: string;
+  key?: string;
+  scope?: ProfileScope;
+}
+
+/** The steps the flow has, given what was chosen: a loopback profile asks for no tunnel id and no key. */
+export function flowSteps(mode: Mode | undefined, preset: boolean, hasFolder: boolean): StepId[] {
+  return ['mode', ...(preset ? [] : ['source' as const]), 'server', 'name', ...(mode === 'hosted' ? ['tunnelId' as const, 'key' as const] : []), ...(hasFolder ? ['scope' as const] : [])];
+}
+
+const MODE_ITEMS: Item<Mode>[] = [
+  {
+    label: '$(vm) Try it on this machine (loopback)',
+    description: 'no account needed',
+    detail: 'A relay runs here, for MCP clients on this machine. No tunnel ID, no API key.',
+    value: 'loopback',
+  },
+  {
+    label: '$(cloud) Hosted control plane',
+    description: 'https://api.openai.com',
+    detail: 'For ChatGPT, Codex and the Responses API: a tunnel ID and a runtime API key.',
+    value: 'hosted',
+  },
+];
+
+const SOURCE_ITEMS: Item<ServerSource>[] = [
+  { label: '$(json) From .vscode/mcp.json', description: 'a server VS Code already knows', value: 'mcpJson' },
+  { label: '$(file-code) From Codex config', description: '~/.codex/config.toml [mcp_servers.*]', value: 'codex' },
+  { label: '$(terminal) A command', description: 'a stdio MCP server, e.g. npx -y @modelcontextprotocol/server-everything', value: 'command' },
+  { label: '$(globe) A URL', description: 'a private Streamable HTTP MCP server', value: 'url' },
+];
+
+const STEP_TITLES: Record<StepId, string> = {
+  mode: 'Where the tunnel runs',
+  source: 'MCP server',
+  server: 'MCP server',
+  name: 'Profile name',
+  tunnelId: 'Tunnel ID',
+  key: 'API key',
+  scope: 'Where to save it',
+};
+
+export async function addProfile(keys: ApiKeys, existing: ProfileEntry[], preset?: ServerSource): Promise<string | undefined> {
+  const hasFolder = (vscode.workspace.workspaceFolders?.length ?? 0) > 0;
+  const taken = new Set(existing.map((e) => e.name));
+  const draft: Draft = { source: preset, imported: preset !== undefined };
+  let index = 0;
+  for (;;) {
+    const steps = flowSteps(draft.mode ?? 'loopback', preset !== undefined, hasFolder);
+    if (index >= steps.length) break;
+    const id = steps[index]!;
+    const f: StepFrame = { title: `${TITLE}: ${STEP_TITLES[id]}`, step: index + 1, totalSteps: steps.length, back: index > 0 };
+    const outcome = await runStep(id, f, draft, taken);
+    if (outcome === 'cancel') return undefined;
+    if (outcome === 'back') index = Math.max(0, index - 1);
+    else index++;
+  }
+  return save(keys, draft, hasFolder);
+}
+
+/** One step: its answer is written into the draft. */
+async function runStep(id: StepId, f: StepFrame, draft: Draft, taken: Set<string>): Promise<'next' | 'back' | 'cancel'> {
+  const take = <T>(outcome: Outcome<T>, apply: (value: T) => void): 'next' | 'back' | 'cancel' => {
+    if (outcome.kind !== 'value') return outcome.kind;
+    apply(outcome.value);
+    return 'next';
+  };
+  switch (id) {
+    case 'mode':
+      return take(await pickStep(f, 'Where should the tunnel run?', MODE_ITEMS, draft.mode), (v) => (draft.mode = v));
+    case 'source':
+      return take(await pickStep(f, 'Which MCP server should the tunnel serve?', SOURCE_ITEMS, draft.source), (v) => (draft.source = v));
+    case 'server':
+      return serverStep(f, draft);
+    case 'name': {
+      const suggestion = draft.suggestion ?? 'my-server';
+      // A name the user typed is kept; one left as suggested follows a newly chosen server.
+      const value = draft.name !== undefined && draft.name !== draft.nameSuggested ? draft.name : suggestion;
+      const outcome = await inputStep(f, {
+        prompt: 'Profile name, as shown in the Tunnels view',
+        value,
+        validate: (v) => (!PROFILE_NAME_PATTERN.test(v) ? 'Use 1 to 128 letters, digits, dots, dashes or underscores, starting with a letter or digit' : taken.has(v) ? 'A profile with this name exists' : undefined),
+      });
+      return take(outcome, (v) => {
+        draft.name = v;
+        draft.nameSuggested = suggestion;
+      });
+    }
+    case 'tunnelId':
+      return take(
+        await inputStep(f, {
+          prompt: 'Tunnel ID, from the Platform tunnel settings',
+          placeholder: 'tunnel_0123456789abcdefghijklmnopqrstuv',
+          value: draft.tunnelId,
+          validate: (v) => (TUNNEL_ID_PATTERN.test(v.trim()) ? undefined : 'A tunnel ID is "tunnel_" followed by 32 lowercase letters or digits'),
+        }),
+        (v) => (draft.tunnelId = v.trim()),
+      );
+    case 'key':
+      return take(
+        await inputStep(f, {
+          prompt: 'Runtime API key (Tunnels Read + Use), kept in secret storage. Leave empty to set it later.',
+          value: draft.key,
+          password: true,
+          validate: (v) => (v.startsWith('sk-admin-') ? 'This is an admin key: use a runtime key with Tunnels Read + Use' : /\s/.test(v.trim()) ? 'A key has no spaces' : undefined),
+        }),
+        (v) => (draft.key = v.trim()),
+      );
+    case 'scope':
+      return take(
+        await pickStep<ProfileScope>(
+          f,
+          'Where should the profile be saved?',
+          [
+            { label: 'Workspace settings', description: 'shared with this project', value: 'workspace' },
+            { label: 'User settings', description: 'available in every window', value: 'user' },
+          ],
+          draft.scope,
+        ),
+        (v) => (draft.scope = v),
+      );
+  }
+}
+
+async function serverStep(f: StepFrame, draft: Draft): Promise<'next' | 'back' | 'cancel'> {
+  const source = draft.source!;
+  if (source === 'command') {
+    const outcome = await inputStep(f, {
+      prompt: 'Command that starts the stdio MCP server (run without a shell; quotes group arguments)',
+      placeholder: 'npx -y @modelcontextprotocol/server-everything',
+      value: draft.commandText,
+      validate: (v) => (v.trim() ? undefined : 'Type the command that starts your MCP server'),
+    });
+    if (outcome.kind !== 'value') return outcome.kind;
+    draft.commandText = outcome.value.trim();
+    draft.server = { command: draft.commandText };
+    draft.suggestion = suggestProfileName({ command: draft.commandText });
+    return 'next';
+  }
+  if (source === 'url') {
+    const outcome = await inputStep(f, {
+      prompt: 'URL of the Streamable HTTP MCP server (reached from this machine)',
+      placeholder: 'http://127.0.0.1:3000/mcp',
+      value: draft.urlText,
+      validate: (v) => (/^https?:\/\/[^\s]+$/.test(v.trim()) ? undefined : 'Use an http:// or https:// URL'),
+    });
+    if (outcome.kind !== 'value') return outcome.kind;
+    draft.urlText = outcome.value.trim();
+    draft.server = { url: draft.urlText };
+    draft.suggestion = suggestProfileName({ url: draft.urlText });
+    return 'next';
+  }
+  const found = source === 'mcpJson' ? await readMcpJson() : await readCodex();
+  const problem = typeof found === 'string' ? found : found.servers.length === 0 ? `${found.where} defines no MCP servers.` : undefined;
+  if (problem || typeof found === 'string') {
+    void vscode.window.showWarningMessage(problem!);
+    // Back to the choice of a source, when there is one to go back to; an import has none.
+    return draft.imported ? 'cancel' : 'back';
+  }
+  const outcome = await pickStep(
+    f,
+    `Pick a server from ${found.where}`,
+    found.servers.map((s) => ({
+      label: s.name,
+      description: s.kind === 'stdio' ? [s.command, ...(s.args ?? [])].join(' ') : s.url,
+      detail: s.disabled ? 'disabled in its configuration' : undefined,
+      value: s,
+    })),
+    found.servers.find((s) => s.name === draft.picked),
+  );
+  if (outcome.kind !== 'value') return outcome.kind;
+  const picked = outcome.value;
+  draft.picked = picked.name;
+  // A VS Code server stays a reference, so later edits of mcp.json apply; a Codex server is copied in.
+  draft.server = source === 'mcpJson' ? { mcpServer: picked.name } : (toProfileServer(picked) as Record<string, unknown>);
+  draft.suggestion = suggestProfileName({ name: picked.name, command: picked.command, args: picked.args, url: picked.url });
+  return 'next';
+}
+
+async function save(keys: ApiKeys, draft: Draft, hasFolder: boolean): Promise<string> {
+  const name = draft.name!;
+  const scope: ProfileScope = hasFolder ? draft.scope! : 'user';
+  const loopback = draft.mode === 'loopback';
+  const profile: Record<string, unknown> = loopback
+    ? { name, loopback: true, mcp: { servers: [draft.server] } }
+    : { name, controlPlane: { tunnelId: draft.tunnelId }, mcp: { servers: [draft.server] } };
+  const key = loopback ? '' : (draft.key ?? '');
+  if (key) await keys.set(name, key);
+  await updateScopeProfiles(scope, (list) => [...list, profile]);
+  await vscode.commands.executeCommand('mcpTunnel.refresh');
+  if (loopback) {
+    // The local path ends running: that is what "try it" means.
+    void vscode.commands.executeCommand('mcpTunnel.start', name);
+    return name;
+  }
+  void vscode.window
+    .showInformationMessage(`Profile "${name}" added to ${scope} settings${key ? ' and its key to secret storage' : ''}.`, 'Start Tunnel', ...(key ? [] : ['Set API Key…']))
+    .then((action) => {
+      if (action === 'Start Tunnel') void vscode.commands.executeCommand('mcpTunnel.start', name);
+      else if (action === 'Set API Key…') void vscode.commands.executeCommand('mcpTunnel.setApiKey', name);
+    });
+  return name;
 }

@@ -19,6 +19,7 @@ import { exportDiagnostics } from './diagnostics';
 import type { ReportDocuments } from './documents';
 import { EndpointActions } from './endpoint/actions';
 import { authModeText, type LoopbackEndpoint } from './endpoint/endpoint';
+import { RunningMemory, toRestore } from './restore';
 import { presentState } from './tree';
 import type { TunnelManager } from './tunnels';
 
@@ -27,6 +28,10 @@ const READY_WAIT_MS = 20_000;
 interface Loopback {
   relay: ChildProcess;
   endpoint: LoopbackEndpoint;
+  tunnelId: string;
+  baseUrl: string;
+  /** The key the relay accepts (for Doctor's checks). */
+  apiKey: string;
 }
 
 export class Controller implements vscode.Disposable {
@@ -40,6 +45,7 @@ export class Controller implements vscode.Disposable {
   readonly endpoints: EndpointActions;
   /** What dashboard panels need from here; also handed to the panel serializer. */
   readonly dashboards: DashboardDeps;
+  private readonly running: RunningMemory;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -50,6 +56,7 @@ export class Controller implements vscode.Disposable {
     documents: ReportDocuments,
   ) {
     this.endpoints = new EndpointActions(() => [...this.loopbacks.values()].map((l) => l.endpoint), log, documents);
+    this.running = new RunningMemory(context.workspaceState);
     this.dashboards = { extensionUri: context.extensionUri, tunnels, profiles: () => this.profiles(), loopback: (name) => this.loopback(name), log };
   }
 
@@ -66,12 +73,22 @@ export class Controller implements vscode.Disposable {
   reload(): ProfileEntry[] {
     this.entries = readProfiles();
     this.loaded = true;
-    void vscode.commands.executeCommand('setContext', 'mcpTunnel.profileCount', this.entries.length);
+    this.updateRunningContext();
     return this.entries;
   }
 
+  /**
+   * The context keys menus and the palette read: how many profiles there
+   * are and run, and whether any is left that Start All could start.
+   */
   updateRunningContext(): void {
-    void vscode.commands.executeCommand('setContext', 'mcpTunnel.runningCount', this.tunnels.runningNames().length);
+    const entries = this.entries;
+    const startable = entries.filter((e) => !e.error && !e.blockedReason && !this.tunnels.isRunning(e.name));
+    const set = (key: string, value: unknown) => void vscode.commands.executeCommand('setContext', `mcpTunnel.${key}`, value);
+    set('profileCount', entries.length);
+    set('hasProfiles', entries.length > 0);
+    set('runningCount', this.tunnels.runningNames().length);
+    set('allRunning', entries.length > 0 && startable.length === 0);
   }
 
   private settings() {
@@ -79,20 +96,24 @@ export class Controller implements vscode.Disposable {
     return { capture: settings['trace.capturePayloads'], maxEntries: settings['trace.maxEntries'], logLevel: settings.logLevel };
   }
 
-  pick(arg: unknown, placeHolder: string, filter?: (e: ProfileEntry) => boolean): Promise<ProfileEntry | undefined> {
-    return pickProfile(arg, this.profiles(), this.tunnels, placeHolder, filter);
+  pick(arg: unknown, placeHolder: string, filter?: (e: ProfileEntry) => boolean, noneFits?: string): Promise<ProfileEntry | undefined> {
+    return pickProfile(arg, this.profiles(), this.tunnels, placeHolder, filter, noneFits);
   }
 
   // ── start / stop ─────────────────────────────────────────────────────────
 
   async start(arg: unknown): Promise<void> {
-    const entry = await this.pick(arg, 'Start which tunnel?', (e) => !this.tunnels.isRunning(e.name));
+    const entry = await this.pick(arg, 'Start which tunnel?', (e) => !this.tunnels.isRunning(e.name), 'Every tunnel profile is running already.');
     if (entry) await this.startEntry(entry);
   }
 
-  /** `override` adjusts the resolved config; `apiKey` replaces the profile's key (a loopback needs none of its own). */
+  /**
+   * Starts a profile; a loopback profile with a relay of its own.
+   * `override` adjusts the resolved config; `apiKey` replaces the profile's key (a loopback needs none of its own).
+   */
   async startEntry(entry: ProfileEntry, override?: (config: EngineConfig) => void, quiet = false, apiKey?: string): Promise<boolean> {
     if (this.tunnels.isRunning(entry.name)) return true;
+    if (entry.loopback && !override && !entry.error) return this.startLoopbackEntry(entry, quiet);
     if (entry.error) {
       void this.offer(vscode.window.showErrorMessage(`Tunnel profile "${entry.name}" is invalid: ${entry.error}`, 'Edit Profiles'));
       return false;
@@ -132,6 +153,7 @@ export class Controller implements vscode.Disposable {
         }
         progress.report({ message: 'waiting for the control plane and the MCP server… (first runs through npx may take a while)' });
         const outcome = await this.waitReady(entry.name, token);
+        if (outcome !== 'cancelled') void this.running.remember(entry.name, apiKey !== undefined);
         if (outcome === 'ready') {
           this.log.info(`[${entry.name}] tunnel ready`);
           return true;
@@ -174,22 +196,54 @@ export class Controller implements vscode.Disposable {
   }
 
   async stop(arg: unknown): Promise<void> {
-    const entry = await this.pick(arg, 'Stop which tunnel?', (e) => this.tunnels.isRunning(e.name));
+    const entry = await this.pick(arg, 'Stop which tunnel?', (e) => this.tunnels.isRunning(e.name), 'No tunnel is running.');
     if (!entry) return;
     await this.stopName(entry.name);
   }
 
-  private async stopName(name: string): Promise<void> {
+  /** Stops a tunnel as the user asked: it will not come back after a reload. */
+  async stopName(name: string): Promise<void> {
+    void this.running.forget(name);
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Stopping "${name}"` }, () => this.tunnels.stop(name));
     this.dropLoopback(name);
     this.updateRunningContext();
   }
 
+  private loopbackControlPlane(name: string): { baseUrl: string; tunnelId: string } | undefined {
+    const loop = this.loopbacks.get(name);
+    return loop && { baseUrl: loop.baseUrl, tunnelId: loop.tunnelId };
+  }
+
+  /** Whether the profile runs against a relay the editor started for it. */
+  runsOnLoopback(name: string): boolean {
+    return this.loopbacks.has(name);
+  }
+
   async restart(arg: unknown): Promise<void> {
-    const entry = await this.pick(arg, 'Restart which tunnel?', (e) => this.tunnels.isRunning(e.name));
+    const entry = await this.pick(arg, 'Restart which tunnel?', (e) => this.tunnels.isRunning(e.name), 'No tunnel is running.');
     if (!entry) return;
+    // A tunnel started with Start Loopback comes back on a relay again, not on its hosted control plane.
+    const loopback = this.loopbacks.has(entry.name);
     await this.stopName(entry.name);
-    await this.startEntry(this.profiles().find((e) => e.name === entry.name) ?? entry);
+    const current = this.profiles().find((e) => e.name === entry.name) ?? entry;
+    await (loopback ? this.startLoopbackEntry(current) : this.startEntry(current));
+  }
+
+  /**
+   * Starts again what ran before the window reloaded, as
+   * `mcpTunnel.restoreRunningTunnels` allows; quietly, as autoStart does.
+   */
+  async restoreRunning(): Promise<void> {
+    const entries = this.profiles();
+    const records = toRestore(this.running.list(), editorSettings().restoreRunningTunnels, new Set(entries.map((e) => e.name)));
+    await Promise.all(
+      records.map((r) => {
+        const entry = entries.find((e) => e.name === r.name)!;
+        if (this.tunnels.isRunning(entry.name)) return true;
+        this.log.info(`[${entry.name}] restarting: it was running before the window reloaded`);
+        return r.loopback ? this.startLoopbackEntry(entry, true) : this.startEntry(entry, undefined, true);
+      }),
+    );
   }
 
   async startAll(): Promise<void> {
@@ -255,8 +309,13 @@ export class Controller implements vscode.Disposable {
 
   async copyTunnelId(arg: unknown): Promise<void> {
     const entry = await this.pick(arg, 'Copy the tunnel id of which profile?');
-    const id = entry?.profile?.controlPlane.tunnelId ?? (entry?.raw.controlPlane as { tunnelId?: string } | undefined)?.tunnelId;
     if (!entry) return;
+    const loop = this.loopbacks.get(entry.name);
+    if (!loop && entry.loopback) {
+      void vscode.window.showInformationMessage(`"${entry.name}" runs on this machine only: its tunnel id is the one of the relay the editor starts, so it has one only while it runs.`);
+      return;
+    }
+    const id = loop?.tunnelId ?? entry.profile?.controlPlane.tunnelId ?? (entry.raw.controlPlane as { tunnelId?: string } | undefined)?.tunnelId;
     if (!id || !TUNNEL_ID_PATTERN.test(id)) {
       void vscode.window.showWarningMessage(`Profile "${entry.name}" has no valid tunnel id yet.`, 'Edit Profiles').then((a) => a && this.editProfiles());
       return;
@@ -321,7 +380,18 @@ export class Controller implements vscode.Disposable {
         if (entry.profile) profile = await lazy.resolveConfig().expandMcpJsonReferences(entry.profile, this.keys).catch(() => entry.raw);
         // The health port the editor really uses: a free one unless the profile names one, and a running tunnel's own.
         const health = { listenAddr: lazy.resolveConfig().editorHealthListenAddr(entry), runningUrl: this.tunnels.get(entry.name)?.status?.healthUrl };
-        return lazy.doctor().runDoctor({ profile, env: process.env, secretStore: this.keys.asSecretStore(), health });
+        if (!entry.loopback || !entry.profile) return lazy.doctor().runDoctor({ profile, env: process.env, secretStore: this.keys.asSecretStore(), health });
+        // A loopback profile is checked against a relay of its own, as it would run: the one it runs on, else one started for the check.
+        const running = this.loopbacks.get(entry.name);
+        const relay = running ? undefined : await startRelayProcess(this.context.asAbsolutePath('dist/cli.js'), (text) => this.logSafely('warn', `[${entry.name}] relay: ${text}`));
+        try {
+          const controlPlane = relay ? { baseUrl: relay.controlPlaneBaseUrl, tunnelId: relay.tunnelId } : this.loopbackControlPlane(entry.name);
+          const key = relay?.apiKey ?? running?.apiKey;
+          const secretStore = { get: async (k: string) => (k === `profile:${entry.name}` ? key : this.keys.asSecretStore().get(k)) };
+          return await lazy.doctor().runDoctor({ profile: { ...(profile as Record<string, unknown>), controlPlane }, env: process.env, secretStore, health });
+        } finally {
+          relay?.child.kill('SIGTERM');
+        }
       },
     );
     this.docs.show(entry.name, report);
@@ -363,14 +433,19 @@ export class Controller implements vscode.Disposable {
 
   /** Runs a local relay and points the profile's tunnel at it, so any MCP client here can use the whole path. */
   async startLoopback(arg: unknown): Promise<void> {
-    const entry = await this.pick(arg, 'Start which profile in loopback?', (e) => !this.tunnels.isRunning(e.name));
-    if (!entry) return;
+    const entry = await this.pick(arg, 'Start which profile in loopback?', (e) => !this.tunnels.isRunning(e.name), 'Every tunnel profile is running already.');
+    if (entry) await this.startLoopbackEntry(entry);
+  }
+
+  /** `quiet`: progress in the status bar and no "ready at" notification (a restore after reload). */
+  async startLoopbackEntry(entry: ProfileEntry, quiet = false): Promise<boolean> {
+    if (this.tunnels.isRunning(entry.name)) return true;
     let relay: RelayProcess;
     try {
-      relay = await startRelayProcess(this.context.asAbsolutePath('dist/cli.js'), (text) => this.log.warn(`[${entry.name}] relay: ${text}`));
+      relay = await startRelayProcess(this.context.asAbsolutePath('dist/cli.js'), (text) => this.logSafely('warn', `[${entry.name}] relay: ${text}`));
     } catch (err) {
       void this.offer(vscode.window.showErrorMessage(`Loopback for "${entry.name}" failed: ${(err as Error).message}`, 'Show Logs'));
-      return;
+      return false;
     }
     const ok = await this.startEntry(entry, (config) => {
       config.controlPlane.baseUrl = relay.controlPlaneBaseUrl;
@@ -380,32 +455,38 @@ export class Controller implements vscode.Disposable {
       config.controlPlane.proxy = undefined;
       config.controlPlane.extraHeaders = {};
       if (editorSettings()['trace.capturePayloads'] === 'auto') config.trace.capturePayloads = true;
-    }, false, relay.apiKey);
-    if (!ok) {
+    }, quiet, relay.apiKey);
+    if (!ok || !this.tunnels.isRunning(entry.name)) {
       relay.child.kill('SIGTERM');
-      return;
+      return false;
     }
     const endpoint: LoopbackEndpoint = { profile: entry.name, mcpUrl: relay.mcpUrl, token: relay.frontDoorToken, auth: relay.frontDoorAuth, tokenInPath: relay.tokenInPath };
-    const loop = { relay: relay.child, endpoint };
+    const loop = { relay: relay.child, endpoint, tunnelId: relay.tunnelId, baseUrl: relay.controlPlaneBaseUrl, apiKey: relay.apiKey };
     this.loopbacks.set(entry.name, loop);
     relay.child.once('exit', (code, signal) => {
       if (this.loopbacks.get(entry.name) !== loop) return;
-      this.log.warn(`[${entry.name}] the loopback relay exited (${signal ?? `code ${code}`}); its front door is gone`);
+      this.logSafely('warn', `[${entry.name}] the loopback relay exited (${signal ?? `code ${code}`}); its front door is gone`);
       this.loopbacks.delete(entry.name);
       this.endpointsChanged(entry.name);
     });
     // The URL, never the token: the log is shared and exported.
     this.log.info(`[${entry.name}] loopback front door ready: ${relay.mcpUrl} (${authModeText(endpoint)})`);
     this.endpointsChanged(entry.name);
-    const action = await vscode.window.showInformationMessage(
-      `Loopback tunnel "${entry.name}" is ready at ${relay.mcpUrl}. Point any MCP client at it with the front-door token as a Bearer header; the Tunnels view keeps it under "MCP endpoint".`,
-      'Copy MCP URL',
-      'Copy Token',
-      'Copy as curl',
-    );
-    if (action === 'Copy MCP URL') await this.endpoints.copyUrl(entry.name);
-    else if (action === 'Copy Token') await this.endpoints.copyToken(entry.name);
-    else if (action === 'Copy as curl') await this.endpoints.copyCurl(entry.name);
+    if (quiet) return true;
+    // Not awaited: the command is done once the tunnel runs, whatever becomes of the toast.
+    void vscode.window
+      .showInformationMessage(
+        `Loopback tunnel "${entry.name}" is ready at ${relay.mcpUrl}. Point any MCP client at it with the front-door token as a Bearer header; the MCP Tunnels view keeps it under "MCP endpoint".`,
+        'Copy MCP URL',
+        'Copy Token',
+        'Copy as curl',
+      )
+      .then(async (action) => {
+        if (action === 'Copy MCP URL') await this.endpoints.copyUrl(entry.name);
+        else if (action === 'Copy Token') await this.endpoints.copyToken(entry.name);
+        else if (action === 'Copy as curl') await this.endpoints.copyCurl(entry.name);
+      });
+    return true;
   }
 
   // ── status bar menu ──────────────────────────────────────────────────────
@@ -413,22 +494,48 @@ export class Controller implements vscode.Disposable {
   async statusMenu(): Promise<void> {
     const entry = await this.pick(undefined, 'MCP Tunnel profiles');
     if (!entry) return;
-    const running = this.tunnels.isRunning(entry.name);
-    const actions = running
-      ? [
-          { label: '$(debug-stop) Stop', run: () => this.stop(entry.name) },
-          { label: '$(debug-restart) Restart', run: () => this.restart(entry.name) },
-          { label: '$(dashboard) Open Dashboard', run: () => this.dashboard(entry.name) },
-          { label: '$(terminal) Show MCP Server Output', run: async () => this.tunnels.serverOutput(entry.name).show() },
-          ...(this.loopbacks.has(entry.name) ? this.endpoints.quickPickItems(entry.name) : []),
-        ]
-      : [
-          { label: '$(play) Start', run: () => this.start(entry.name) },
-          { label: '$(debug-alt) Start Loopback', run: () => this.startLoopback(entry.name) },
-        ];
-    actions.push({ label: '$(pulse) Run Doctor', run: () => this.doctor(entry.name) }, { label: '$(output) Show Logs', run: async () => this.log.show() });
-    const picked = await vscode.window.showQuickPick(actions, { placeHolder: `${entry.name}: ${presentState(entry, this.tunnels.get(entry.name)).word}` });
-    await picked?.run();
+    const picked = await vscode.window.showQuickPick(this.statusActions(entry), { placeHolder: `${entry.name}: ${presentState(entry, this.tunnels.get(entry.name)).word}` });
+    await picked?.run?.();
+  }
+
+  /**
+   * The status bar menu of one profile. Enter takes the first item, so it
+   * never stops anything: looking comes first, Stop last, after a separator.
+   */
+  private statusActions(entry: ProfileEntry): (vscode.QuickPickItem & { run?: () => unknown })[] {
+    const name = entry.name;
+    const look = [
+      { label: '$(dashboard) Open Dashboard', run: () => this.dashboard(name) },
+      { label: '$(output) Show Logs', run: () => this.log.show() },
+    ];
+    const separator = (label: string) => ({ label, kind: vscode.QuickPickItemKind.Separator });
+    if (this.tunnels.isRunning(name)) {
+      return [
+        ...look,
+        { label: '$(terminal) Show MCP Server Output', run: () => this.tunnels.serverOutput(name).show() },
+        ...(this.loopbacks.has(name) ? this.endpoints.quickPickItems(name) : []),
+        { label: '$(pulse) Run Doctor', run: () => this.doctor(name) },
+        separator('Run'),
+        { label: '$(debug-restart) Restart Tunnel', run: () => this.restart(name) },
+        { label: '$(debug-stop) Stop Tunnel', run: () => this.stop(name) },
+      ];
+    }
+    return [
+      { label: '$(play) Start Tunnel', description: entry.loopback ? 'on this machine (loopback)' : undefined, run: () => this.start(name) },
+      ...(entry.loopback ? [] : [{ label: '$(debug-alt) Start Loopback', run: () => this.startLoopback(name) }]),
+      separator(''),
+      ...look,
+      { label: '$(pulse) Run Doctor', run: () => this.doctor(name) },
+    ];
+  }
+
+  /** A log line that may come while the window closes (a relay's last words), when the output channel is gone. */
+  private logSafely(level: 'warn' | 'error', line: string): void {
+    try {
+      this.log[level](line);
+    } catch {
+      // The window is going away.
+    }
   }
 
   /** Runs the follow-up a notification offered. */

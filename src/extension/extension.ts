@@ -11,10 +11,12 @@ import { DoctorReports } from './doctorView';
 import { DASHBOARD_VIEW_TYPE } from '../../webview/protocol';
 import { editorSettings, SETTINGS_SECTION } from './settings';
 import { ApiKeys } from './secrets';
+import { SettingsDiagnostics } from './settingsDiagnostics';
 import { TunnelStatusBar } from './statusBar';
 import { ReportDocuments, SCHEME } from './documents';
 import { TunnelTree } from './tree';
 import { TunnelManager } from './tunnels';
+import type { ProfileEntry } from './profiles';
 
 let controller: Controller | undefined;
 
@@ -29,12 +31,14 @@ export function activate(context: vscode.ExtensionContext): void {
   const tree = new TunnelTree(tunnels, () => ctl.profiles(), (name) => ctl.loopback(name));
   const statusBar = new TunnelStatusBar(tunnels, () => ctl.profiles());
   const view = vscode.window.createTreeView('mcpTunnel.profiles', { treeDataProvider: tree, showCollapseAll: false });
+  const diagnostics = new SettingsDiagnostics(vscode.Uri.joinPath(context.globalStorageUri, '..', '..', 'settings.json'));
 
   const reloadProfiles = () => {
     const previous = ctl.lastRead();
     ctl.reload();
     tree.reload();
     statusBar.update();
+    void diagnostics.update(ctl.profiles());
     return previous;
   };
 
@@ -43,12 +47,31 @@ export function activate(context: vscode.ExtensionContext): void {
       try {
         await run(...args);
       } catch (err) {
-        log.error(`command ${id} failed: ${(err as Error).message}`);
+        try {
+          log.error(`command ${id} failed: ${(err as Error).message}`);
+        } catch {
+          // The window is closing (its output channel is gone): nobody is there to tell.
+          return;
+        }
         const action = await vscode.window.showErrorMessage(`MCP Tunnel: ${(err as Error).message}`, 'Show Logs');
         if (action) log.show();
       }
     });
   const add = (preset?: ServerSource) => lazy.addProfile().addProfile(keys, ctl.profiles(), preset);
+  const profileCommandDeps = {
+    keys,
+    tunnels,
+    profiles: () => ctl.profiles(),
+    reload: () => {
+      reloadProfiles();
+      return ctl.profiles();
+    },
+    pick: (arg: unknown, placeHolder: string) => ctl.pick(arg, placeHolder),
+    stopName: (name: string) => ctl.stopName(name),
+    runsOnLoopback: (name: string) => ctl.runsOnLoopback(name),
+    startEntry: (entry: ProfileEntry, _override?: undefined, quiet?: boolean) => ctl.startEntry(entry, undefined, quiet),
+    startLoopbackEntry: (entry: ProfileEntry, quiet?: boolean) => ctl.startLoopbackEntry(entry, quiet),
+  };
 
   context.subscriptions.push(
     log,
@@ -60,6 +83,7 @@ export function activate(context: vscode.ExtensionContext): void {
     tree,
     statusBar,
     view,
+    diagnostics,
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, new DashboardSerializer(ctl.dashboards)),
     { dispose: () => DashboardPanel.disposeAll() },
     command('start', (arg) => ctl.start(arg)),
@@ -72,6 +96,9 @@ export function activate(context: vscode.ExtensionContext): void {
     command('addProfile', () => add()),
     command('importFromMcpJson', () => add('mcpJson')),
     command('importFromCodex', () => add('codex')),
+    command('removeProfile', (arg) => lazy.profileCommands().removeProfile(profileCommandDeps, arg)),
+    command('renameProfile', (arg) => lazy.profileCommands().renameProfile(profileCommandDeps, arg)),
+    command('duplicateProfile', (arg) => lazy.profileCommands().duplicateProfile(profileCommandDeps, arg)),
     command('editProfiles', (arg, occurrence) => ctl.editProfiles(arg, typeof occurrence === 'number' ? occurrence : 1)),
     command('setApiKey', (arg) => ctl.setApiKey(arg)),
     command('clearApiKey', (arg) => ctl.clearApiKey(arg)),
@@ -108,7 +135,8 @@ export function activate(context: vscode.ExtensionContext): void {
   // Reading and validating profiles loads the schema: done right after activation, not during it.
   setTimeout(() => {
     reloadProfiles();
-    if (editorSettings().autoStart) void ctl.startAll();
+    // What ran before a reload first (in its own mode: a loopback again on a relay), then autoStart's hosted rest.
+    void ctl.restoreRunning().then(() => (editorSettings().autoStart ? ctl.startAll() : undefined));
   }, 0);
 }
 

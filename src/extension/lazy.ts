@@ -10,4 +10,5 @@ export const lazy = {
   doctor: () => require('../doctor') as typeof import('../doctor'),
   resolveConfig: () => require('./resolveConfig') as typeof import('./resolveConfig'),
   addProfile: () => require('./addProfile') as typeof import('./addProfile'),
+  profileCommands: () => require('./profileCommands') as typeof import('./profileCommands'),
 };

@@ -10,10 +10,16 @@ export async function pickProfile(
   tunnels: TunnelManager,
   placeHolder: string,
   filter: (e: ProfileEntry) => boolean = () => true,
+  /** What to say when profiles exist but none fits (e.g. "No tunnel is running."). */
+  noneFits?: string,
 ): Promise<ProfileEntry | undefined> {
   if (arg instanceof ProfileNode) return entries.find((e) => e.name === arg.entry.name);
   if (typeof arg === 'string') return entries.find((e) => e.name === arg);
   const candidates = entries.filter(filter);
+  if (candidates.length === 0 && entries.length > 0 && noneFits) {
+    void vscode.window.showInformationMessage(noneFits);
+    return undefined;
+  }
   if (candidates.length === 0) {
     void vscode.window.showInformationMessage('No tunnel profile fits: add one with "MCP Tunnel: Add Profile…".', 'Add Profile…').then((a) => {
       if (a) void vscode.commands.executeCommand('mcpTunnel.addProfile');

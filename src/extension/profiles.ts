@@ -13,6 +13,8 @@ export type ProfileScope = 'user' | 'workspace';
 
 export interface ProfileEntry {
   name: string;
+  /** Its position in its scope's `mcpTunnel.profiles` array: where an edit applies. */
+  index: number;
   /** Unique among the entries shown: the name, or `name (2)` for a second profile of that name. */
   key: string;
   scope: ProfileScope;
@@ -24,10 +26,37 @@ export interface ProfileEntry {
   error?: string;
   /** Every problem found, each naming the field and the fix. */
   problems?: string[];
+  /** The field of each problem, as the problem names it (`controlPlane.tunnelId`, `mcp.servers[0].url`). */
+  problemFields?: (string | undefined)[];
   /** Starts a local process (a stdio MCP server). */
   runsCommand: boolean;
   /** Why this profile may not start here (Restricted Mode). */
   blockedReason?: string;
+  /**
+   * Runs on this machine only (`"loopback": true`): it polls a relay the
+   * editor starts for it, so it has no control plane, tunnel id or key.
+   */
+  loopback: boolean;
+}
+
+/**
+ * What a loopback profile is validated with in place of its control plane:
+ * never used, since the relay the editor starts supplies the real one.
+ */
+const LOOPBACK_CONTROL_PLANE = { baseUrl: 'http://127.0.0.1:1', tunnelId: `tunnel_${'0'.repeat(32)}` };
+
+/** `"loopback": true` and a `controlPlane` exclude each other. */
+export const LOOPBACK_WITH_CONTROL_PLANE =
+  'controlPlane: a loopback profile ("loopback": true) polls the relay the editor starts on this machine, so it has no control plane: remove controlPlane, or remove "loopback" to use the control plane';
+
+/** The profile as the shared schema sees it: a loopback profile gets the placeholder control plane, without its `loopback` key. */
+function asSchemaProfile(obj: Record<string, unknown>): { profile: unknown; problem?: string } {
+  if (obj.loopback === undefined) return { profile: obj };
+  const { loopback, ...rest } = obj;
+  if (loopback !== true && loopback !== false) return { profile: rest, problem: 'loopback: must be true or false' };
+  if (!loopback) return { profile: rest };
+  if (rest.controlPlane !== undefined) return { profile: rest, problem: LOOPBACK_WITH_CONTROL_PLANE };
+  return { profile: { ...rest, controlPlane: LOOPBACK_CONTROL_PLANE } };
 }
 
 
@@ -40,16 +69,24 @@ function runsCommand(raw: Record<string, unknown>): boolean {
 function toEntry(raw: unknown, scope: ProfileScope, index: number, trusted: boolean): ProfileEntry {
   const obj = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
   const name = typeof obj.name === 'string' && obj.name ? obj.name : `profile ${index + 1}`;
-  const entry: ProfileEntry = { name, key: name, scope, raw: obj, runsCommand: runsCommand(obj) };
-  const parsed = lazy.schema().TunnelProfileSchema.safeParse(raw);
-  if (parsed.success) entry.profile = parsed.data;
-  else {
+  const entry: ProfileEntry = { name, index, key: name, scope, raw: obj, runsCommand: runsCommand(obj), loopback: obj.loopback === true };
+  const { profile, problem } = asSchemaProfile(obj);
+  const parsed = lazy.schema().TunnelProfileSchema.safeParse(profile);
+  const problems = problem ? [problem] : [];
+  const fields: (string | undefined)[] = problem ? [problem.split(':')[0]] : [];
+  if (!parsed.success) {
     const error = lazy.errors().fromZod(parsed.error, { kind: 'settings', file: scope === 'user' ? 'user settings' : 'workspace settings' });
-    entry.error = error.message;
-    entry.problems = error.all.map((e) => e.message);
+    problems.push(...error.all.map((e) => e.message));
+    fields.push(...error.all.map((e) => e.field));
   }
+  if (problems.length > 0) {
+    entry.error = problems[0];
+    entry.problems = problems;
+    entry.problemFields = fields;
+  } else if (parsed.success) entry.profile = parsed.data;
   if (!trusted && scope === 'workspace') {
     // A workspace could otherwise run any program, or send a stored key to a control plane of its choosing.
+    // A loopback profile talks to a relay the editor starts, never to a control plane the workspace names.
     const baseUrl = (obj.controlPlane as { baseUrl?: unknown } | undefined)?.baseUrl;
     if (entry.runsCommand) {
       entry.blockedReason = 'Restricted Mode: this workspace is not trusted, so its profiles that start a command are not run. Trust the workspace to start it.';
@@ -86,6 +123,7 @@ function flagDuplicates(entries: ProfileEntry[], scope: ProfileScope): void {
     const problem = `Another profile in ${scope} settings is already named "${entry.name}", so this one is not used: give it a name of its own`;
     entry.profile = undefined;
     entry.problems = [problem, ...(entry.problems ?? [])];
+    entry.problemFields = ['name', ...(entry.problemFields ?? [])];
     entry.error = problem;
   }
 }

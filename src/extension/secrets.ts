@@ -23,6 +23,18 @@ export class ApiKeys {
     return this.storage.delete(KEY_PREFIX + profile);
   }
 
+  /**
+   * A profile's key under a new name: moved (rename) or copied (duplicate).
+   * Nothing stored, nothing done; an existing key of `to` is replaced.
+   */
+  async transfer(from: string, to: string, mode: 'move' | 'copy'): Promise<boolean> {
+    const key = await this.get(from);
+    if (key === undefined) return false;
+    await this.set(to, key);
+    if (mode === 'move') await this.clear(from);
+    return true;
+  }
+
   getSecret(name: string): Thenable<string | undefined> {
     return this.storage.get(SECRET_PREFIX + name);
   }

@@ -78,7 +78,8 @@ export function repeatsOAuth(problem: string, oauth: OAuthStatus | undefined): b
 export function profileTooltip(entry: ProfileEntry, view: TunnelView | undefined, word: string): string {
   let md = `**${entry.name}** — ${word}  \n`;
   md += `${entry.scope === 'user' ? 'User' : 'Workspace'} settings`;
-  if (entry.profile) md += ` · tunnel \`${entry.profile.controlPlane.tunnelId}\``;
+  if (entry.loopback) md += ' · on this machine only (loopback)';
+  else if (entry.profile) md += ` · tunnel \`${entry.profile.controlPlane.tunnelId}\``;
   const oauth = view?.status?.oauth;
   const problem = entry.error ?? entry.blockedReason ?? view?.lastError;
   if (problem && !repeatsOAuth(problem, oauth)) md += `\n\n$(warning) ${escapeMarkdown(problem)}`;

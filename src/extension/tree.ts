@@ -33,6 +33,8 @@ class DetailNode {
     readonly icon: string,
     readonly tooltip?: string | vscode.MarkdownString,
     readonly command?: vscode.Command,
+    /** A theme colour for the icon. */
+    readonly color?: string,
   ) {}
 }
 
@@ -132,7 +134,7 @@ export class TunnelTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
       const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
       item.id = node.id;
       item.description = node.description;
-      item.iconPath = new vscode.ThemeIcon(node.icon);
+      item.iconPath = new vscode.ThemeIcon(node.icon, node.color ? new vscode.ThemeColor(node.color) : undefined);
       item.tooltip = node.tooltip;
       item.accessibilityInformation = { label: `${node.label}: ${node.description}` };
       if (node.command) item.command = node.command;
@@ -148,7 +150,8 @@ export class TunnelTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
     item.id = `profile:${entry.key}:${running ? 'running' : entry.error ? 'invalid' : 'idle'}`;
     item.description = word;
     item.iconPath = icon;
-    item.contextValue = entry.error ? 'profile.invalid' : running ? 'profile.running' : 'profile.stopped';
+    // Menus read it: `profile.running`, `profile.stopped` or `profile.invalid`, then `.loopback` for a profile that runs on this machine only.
+    item.contextValue = `profile.${entry.error ? 'invalid' : running ? 'running' : 'stopped'}${entry.loopback ? '.loopback' : ''}`;
     item.accessibilityInformation = { label: `${entry.name}, ${word}` };
     item.tooltip = new vscode.MarkdownString(profileTooltip(entry, view, word), true);
     if (!running) item.command = { command: 'mcpTunnel.openDashboard', title: 'Open Dashboard', arguments: [entry.name] };
@@ -165,7 +168,8 @@ export class TunnelTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
       const occurrence = Number(/ \((\d+)\)$/.exec(key)?.[1] ?? 1);
       const fix: vscode.Command = { command: 'mcpTunnel.editProfiles', title: 'Edit Profiles', arguments: [name, occurrence] };
       const problems = node.entry.problems ?? (node.entry.error ? [node.entry.error] : []);
-      return problems.map((p, i) => new DetailNode(`${key}:problem:${i}`, 'Problem', p, 'error', `${p}\n\nClick to open the settings at this profile.`, fix));
+      // Errors, as the settings file marks them (settingsDiagnostics.ts): an invalid profile cannot start.
+      return problems.map((p, i) => new DetailNode(`${key}:problem:${i}`, 'Error', p, 'error', `${p}\n\nClick to open the settings at this profile.`, fix, 'errorForeground'));
     }
     const status = view.status;
     const metrics = view.metrics;

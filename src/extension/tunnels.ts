@@ -40,8 +40,18 @@ export interface StderrTail {
 /** Restart attempts of an MCP server that has not answered since it started, before the user is told. */
 const CRASH_LOOP_ATTEMPTS = 3;
 
+/**
+ * A profile's trace, kept by the manager rather than by the running tunnel,
+ * so it outlives a Stop or a crash (what happened before is what a user
+ * wants to read then): dropped only by Clear or when the profile is removed.
+ */
+interface TraceHistory {
+  entries: TraceEntry[];
+  /** The last run's `trace.maxEntries`. */
+  keep: number;
+}
+
 class Tunnel {
-  readonly traces: TraceEntry[] = [];
   view: TunnelView;
   /** The user was told this run's MCP server keeps exiting (once per run). */
   crashLoopShown = false;
@@ -66,6 +76,7 @@ export class TunnelManager implements vscode.Disposable {
   private readonly logEvents = new vscode.EventEmitter<LogRecord & { profile: string }>();
   readonly onDidLog = this.logEvents.event;
   private readonly stderrTails = new Map<string, StderrTail>();
+  private readonly histories = new Map<string, TraceHistory>();
 
   constructor(
     private readonly workerPath: string,
@@ -77,8 +88,34 @@ export class TunnelManager implements vscode.Disposable {
     return this.tunnels.get(name)?.view;
   }
 
+  /** The profile's trace: of its current run and earlier ones, also while it is stopped, until cleared. */
   traces(name: string): readonly TraceEntry[] {
-    return this.tunnels.get(name)?.traces ?? [];
+    return this.histories.get(name)?.entries ?? [];
+  }
+
+  /** Empties the profile's trace (the dashboard's Clear). */
+  clearTrace(name: string): void {
+    const history = this.histories.get(name);
+    if (history) history.entries.length = 0;
+  }
+
+  /** Everything kept about a profile that no longer exists: its trace, its server's stderr and output channel. */
+  forget(name: string): void {
+    this.histories.delete(name);
+    this.stderrTails.delete(name);
+    this.serverOutputs.get(name)?.dispose();
+    this.serverOutputs.delete(name);
+  }
+
+  /** What is kept about a stopped profile, under its new name. */
+  rename(from: string, to: string): void {
+    if (this.tunnels.has(from)) throw new Error(`tunnel "${from}" is running: stop it before renaming`);
+    const history = this.histories.get(from);
+    const tail = this.stderrTails.get(from);
+    this.forget(to);
+    this.forget(from);
+    if (history) this.histories.set(to, history);
+    if (tail) this.stderrTails.set(to, tail);
   }
 
   /** Whether the running tunnel keeps JSON-RPC payloads in its trace. */
@@ -122,6 +159,9 @@ export class TunnelManager implements vscode.Disposable {
     const tunnel = new Tunnel(name, host, config);
     this.tunnels.set(name, tunnel);
     this.stderrTails.set(name, { lines: [], total: 0 });
+    const history = this.histories.get(name) ?? { entries: [], keep: config.trace.maxEntries };
+    history.keep = config.trace.maxEntries;
+    this.histories.set(name, history);
     this.wire(tunnel);
     this.changes.fire({ name, kind: 'lifecycle' });
     const cancelled = token?.onCancellationRequested(() => void this.stop(name));
@@ -175,9 +215,11 @@ export class TunnelManager implements vscode.Disposable {
       this.changes.fire({ name, kind: 'metrics' });
     });
     host.on('trace', (entry: TraceEntry) => {
-      tunnel.traces.push(entry);
-      const keep = tunnel.config.trace.maxEntries;
-      if (tunnel.traces.length > keep) tunnel.traces.splice(0, tunnel.traces.length - keep);
+      // A tunnel stopped meanwhile still reports to its own history, never to a later run's.
+      const history = this.histories.get(name);
+      if (!history) return;
+      history.entries.push(entry);
+      if (history.entries.length > history.keep) history.entries.splice(0, history.entries.length - history.keep);
       this.traceEvents.fire({ name, entry });
     });
     host.on('log', (record: LogRecord) => this.writeLog(name, record));

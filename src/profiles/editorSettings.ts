@@ -1,5 +1,5 @@
 /**
- * Reading the editor-only settings (`mcpTunnel.autoStart`, `trace.*`,
+ * Reading the editor-only settings (`mcpTunnel.restoreRunningTunnels`, `autoStart`, `trace.*`,
  * `logLevel`). Their one definition is the zod schema in `settingsSchema.ts`,
  * from which `npm run gen:settings` writes `contributes.configuration` into
  * package.json; this reader checks values against those generated
@@ -13,14 +13,19 @@ export const SETTINGS_SECTION = 'mcpTunnel';
 export const CAPTURE_PAYLOAD_MODES = ['auto', 'on', 'off'] as const;
 export type CapturePayloadsSetting = (typeof CAPTURE_PAYLOAD_MODES)[number];
 
+/** Which tunnels running before a reload are started again: `loopback` ones (the default), `all`, or none. */
+export const RESTORE_MODES = ['loopback', 'all', 'off'] as const;
+export type RestoreMode = (typeof RESTORE_MODES)[number];
+
 export interface EditorSettings {
   autoStart: boolean;
+  restoreRunningTunnels: RestoreMode;
   'trace.capturePayloads': CapturePayloadsSetting;
   'trace.maxEntries': number;
   logLevel: LogLevel;
 }
 
-export const EDITOR_SETTING_KEYS = ['autoStart', 'trace.capturePayloads', 'trace.maxEntries', 'logLevel'] as const satisfies readonly (keyof EditorSettings)[];
+export const EDITOR_SETTING_KEYS = ['autoStart', 'restoreRunningTunnels', 'trace.capturePayloads', 'trace.maxEntries', 'logLevel'] as const satisfies readonly (keyof EditorSettings)[];
 
 /** The part of a contributed setting's JSON schema the reader checks. */
 export interface SettingDeclaration {

@@ -31,7 +31,7 @@ export interface ResolveOptions extends FileAccess {
   apiKey?: string;
 }
 
-export const SET_API_KEY_HINT = "run 'MCP Tunnel: Set API Key' in VS Code";
+export const SET_API_KEY_HINT = "run 'MCP Tunnel: Set API Key…' in VS Code";
 
 /** The secret store key of a profile's API key, used when the profile names none (editor only). */
 export function profileApiKeySecret(profileName: string): string {
@@ -189,7 +189,7 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
       throw new ConfigError(
         name(['controlPlane', 'apiKey']),
         `is not set, and no API key is stored for the profile "${profile.name}"`,
-        "Run 'MCP Tunnel: Set API Key' for this profile, or set apiKey to env:NAME or file:/path",
+        "Run 'MCP Tunnel: Set API Key…' for this profile, or set apiKey to env:NAME or file:/path",
       );
     }
     apiKey = stored;

@@ -102,8 +102,8 @@ const ControlPlaneSchema = z
       .optional()
       .meta(
         doc(
-          'Where the runtime API key (Tunnels Read + Use) comes from: env:NAME, file:/path, or secret:NAME for the editor secret storage. In VS Code, leave it out to use the key stored with "MCP Tunnel: Set API Key". Never an admin key.',
-          'Where the runtime API key (Tunnels **Read + Use**) comes from: `env:NAME`, `file:/path`, or `secret:NAME` (editor secret storage). In VS Code, leave it out to use the key stored for this profile with **MCP Tunnel: Set API Key**. Never put the key itself here, and never use an admin key.',
+          'Where the runtime API key (Tunnels Read + Use) comes from: env:NAME, file:/path, or secret:NAME for the editor secret storage. In VS Code, leave it out to use the key stored with "MCP Tunnel: Set API Key…". Never an admin key.',
+          'Where the runtime API key (Tunnels **Read + Use**) comes from: `env:NAME`, `file:/path`, or `secret:NAME` (editor secret storage). In VS Code, leave it out to use the key stored for this profile with **MCP Tunnel: Set API Key…**. Never put the key itself here, and never use an admin key.',
         ),
       ),
     clientCert: filePath('PEM client certificate for mTLS to the control plane.').optional(),

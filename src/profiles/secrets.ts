@@ -35,7 +35,7 @@ export interface SecretOptions extends FileAccess {
   warnings?: string[];
   /** How the field is named in messages, e.g. `control_plane.api_key`. */
   field?: string;
-  /** Another way to provide the value, e.g. "run 'MCP Tunnel: Set API Key' in VS Code". */
+  /** Another way to provide the value, e.g. "run 'MCP Tunnel: Set API Key…' in VS Code". */
   hint?: string;
 }
 

@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import { LOG_LEVELS } from '../engine/log';
-import { CAPTURE_PAYLOAD_MODES, EDITOR_SETTING_KEYS, SETTINGS_SECTION, type EditorSettings } from './editorSettings';
+import { CAPTURE_PAYLOAD_MODES, EDITOR_SETTING_KEYS, RESTORE_MODES, SETTINGS_SECTION, type EditorSettings } from './editorSettings';
 import { profileJsonSchema } from './schema';
 
 export { SETTINGS_SECTION };
@@ -29,6 +29,20 @@ export const EditorSettingsSchema = z.object({
       description: 'Start every tunnel profile when a window opens. Workspace profiles that run a command start only in a trusted workspace.',
       markdownDescription:
         'Start every tunnel profile when a window opens. Workspace profiles that run a `command` (or name a stdio server of `.vscode/mcp.json`) start only in a trusted workspace.',
+    }),
+  restoreRunningTunnels: z
+    .enum(RESTORE_MODES)
+    .default('loopback')
+    .meta({
+      description:
+        'Which tunnels that were running when a window closed or reloaded are started again when it opens. loopback (the default): those running on this machine only; all: hosted ones too; off: none.',
+      markdownDescription:
+        'Which tunnels that were running when a window closed or reloaded are started again when it opens. `loopback` (the default) restarts those that ran on this machine only (a loopback profile, or **Start Loopback**): nothing outside this machine can reach them. Hosted tunnels are left stopped unless this is `all`, because a hosted tunnel lets remote agents reach your MCP server again without a click (like `mcpTunnel.autoStart`). `off` restarts none.',
+      enumDescriptions: [
+        'Restart tunnels that ran on this machine only (loopback), not hosted ones.',
+        'Restart every tunnel that was running, hosted ones too.',
+        'Restart none: every tunnel starts stopped.',
+      ],
     }),
   'trace.capturePayloads': z
     .enum(CAPTURE_PAYLOAD_MODES)
@@ -73,7 +87,7 @@ const TUNNEL_ID_PLACEHOLDER = 'tunnel_${2:id from the Platform tunnel settings}'
 export const PROFILE_SNIPPETS: readonly JsonSchema[] = [
   {
     label: 'MCP Tunnel: stdio server',
-    description: 'A tunnel in front of a local command; its API key is set with "MCP Tunnel: Set API Key".',
+    description: 'A tunnel in front of a local command; its API key is set with "MCP Tunnel: Set API Key…".',
     body: {
       name: '${1:local-dev}',
       controlPlane: { tunnelId: TUNNEL_ID_PLACEHOLDER },
@@ -91,13 +105,12 @@ export const PROFILE_SNIPPETS: readonly JsonSchema[] = [
     },
   },
   {
-    label: 'MCP Tunnel: loopback relay',
-    description: 'Polls a relay on this machine (mcp-tunnel relay --listen 127.0.0.1:8787 --api-key env:RELAY_API_KEY), for offline work and tests.',
+    label: 'MCP Tunnel: this machine only (loopback)',
+    description: 'A tunnel that runs on this machine only: the editor starts a relay for it, so it needs no tunnel id and no API key.',
     body: {
       name: '${1:loopback}',
-      controlPlane: { baseUrl: 'http://127.0.0.1:${3:8787}', tunnelId: TUNNEL_ID_PLACEHOLDER, apiKey: '${4:env:RELAY_API_KEY}' },
-      mcp: { servers: [{ command: '${5:node server.js}' }] },
-      health: { listenAddr: '127.0.0.1:0' },
+      loopback: true,
+      mcp: { servers: [{ command: '${2:npx -y @modelcontextprotocol/server-everything}' }] },
     },
   },
 ];
@@ -133,10 +146,35 @@ export function profilesSetting(): JsonSchema {
     scope: 'window',
     order: 0,
     description:
-      'Tunnel profiles. Each serves one tunnel id of a control plane (hosted, or a relay on this machine) from private MCP servers: a command, a url, or mcpServer (the name of a server in .vscode/mcp.json). Leave controlPlane.apiKey out to use the key stored with "MCP Tunnel: Set API Key".',
+      'Tunnel profiles. Each serves one tunnel id of a control plane (hosted, or a relay on this machine), or with "loopback": true runs on this machine only, from private MCP servers: a command, a url, or mcpServer (the name of a server in .vscode/mcp.json). Leave controlPlane.apiKey out to use the key stored with "MCP Tunnel: Set API Key…".',
     markdownDescription:
-      'Tunnel profiles. Each serves one tunnel id of a control plane (hosted, or a relay on this machine) from private MCP servers: a `command`, a `url`, or `mcpServer`, the name of a server in `.vscode/mcp.json`. Leave `controlPlane.apiKey` out to use the key stored with **MCP Tunnel: Set API Key**. Read from user and workspace settings; a workspace profile hides a user profile of the same name.',
-    items: { ...embeddable(profileJsonSchema()), defaultSnippets: PROFILE_SNIPPETS },
+      'Tunnel profiles. Each serves one tunnel id of a control plane (hosted, or a relay on this machine), or with `"loopback": true` runs on this machine only (no control plane, tunnel id or key), from private MCP servers: a `command`, a `url`, or `mcpServer`, the name of a server in `.vscode/mcp.json`. Leave `controlPlane.apiKey` out to use the key stored with **MCP Tunnel: Set API Key…**. Read from user and workspace settings; a workspace profile hides a user profile of the same name.',
+    items: { ...withLoopback(embeddable(profileJsonSchema())), defaultSnippets: PROFILE_SNIPPETS },
+  };
+}
+
+/**
+ * The editor's one addition to a profile: `"loopback": true` runs it on this
+ * machine against a relay the editor starts, so it has no `controlPlane`
+ * (src/extension/profiles.ts reads it). Any other profile needs one.
+ */
+function withLoopback(profile: JsonSchema): JsonSchema {
+  const properties = profile.properties as Record<string, JsonSchema>;
+  const required = (profile.required as string[]).filter((key) => key !== 'controlPlane');
+  const loopback: JsonSchema = {
+    type: 'boolean',
+    description: 'Run on this machine only (VS Code): the editor starts a relay for this profile, so it needs no controlPlane, tunnel id or API key.',
+    markdownDescription:
+      'Run on this machine only (VS Code): the editor starts a relay for this profile and the tunnel polls it, so any MCP client here can use the whole tunnel through its front door. Leave `controlPlane` out; no tunnel id or API key is needed.',
+  };
+  const { name, ...rest } = properties;
+  return {
+    ...profile,
+    properties: { name, loopback, ...rest },
+    required,
+    if: { properties: { loopback: { const: true } }, required: ['loopback'] },
+    then: { properties: { controlPlane: false } },
+    else: { required: ['controlPlane'] },
   };
 }
 

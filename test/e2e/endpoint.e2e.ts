@@ -41,7 +41,7 @@ import {
 // smol-toml ships ESM type declarations only; its CommonJS build is what require() loads here.
 const { parse: parseToml } = require('smol-toml') as typeof SmolToml;
 
-const VIEW = 'Tunnels';
+const VIEW = 'MCP Tunnels';
 const PROFILE = 'loop';
 const NAME = 'mcp-tunnel-loop';
 

@@ -36,7 +36,7 @@ import {
 } from './harness';
 
 const EXTENSION_ID = 'mcp-tunnel.mcp-tunnel';
-const VIEW = 'Tunnels';
+const VIEW = 'MCP Tunnels';
 /** The worker of the installed extension (not the repository's dist/). */
 const WORKER = path.join('mcp-tunnel.mcp-tunnel-0.1.0', 'dist', 'worker.js');
 const RELAY_KEY = `relay-e2e-${Date.now().toString(36)}-secret`;
@@ -225,17 +225,21 @@ describe('MCP Tunnel extension in VS Code', function () {
     it('adds a profile that references a server of .vscode/mcp.json', async () => {
       await runCommand(wb.page, 'MCP Tunnel: Add Profile…');
       const qp = quickPick(wb.page);
+      await qp.pick('Hosted control plane');
       await qp.pick('From .vscode/mcp.json');
       await qp.pick('fixture-server');
       await qp.fill('fixture');
       await qp.fill(relayInfo.tunnel_id!);
-      await qp.pick('A relay on this machine');
-      await qp.fill(relayInfo.control_plane_base_url!);
       await qp.fill('');
       await qp.pick('Workspace settings');
       await waitForNotification(wb.page, /Profile "fixture" added to workspace settings/);
-      const settings = fs.readFileSync(path.join(workspace, '.vscode', 'settings.json'), 'utf8');
+      const file = path.join(workspace, '.vscode', 'settings.json');
+      const settings = fs.readFileSync(file, 'utf8');
       assert.match(settings, /"mcpServer": "fixture-server"/);
+      // Pointed at the test's relay, as a user with a relay of their own would edit it.
+      const parsed = JSON.parse(settings) as { 'mcpTunnel.profiles': { name: string; controlPlane?: Record<string, string> }[] };
+      for (const p of parsed['mcpTunnel.profiles']) if (p.name === 'fixture') p.controlPlane = { ...p.controlPlane, baseUrl: relayInfo.control_plane_base_url! };
+      fs.writeFileSync(file, `${JSON.stringify(parsed, null, 2)}\n`);
       await waitUntil(async () => /fixture\s+stopped/.test(await rows(wb.page)), 15_000, 'new profile in the tree');
       await screenshot(wb.page, 'tree-added-profile');
       await clearNotifications(wb.page);
@@ -328,11 +332,11 @@ describe('MCP Tunnel extension in VS Code', function () {
       const at = broken.findIndex((l) => /^broken\s+invalid/.test(l));
       const children = broken.slice(at + 1).filter((l) => l.startsWith('  ')).slice(0, 2);
       assert.equal(children.length, 2, tree);
-      assert.match(children.join('\n'), /Problem .*tunnelId/);
-      assert.match(children.join('\n'), /Problem .*servers/);
+      assert.match(children.join('\n'), /Error .*tunnelId/);
+      assert.match(children.join('\n'), /Error .*servers/);
       assert.match(tree, /^everything\s+stopped$/m);
       assert.match(tree, /^everything\s+invalid$/m);
-      assert.match(tree, /Problem Another profile in workspace settings is already named "everything", so this one is not used/);
+      assert.match(tree, /Error Another profile in workspace settings is already named "everything", so this one is not used/);
       await screenshot(wb.page, 'tree-invalid-profiles');
       assertNoExtensionErrors(server);
     });
@@ -348,10 +352,10 @@ describe('MCP Tunnel extension in VS Code', function () {
           if (trust) {
             assert.match(welcome!.text, /^No tunnel profiles yet\./);
             assert.doesNotMatch(welcome!.text, /Restricted Mode/);
-            assert.deepEqual(welcome!.buttons, ['Add Profile', 'Import from .vscode/mcp.json', 'Import from Codex config', 'Open Settings']);
+            assert.deepEqual(welcome!.buttons, ['Add Profile…', 'Import from .vscode/mcp.json', 'Import from Codex Config', 'Edit Profiles']);
           } else {
             assert.match(welcome!.text, /Restricted Mode/);
-            assert.deepEqual(welcome!.buttons, ['Manage Workspace Trust', 'Add Profile']);
+            assert.deepEqual(welcome!.buttons, ['Manage Workspace Trust', 'Add Profile…']);
           }
           await screenshot(wb.page, `welcome-${trust ? 'trusted' : 'restricted'}`);
         } finally {

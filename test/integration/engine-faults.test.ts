@@ -90,14 +90,15 @@ describe('control-plane auth failures', function () {
     engine: { poller: { backoff: { initialMs: 20, maxMs: 200 }, authBackoff: AUTH_BACKOFF } },
   }));
 
-  it('enters an auth error state on 401, says what to check, retries on the auth back-off, then recovers', async () => {
+  it('enters an auth error state on 401, says what to check for a relay on this machine (not organizations), retries on the auth back-off, then recovers', async () => {
     const pollsAt = () => t.relay.requestLog().filter((r) => r.endpoint === 'poll').map((r) => r.at);
     const earlier = pollsAt().length;
     const fault = t.relay.injectFault({ on: 'poll', status: 401, times: 2 });
     await waitFor(() => t.engine.status().state === 'auth_error', 10_000, 'auth error state');
     const status = t.engine.status();
-    assert.match(status.reason, /Tunnels Use/);
-    assert.match(status.reason, /tunnel id/);
+    assert.match(status.reason, /relay on this machine refused/);
+    assert.match(status.reason, /--api-key/);
+    assert.doesNotMatch(status.reason, /organization|workspace/);
     const r = await readyz(t);
     assert.equal(r.status, 503);
     assert.match(r.text, /^auth error/);

@@ -28,7 +28,7 @@ async function readKey({ raw, opts, env, profileName, describeField, literalKeyM
     // The editor's way: a profile without apiKey uses the key stored for it, as the tunnel does.
     const stored = await opts.secretStore.get(profileApiKeySecret(profileName));
     if (stored === undefined || stored === '') {
-      return { check: fail(`No API key is stored for the profile "${profileName}"`, "Run 'MCP Tunnel: Set API Key' for this profile, or set apiKey to env:NAME or file:/path") };
+      return { check: fail(`No API key is stored for the profile "${profileName}"`, "Run 'MCP Tunnel: Set API Key…' for this profile, or set apiKey to env:NAME or file:/path") };
     }
     return { key: stored, check: ok(`The key stored for the profile "${profileName}" in the editor's secret storage`) };
   }

@@ -115,6 +115,11 @@ export class DashboardPanel implements vscode.Disposable {
     new DashboardPanel(panel, deps, profile);
   }
 
+  /** Closes the profile's dashboard, if open (its profile was removed or renamed). */
+  static close(profile: string): void {
+    DashboardPanel.panels.get(profile)?.dispose();
+  }
+
   static disposeAll(): void {
     for (const p of [...DashboardPanel.panels.values()]) p.dispose();
   }
@@ -284,6 +289,8 @@ export class DashboardPanel implements vscode.Disposable {
         this.post({ type: 'traceDetail', key: message.key, entry: this.entry(message.key) });
         return;
       case 'clearTrace':
+        // The host's copy too: a trace kept after Stop goes only when the user clears it.
+        this.deps.tunnels.clearTrace(this.profile);
         this.keys.clear();
         this.pending.trace = [];
         return;
@@ -298,6 +305,10 @@ export class DashboardPanel implements vscode.Disposable {
         return this.runMcp(message.reqId, message.request);
       case 'setLogLevel':
         if (isLogLevel(message.level)) await updateEditorSetting('logLevel', message.level);
+        return;
+      case 'tunnel':
+        // The same commands as the palette and the tree, so the same progress, checks and messages.
+        await vscode.commands.executeCommand(`mcpTunnel.${message.action}`, this.profile);
         return;
     }
   }

@@ -37,6 +37,7 @@ const WEBVIEW_SAMPLES: Record<WebviewMessage['type'], WebviewMessage[]> = {
   exportTrace: [{ type: 'exportTrace', keys: [1, 2, 3] }, { type: 'exportTrace', keys: [] }],
   copyCurl: [{ type: 'copyCurl', key: 9 }],
   copyEndpoint: [{ type: 'copyEndpoint', what: 'url' }, { type: 'copyEndpoint', what: 'token' }, { type: 'copyEndpoint', what: 'curl' }],
+  tunnel: [{ type: 'tunnel', action: 'start' }, { type: 'tunnel', action: 'stop' }, { type: 'tunnel', action: 'restart' }],
   mcp: [
     { type: 'mcp', reqId: 1, request: { method: 'tools/list' } },
     { type: 'mcp', reqId: 2, request: { method: 'tools/call', name: 'echo', arguments: { message: 'hi' } } },

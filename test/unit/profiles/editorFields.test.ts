@@ -55,7 +55,7 @@ describe('editor profile fields', () => {
     const unstored = await failure(resolveProfile(profile, { env: {}, secretStore: store({}) }));
     assert.equal(unstored.field, 'controlPlane.apiKey');
     assert.equal(unstored.problem, 'is not set, and no API key is stored for the profile "dev"');
-    assert.match(unstored.fix, /Run 'MCP Tunnel: Set API Key'/);
+    assert.match(unstored.fix, /Run 'MCP Tunnel: Set API Key…'/);
     const cli = await failure(resolveProfile(profile, { env: {} }));
     assert.match(cli.fix, /Export CONTROL_PLANE_API_KEY/);
   });

@@ -225,7 +225,7 @@ mcp:
 
   it('says how to provide a missing key', async () => {
     const unset = await failure(resolveProfile(profileOf({}), { env: {} }));
-    assert.equal(unset.fix, "Export KEY, or run 'MCP Tunnel: Set API Key' in VS Code");
+    assert.equal(unset.fix, "Export KEY, or run 'MCP Tunnel: Set API Key…' in VS Code");
     const none = await failure(resolveProfile(profileOf({ controlPlane: { apiKey: undefined } }), { env: {} }));
     assert.match(none.fix, /CONTROL_PLANE_API_KEY/);
   });

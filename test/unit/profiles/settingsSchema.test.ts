@@ -70,7 +70,7 @@ describe('settings schema contributed to VS Code', () => {
 
   it('declares the editor settings with their defaults, enums and ranges', () => {
     const p = configuration.properties;
-    assert.deepEqual(Object.keys(p), ['mcpTunnel.profiles', 'mcpTunnel.autoStart', 'mcpTunnel.trace.capturePayloads', 'mcpTunnel.trace.maxEntries', 'mcpTunnel.logLevel']);
+    assert.deepEqual(Object.keys(p), ['mcpTunnel.profiles', 'mcpTunnel.autoStart', 'mcpTunnel.restoreRunningTunnels', 'mcpTunnel.trace.capturePayloads', 'mcpTunnel.trace.maxEntries', 'mcpTunnel.logLevel']);
     assert.equal(profiles.type, 'array');
     assert.equal(profiles.scope, 'window');
     assert.deepEqual(p['mcpTunnel.autoStart'], { ...p['mcpTunnel.autoStart'], type: 'boolean', default: false });
@@ -79,6 +79,9 @@ describe('settings schema contributed to VS Code', () => {
     assert.match(String(p['mcpTunnel.trace.capturePayloads'].markdownDescription), /hosted control plane/);
     assert.equal((p['mcpTunnel.trace.capturePayloads'].enumDescriptions as string[]).length, 3);
     assert.deepEqual([p['mcpTunnel.trace.maxEntries'].minimum, p['mcpTunnel.trace.maxEntries'].maximum, p['mcpTunnel.trace.maxEntries'].default], [100, 10000, 1000]);
+    assert.deepEqual(p['mcpTunnel.restoreRunningTunnels'].enum, ['loopback', 'all', 'off']);
+    assert.equal(p['mcpTunnel.restoreRunningTunnels'].default, 'loopback');
+    assert.match(String(p['mcpTunnel.restoreRunningTunnels'].markdownDescription), /Hosted tunnels are left stopped/);
     assert.deepEqual(p['mcpTunnel.logLevel'].enum, ['debug', 'info', 'warn', 'error']);
     assert.equal(p['mcpTunnel.logLevel'].default, 'info');
     for (const [key, setting] of Object.entries(p)) {
@@ -118,20 +121,31 @@ describe('settings schema contributed to VS Code', () => {
     }
   });
 
-  it('offers stdio, HTTP and loopback snippets that become valid profiles once the tunnel id is pasted', () => {
+  it('offers stdio, HTTP and loopback snippets that become valid profiles once the tunnel id is pasted (the loopback one needs none)', () => {
     assert.deepEqual((profiles.items!.defaultSnippets as unknown[]).length, 3);
     const validate = compile(profiles);
-    const inserted = PROFILE_SNIPPETS.map((snippet) => expandSnippet(snippet.body) as { controlPlane: { tunnelId: string; baseUrl?: string }; mcp: { servers: Record<string, unknown>[] } });
-    for (const profile of inserted) {
-      assert.match(profile.controlPlane.tunnelId, /^tunnel_/);
-      profile.controlPlane.tunnelId = TUNNEL_ID;
+    const inserted = PROFILE_SNIPPETS.map((snippet) => expandSnippet(snippet.body) as { loopback?: boolean; controlPlane?: { tunnelId: string }; mcp: { servers: Record<string, unknown>[] } });
+    const [stdio, http, loopback] = inserted;
+    for (const profile of [stdio, http]) {
+      assert.match(profile.controlPlane!.tunnelId, /^tunnel_/);
+      profile.controlPlane!.tunnelId = TUNNEL_ID;
+      assert.ok(TunnelProfileSchema.safeParse(profile).success, JSON.stringify(profile));
     }
     assert.ok(validate(inserted), JSON.stringify(validate.errors));
-    for (const profile of inserted) assert.ok(TunnelProfileSchema.safeParse(profile).success, JSON.stringify(profile));
-    const [stdio, http, loopback] = inserted;
     assert.equal(stdio.mcp.servers[0].command, 'npx -y @modelcontextprotocol/server-everything');
     assert.deepEqual(http.mcp.servers[0].headers, { Authorization: 'Bearer ${env:MCP_TOKEN}' });
-    assert.equal(loopback.controlPlane.baseUrl, 'http://127.0.0.1:8787');
+    assert.equal(loopback.loopback, true);
+    assert.equal(loopback.controlPlane, undefined);
+    assert.equal(JSON.stringify(loopback).includes('8787'), false, 'the loopback snippet needs no relay started by hand');
+  });
+
+  it('takes a loopback profile without a control plane, and refuses one with both or a hosted one without', () => {
+    const validate = compile(profiles);
+    const servers = { servers: [{ command: 'node server.js' }] };
+    assert.ok(validate([{ name: 'here', loopback: true, mcp: servers }]), JSON.stringify(validate.errors));
+    assert.equal(validate([{ name: 'both', loopback: true, controlPlane: { tunnelId: TUNNEL_ID }, mcp: servers }]), false);
+    assert.equal(validate([{ name: 'none', mcp: servers }]), false);
+    assert.equal(validate([{ name: 'off', loopback: false, mcp: servers }]), false);
   });
 
   it('rewrites only contributes.configuration of a manifest, keeping key order and indentation', () => {
@@ -148,9 +162,9 @@ describe('settings schema contributed to VS Code', () => {
   it('reads editor settings against the generated declarations, falling back to the default for a value VS Code would flag', () => {
     const declarations = settingsConfiguration().properties as Record<string, SettingDeclaration>;
     const values: Record<string, unknown> = { autoStart: true, 'trace.capturePayloads': 'sometimes', 'trace.maxEntries': 50, logLevel: 'warn' };
-    assert.deepEqual(readEditorSettings((key) => values[key], declarations), { autoStart: true, 'trace.capturePayloads': 'auto', 'trace.maxEntries': 1000, logLevel: 'warn' });
+    assert.deepEqual(readEditorSettings((key) => values[key], declarations), { autoStart: true, restoreRunningTunnels: 'loopback', 'trace.capturePayloads': 'auto', 'trace.maxEntries': 1000, logLevel: 'warn' });
     const odd: Record<string, unknown> = { autoStart: 'yes', 'trace.capturePayloads': 'on', 'trace.maxEntries': 250.5, logLevel: 'loud' };
-    assert.deepEqual(readEditorSettings((key) => odd[key], declarations), { autoStart: false, 'trace.capturePayloads': 'on', 'trace.maxEntries': 1000, logLevel: 'info' });
-    assert.deepEqual(readEditorSettings(() => undefined, declarations), { autoStart: false, 'trace.capturePayloads': 'auto', 'trace.maxEntries': 1000, logLevel: 'info' });
+    assert.deepEqual(readEditorSettings((key) => odd[key], declarations), { autoStart: false, restoreRunningTunnels: 'loopback', 'trace.capturePayloads': 'on', 'trace.maxEntries': 1000, logLevel: 'info' });
+    assert.deepEqual(readEditorSettings(() => undefined, declarations), { autoStart: false, restoreRunningTunnels: 'loopback', 'trace.capturePayloads': 'auto', 'trace.maxEntries': 1000, logLevel: 'info' });
   });
 });

@@ -53,7 +53,7 @@ describe('profiles from settings', function () {
     await waitFor(async () => (await copiedTunnelId('nokey')) === nokey.controlPlane.tunnelId, 10_000, 'the profile to be read');
 
     const error = await errorShownBy('mcpTunnel.start', 'nokey');
-    assert.match(error.message, new RegExp(`^Cannot start "nokey": controlPlane\\.apiKey: .*${variable}, which is not set\\. Export ${variable}, or run 'MCP Tunnel: Set API Key'`));
+    assert.match(error.message, new RegExp(`^Cannot start "nokey": controlPlane\\.apiKey: .*${variable}, which is not set\\. Export ${variable}, or run 'MCP Tunnel: Set API Key…'`));
     assert.ok(error.items.includes('Set API Key…'), `offers Set API Key…: ${error.items.join(', ')}`);
     assert.deepEqual(workerPids(), []);
   });
