@@ -251,6 +251,23 @@ describe('MCP Tunnel dashboard in VS Code', function () {
     await screenshot(wb.page, 'dashboard-restored');
   });
 
+  it('starts, restarts and stops the tunnel from the buttons in its header', async () => {
+    await openTab(wb.page, 'Health');
+    const header = dashboard(wb.page).locator('.header-actions');
+    await header.getByRole('button', { name: 'Start', exact: true }).click();
+    await waitUntil(async () => (await badge(wb.page)) === 'ready', 60_000, 'ready after the header’s Start');
+    assert.equal(await header.getByRole('button', { name: 'Start', exact: true }).count(), 0, 'no Start on a running tunnel');
+    const pid = async () => /PID\s*(\d+)/.exec((await dashboard(wb.page).locator('.panel-health').textContent()) ?? '')?.[1];
+    await waitUntil(async () => (await pid()) !== undefined, 15_000, 'the MCP server pid');
+    const before = await pid();
+    await header.getByRole('button', { name: 'Restart', exact: true }).click();
+    await waitUntil(async () => (await badge(wb.page)) === 'ready' && (await pid()) !== undefined && (await pid()) !== before, 60_000, 'ready again with a new MCP server after Restart');
+    await header.getByRole('button', { name: 'Stop', exact: true }).click();
+    await waitUntil(async () => (await badge(wb.page)) === 'stopped', 30_000, 'stopped after the header’s Stop');
+    await header.getByRole('button', { name: 'Start', exact: true }).waitFor({ timeout: 5_000 });
+    await screenshot(wb.page, 'dashboard-header-actions');
+  });
+
   it('broke no content security rule and logged no extension error', () => {
     const csp = wb.consoleErrors.filter((e) => /Content Security Policy|Refused to/i.test(e));
     assert.deepEqual(csp, []);

@@ -7,6 +7,7 @@ import { TABS, type Tab, type UiState } from './state';
 import type { DashboardStore } from './store';
 import { Tools } from './Tools';
 import { Trace } from './Trace';
+import type { HealthView, TunnelAction } from '../protocol';
 import { loadState, post, saveState } from './vscode';
 
 const TAB_LABELS: Record<Tab, { label: string; icon: string }> = {
@@ -16,6 +17,34 @@ const TAB_LABELS: Record<Tab, { label: string; icon: string }> = {
   tools: { label: 'Tools', icon: 'tools' },
   logs: { label: 'Logs', icon: 'output' },
 };
+
+/**
+ * Start, or Restart and Stop, as the palette runs them (the host runs the
+ * same commands, with their progress and messages). Nothing is offered
+ * before the first state arrives, or for a profile that cannot run.
+ */
+function TunnelButtons({ health }: { health: HealthView | undefined }) {
+  if (!health || health.state === 'invalid') return null;
+  const run = (action: TunnelAction) => post({ type: 'tunnel', action });
+  return (
+    <span class="header-actions" role="group" aria-label="Tunnel">
+      {health.running ? (
+        <>
+          <button type="button" class="secondary small" onClick={() => run('restart')} title="Restart Tunnel">
+            <span class="codicon codicon-debug-restart" aria-hidden="true" /> Restart
+          </button>
+          <button type="button" class="secondary small" onClick={() => run('stop')} title="Stop Tunnel">
+            <span class="codicon codicon-debug-stop" aria-hidden="true" /> Stop
+          </button>
+        </>
+      ) : (
+        <button type="button" class="small" onClick={() => run('start')} title="Start Tunnel">
+          <span class="codicon codicon-play" aria-hidden="true" /> Start
+        </button>
+      )}
+    </span>
+  );
+}
 
 function useStore(store: DashboardStore): void {
   const [, setVersion] = useState(0);
@@ -60,6 +89,7 @@ export function App({ store }: { store: DashboardStore }) {
       <header class="header">
         <h1>MCP Tunnel: {store.profile || ui.profile || '…'}</h1>
         <StateBadge health={store.health} />
+        <TunnelButtons health={store.health} />
       </header>
       <nav class="tabs" role="tablist" aria-label="Dashboard sections">
         {TABS.map((tab, i) => (
