@@ -70,7 +70,7 @@ function section(id: string, title: string, checks: readonly DoctorCheck[], prof
 
 /** The whole page; `nonce` is the style's. */
 export function doctorReportHtml(report: DoctorReport, profile: string, page: { nonce: string; ranAt: Date }): string {
-  const again: FixLink = { title: 'Run Doctor Again', command: 'mcpTunnel.runDoctor', args: [profile] };
+  const again: FixLink = { title: 'Run Doctor', command: 'mcpTunnel.runDoctor', args: [profile] };
   const logs: FixLink = { title: 'Show Logs', command: 'mcpTunnel.showLogs', args: [] };
   const tone = report.counts.fail ? 'fail' : report.counts.warn ? 'warn' : 'ok';
   return htmlPage({

@@ -493,9 +493,10 @@ describe('OAuth discovery', function () {
 
     it('is tried again with growing deadlines when every candidate only timed out', async () => {
       let origin = '';
-      const as = await startServer({ '/.well-known/oauth-authorization-server': slow(150, (req, res) => json(200, asDoc(origin))(req, res)), '/.well-known/openid-configuration': never });
+      // 350 ms answers: past the first pass (50 ms) and the first retry (300 ms), well inside the second (600 ms) even on a loaded machine.
+      const as = await startServer({ '/.well-known/oauth-authorization-server': slow(350, (req, res) => json(200, asDoc(origin))(req, res)), '/.well-known/openid-configuration': never });
       origin = as.origin;
-      const result = await fetchAuthServerMetadata(origin, options('http://127.0.0.1:1/mcp', { requestTimeoutMs: 50, retryBaseTimeoutMs: 100 }));
+      const result = await fetchAuthServerMetadata(origin, options('http://127.0.0.1:1/mcp', { requestTimeoutMs: 50, retryBaseTimeoutMs: 300 }));
       assert.equal(result.metadata?.issuer, origin);
       assert.deepEqual(as.paths(), [
         'GET /.well-known/oauth-authorization-server',
