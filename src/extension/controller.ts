@@ -79,11 +79,12 @@ export class Controller implements vscode.Disposable {
 
   /**
    * The context keys menus and the palette read: how many profiles there
-   * are and run, and whether any is left that Start All could start.
+   * are and run, and whether any is left to start. An invalid or blocked
+   * profile (Restricted Mode) counts as one: its Start says why it cannot run.
    */
   updateRunningContext(): void {
     const entries = this.entries;
-    const startable = entries.filter((e) => !e.error && !e.blockedReason && !this.tunnels.isRunning(e.name));
+    const startable = entries.filter((e) => !this.tunnels.isRunning(e.name));
     const set = (key: string, value: unknown) => void vscode.commands.executeCommand('setContext', `mcpTunnel.${key}`, value);
     set('profileCount', entries.length);
     set('hasProfiles', entries.length > 0);
