@@ -82,7 +82,8 @@ export interface OAuthDiscoveryCommand extends CommandBase {
  * a client holds the session's standalone `GET` stream open. The server's
  * messages outside any call are posted as `jsonrpc_notify` until shortly
  * before the deadline; the terminal answer is a `notify_ack` (200: the time
- * is up, send another; 404: no such session; 405: no such stream here).
+ * is up, send another; 204: the MCP server ended its stream; 404: no such
+ * session; 405: no such stream here).
  */
 export interface SessionStreamCommand extends CommandBase {
   command_type: 'session_stream';

@@ -438,7 +438,8 @@ export class FrontDoor {
         res.off('close', onClose);
       }
       if (terminal.resp_code !== 200) {
-        if (first && validStatus(terminal.resp_code) && !ended) {
+        // 204: the MCP server ended its stream; 4xx/5xx: there is none. Either way the client's stream ends here.
+        if (first && validStatus(terminal.resp_code) && terminal.resp_code >= 400 && !ended) {
           const why = terminal.resp_code === 404 ? 'MCP session not found: start a new session (initialize without Mcp-Session-Id).' : `The MCP server offers no standalone stream here (HTTP ${terminal.resp_code}).`;
           sendApiError(res, terminal.resp_code, why, null, { headers: relayedHeaders(terminal.resp_headers, { ...cors }, call) });
           first = false;

@@ -9,6 +9,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -123,6 +125,41 @@ describe('server messages outside a call: tunnelled = direct', function () {
       });
     } finally {
       await server.stop();
+    }
+  });
+
+  it('ends the client’s stream when an HTTP server ends its own, instead of asking the server again and again', async () => {
+    let gets = 0;
+    const upstream = createServer((req, res) => {
+      // The standalone stream; other GETs are startup OAuth discovery probing the MCP URL and well-known paths.
+      if (req.method === 'GET' && req.url === '/mcp' && req.headers.accept === 'text/event-stream') {
+        gets++;
+        res.writeHead(200, { 'Content-Type': 'text/event-stream' }).end();
+        return;
+      }
+      if (req.method === 'GET') return void res.writeHead(404).end(); // OAuth discovery: not protected
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const msg = JSON.parse(body || '{}');
+        if (msg.id === undefined) return void res.writeHead(202).end();
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(
+          JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: { protocolVersion: '2025-06-18', capabilities: {}, serverInfo: { name: 'short-stream', version: '1' } } }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = upstream.address() as AddressInfo;
+      await withTestTunnel({ target: httpTarget(`http://127.0.0.1:${port}/mcp`) }, async (t) => {
+        const res = await fetch(t.info.mcpUrl, { headers: { Authorization: `Bearer ${t.info.frontDoorToken}`, Accept: 'text/event-stream' }, signal: AbortSignal.timeout(10_000) });
+        assert.equal(res.status, 200);
+        await res.text(); // ends: the relay closes it once the server's stream ended
+        await sleep(500);
+        assert.equal(gets, 1, 'the server was asked for its stream once');
+      });
+    } finally {
+      upstream.close();
     }
   });
 

@@ -271,8 +271,9 @@ export class HttpChannel implements McpChannel {
 
   /**
    * The session's standalone stream: a `GET` to the server, whose events go to
-   * the stream until `stream.signal` aborts. The server's answer when it has
-   * no stream (405, 404 for an unknown session, 400…) is returned as is. A
+   * the stream until `stream.signal` aborts (200), or until the server ends it
+   * (204). The server's answer when it has no stream (405, 404 for an unknown
+   * session, 400…) is returned as is. A
    * server allows one such stream per session (the MCP SDK answers 409 to a
    * second): the one this replaces may still be closing there, so a 409 is
    * tried again a few times before it is returned.
@@ -305,7 +306,8 @@ export class HttpChannel implements McpChannel {
         return { status: res.statusCode === 200 ? 502 : res.statusCode, headers };
       }
       await this.readServerStream(res, stream);
-      return { status: 200, headers };
+      // The server ended its stream by itself: 204, so the relay ends its client's stream too instead of asking again at once.
+      return { status: stream.signal.aborted ? 200 : 204, headers };
     }
   }
 
