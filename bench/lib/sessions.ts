@@ -40,9 +40,9 @@ async function post(info: LoopbackInfo, body: unknown, sessionId: string | null)
   const res = await fetch(info.mcp_url, { method: 'POST', headers, body: JSON.stringify(body) });
   const text = await res.text();
   const minted = res.headers.get('mcp-session-id');
-  // A notification's answer is a bodiless 202; a request's is JSON, or one SSE event.
+  // A notification's answer is a bodiless 202; a request's is JSON, or an SSE stream that ends with it (server messages may come first).
   if (res.status === 202) return { ok: true, sessionId: minted };
-  const data = text.startsWith('{') ? text : text.split('\n').find((l) => l.startsWith('data: '))?.slice(6);
+  const data = text.startsWith('{') ? text : text.split('\n').filter((l) => l.startsWith('data: ')).pop()?.slice(6);
   let answer: { result?: unknown } = {};
   try {
     answer = data ? (JSON.parse(data) as { result?: unknown }) : {};
