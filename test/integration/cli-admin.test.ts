@@ -69,13 +69,16 @@ describe('mcp-tunnel admin: tunnel management against the relay', function () {
     assert.match(error.message, /no such tunnel: check the tunnel id/);
   });
 
-  it('a tunnel created with the admin key is polled with the runtime key: mcp-tunnel run reaches ready on it', async () => {
+  it('a tunnel created with the admin key is polled with the runtime key: mcp-tunnel run reaches ready on it, and is told why once the tunnel is deleted', async () => {
     const created = await admin(['create', '--name', 'Pollable', '--description', 'd', '--workspace-id', 'ws_test', '--json']);
     const id = JSON.parse(created.stdout).id as string;
     const run = startCli(['run', '--embedded-mcp-stub'], { CONTROL_PLANE_BASE_URL: url, CONTROL_PLANE_TUNNEL_ID: id, CONTROL_PLANE_API_KEY: relay.apiKey });
     running.push(run);
     const ready = await run.waitForLog(/tunnel ready/);
     assert.match(ready, /Pollable/);
+    // Deleted under a running tunnel: its polls are refused, and the log says why.
+    assert.equal((await admin(['delete', id, '--confirm'])).code, 0);
+    await run.waitForLog(/refused the poll request with 403 \(tunnel_use_forbidden\): the relay has no tunnel with this id that the key may use \(never created, deleted/);
   });
 
   it('refuses a runtime key for list, create, update and delete with 403 naming the admin key and Tunnels Manage; get works with it', async () => {
