@@ -230,7 +230,7 @@ export async function runAdminProfilesCommand(args: string[], values: CliValues,
       const text =
         profiles.length === 0
           ? `No admin profiles found in ${file}\n`
-          : profiles.map((p) => `${p.name}\t${p.control_plane_base_url}\t${p.admin_key}${p.active ? '\t(active)' : ''}\n`).join('');
+          : profiles.map((p) => `${p.name}\t${p.control_plane_base_url}${p.active ? '\t(active)' : ''}\n`).join('');
       print(json, { profiles, active_profile: data.active_profile, path: file, state_root: root }, text);
       return 0;
     }
@@ -251,7 +251,7 @@ export async function runAdminProfilesCommand(args: string[], values: CliValues,
       print(
         json,
         { profile: { ...profile, path: file, active: data.active_profile === profile.name }, active_profile: data.active_profile, path: file, state_root: root },
-        `Saved admin profile ${profile.name} (${profile.control_plane_base_url}, key from ${profile.admin_key})${data.active_profile === profile.name ? ', active' : ''}\n`,
+        `Saved admin profile ${profile.name} (${profile.control_plane_base_url})\n`,
       );
       return 0;
     }

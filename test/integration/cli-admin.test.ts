@@ -177,8 +177,9 @@ describe('mcp-tunnel admin: tunnel management against the relay', function () {
       const second = await profiles(['set', 'local', '--admin-key', `file:${keyFile}`, '--base-url', url, '--no-activate']);
       assert.equal(second.code, 0, second.stderr);
       const listed = await profiles(['list']);
-      assert.match(listed.stdout, new RegExp(`^work-main\\t${url}\\tenv:WORK_ADMIN\\t\\(active\\)$`, 'm'));
-      assert.match(listed.stdout, new RegExp(`^local\\t${url}\\tfile:${keyFile}$`, 'm'));
+      assert.match(listed.stdout, new RegExp(`^work-main\\t${url}\\t\\(active\\)$`, 'm'));
+      assert.match(listed.stdout, new RegExp(`^local\\t${url}$`, 'm'));
+      assert.match(second.stdout, new RegExp(`^Saved admin profile local \\(${url}\\)$`));
       const saved = readFileSync(join(stateDir, 'admin_profiles.yaml'), 'utf8');
       assert.ok(!saved.includes(relay.adminKey), 'the key itself is never written');
       assert.equal(JSON.parse(saved).active_profile, 'work-main');
