@@ -208,6 +208,13 @@ export class ControlPlaneClient {
     }
     const retryAfter = status === 429 || status === 503 ? parseRetryAfter(res.headers['retry-after']) : undefined;
     const suffix = code ? ` (${code})` : '';
+    if (status === 403 && this.local && (code === 'tunnel_use_forbidden' || code === 'admin_key_not_allowed')) {
+      const why =
+        code === 'admin_key_not_allowed'
+          ? 'this is its admin key, which manages tunnels but never polls: use the runtime key the relay printed (api_key)'
+          : 'the relay has no tunnel with this id that the key may use (never created, deleted, or attached to another workspace): check control_plane.tunnel_id';
+      return new ControlPlaneError('auth', status, undefined, `the relay on this machine refused the ${what} request with ${status}${suffix}: ${why}`, false, false, true);
+    }
     if ((status === 401 || status === 403) && this.local) {
       return new ControlPlaneError(
         'auth',

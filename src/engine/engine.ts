@@ -88,6 +88,7 @@ export class TunnelEngine extends EventEmitter {
   private stopped = false;
   private readonly controlPlane = new ControlPlaneHealth();
   private tunnelName: string | undefined;
+  private tunnelDescription: string | undefined;
   private lastState: EngineState | undefined;
   private lastReason: string | undefined;
   private readyWaiters: (() => void)[] = [];
@@ -186,6 +187,7 @@ export class TunnelEngine extends EventEmitter {
     try {
       const meta = await this.client.getMetadata(this.pollAbort.signal);
       this.tunnelName = typeof meta.name === 'string' ? meta.name : undefined;
+      this.tunnelDescription = typeof meta.description === 'string' && meta.description !== '' ? meta.description : undefined;
       this.logger.info('connected to the control plane', { tunnel_id: cp.tunnelId, tunnel_name: this.tunnelName ?? '', client_instance_id: this.client.instanceId });
     } catch (err) {
       if (err instanceof ControlPlaneError && (err.kind === 'auth' || err.kind === 'not_found')) {
@@ -344,6 +346,7 @@ export class TunnelEngine extends EventEmitter {
       reason,
       tunnelId: this.config.controlPlane.tunnelId,
       tunnelName: this.tunnelName,
+      tunnelDescription: this.tunnelDescription,
       controlPlane: safeOrigin(this.config.controlPlane.baseUrl),
       healthUrl: this.health?.url,
       ...this.controlPlane.statusFields(),

@@ -115,6 +115,8 @@ export interface EngineStatus {
   reason: string;
   tunnelId: string;
   tunnelName?: string;
+  /** The tunnel's description from its metadata (`GET /v1/tunnels/{id}`). */
+  tunnelDescription?: string;
   /** Control-plane origin only: no path, no credentials. */
   controlPlane: string;
   healthUrl?: string;
