@@ -25,7 +25,7 @@ export type FailureKind = 'network' | 'auth' | 'not_found' | 'rate_limited' | 's
 export type ChannelState = 'stopped' | 'starting' | 'ready' | 'restarting' | 'crashed';
 
 export interface ChannelStatus {
-  kind: 'stdio' | 'http';
+  kind: 'stdio' | 'http' | 'harpoon';
   state: ChannelState;
   /** stdio: the child's pid while it runs. */
   pid?: number;
@@ -36,6 +36,8 @@ export interface ChannelStatus {
   attempt?: number;
   /** Calls currently in progress on this channel. */
   inFlight: number;
+  /** harpoon: targets registered. */
+  targets?: number;
   /** Short reason for a non-ready state, safe to show. */
   reason?: string;
   startedAt?: number;
