@@ -381,6 +381,26 @@ describe('Harpoon (channel harpoon, real HTTP on loopback)', function () {
       );
     });
 
+    it('runs a Harpoon-only client: no MCP server, polling channel harpoon only', async () => {
+      await withTestTunnel(
+        {
+          target: everythingStdioTarget(),
+          config: (c) => {
+            c.mcp.targets = [];
+            c.controlPlane.pollChannels = ['harpoon'];
+            c.harpoon = { ...defaultHarpoonConfig(), allowPlaintextHttp: true, targets: [{ label: 'api', url: `${allowed.url}/api` }] };
+          },
+        },
+        async (t) => {
+          const listed = await t.relay.enqueue({ channel: 'harpoon', jsonrpc: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_targets', arguments: {} } } }).terminal;
+          assert.deepEqual((listed.resp_json as unknown as { result: { structuredContent: { targets: { label: string }[] } } }).result.structuredContent.targets.map((x) => x.label), ['api']);
+          const last = t.relay.requestLog().at(-1);
+          assert.deepEqual(JSON.parse(last?.serverInfo ?? '{}').channels, [{ name: 'harpoon', proc_affinity: true }]);
+          assert.deepEqual(t.relay.requestLog().filter((r) => r.endpoint === 'poll').at(-1)?.channels, ['harpoon']);
+        },
+      );
+    });
+
     it('answers unsupported channel for harpoon while no target is registered, and does not declare it', async () => {
       await withTestTunnel(
         {
