@@ -163,6 +163,7 @@ export class TunnelEngine extends EventEmitter {
       maxInflight: config.controlPlane.maxInflightRequests,
       maxConcurrent: config.mcp.maxConcurrentRequests,
       connectionMaxTtlMs: config.mcp.connectionMaxTtlMs ?? DEFAULTS.connectionMaxTtlMs,
+      rewriteDiscovery: (json) => this.harpoon?.rewriteDiscovery(json) ?? json,
       onTrace: (entry) => this.onTrace(entry),
     });
     this.poller = new Poller(

@@ -13,6 +13,7 @@ import { HarpoonChannel } from './channel';
 import { HARPOON_CHANNEL, type HarpoonConfig } from './config';
 import type { Lookup } from './caller';
 import { registerDiscoveredHosts } from './discovered';
+import { harpoonUrlFor } from './rewrite';
 
 export interface HarpoonWiringOptions {
   config: HarpoonConfig;
@@ -56,6 +57,19 @@ export class HarpoonWiring {
     if (key === this.discoveredFrom) return;
     this.discoveredFrom = key;
     registerDiscoveredHosts(status, this.channel.registry, this.o.config, this.o.logger.child('harpoon'));
+  }
+
+  /**
+   * Protected-resource metadata as the connector gets it: an authorization
+   * server registered as a Harpoon target is named `harpoon://LABEL`, so the
+   * service reaches its metadata, registration and token endpoints through
+   * the tunnel. A public one is left alone.
+   */
+  rewriteDiscovery(json: Record<string, unknown>): Record<string, unknown> {
+    const servers = json.authorization_servers;
+    if (!Array.isArray(servers) || this.channel.registry.size === 0) return json;
+    const targets = this.channel.registry.list();
+    return { ...json, authorization_servers: servers.map((s) => (typeof s === 'string' ? (harpoonUrlFor(s, targets, 'authorization_servers') ?? s) : s)) };
   }
 
   async close(): Promise<void> {
