@@ -24,6 +24,20 @@ export type FailureKind = 'network' | 'auth' | 'not_found' | 'rate_limited' | 's
 
 export type ChannelState = 'stopped' | 'starting' | 'ready' | 'restarting' | 'crashed';
 
+export interface HarpoonCallSummary {
+  at: number;
+  label: string;
+  method: string;
+  /** Origin and path only. */
+  url?: string;
+  status: number;
+  latencyMs: number;
+  responseBytes: number;
+  error?: string;
+  requestBody?: string;
+  responseBody?: string;
+}
+
 export interface ChannelStatus {
   kind: 'stdio' | 'http' | 'harpoon';
   state: ChannelState;
@@ -38,6 +52,10 @@ export interface ChannelStatus {
   inFlight: number;
   /** harpoon: targets registered. */
   targets?: number;
+  /** harpoon: the registered targets (no URLs: what the agent sees). */
+  harpoonTargets?: { label: string; category: string; source: string; description?: string }[];
+  /** harpoon: the latest calls, newest last; bodies (redacted) only when capture_payloads is on. */
+  harpoonCalls?: HarpoonCallSummary[];
   /** Short reason for a non-ready state, safe to show. */
   reason?: string;
   startedAt?: number;

@@ -360,6 +360,24 @@ describe('Harpoon (channel harpoon, real HTTP on loopback)', function () {
     assert.match(text, /harpoon_response_size_bytes_sum\{label="api",status_class="2xx",outcome="success"\} [1-9]/);
   });
 
+  it('keeps recent calls for the dashboard, with bodies only when capture_payloads is on, redacted', async () => {
+    await callTool(channel, 'call_target', { label: 'api', method: 'POST', path: 'echo', body: `{"client_secret":"s3cret","note":"${API_KEY}"}` });
+    assert.deepEqual(Object.keys(channel.history.recent()[0]!).includes('requestBody'), false);
+    const capturing = makeChannel({ capturePayloads: true });
+    await capturing.start();
+    try {
+      await callTool(capturing, 'call_target', { label: 'api', method: 'POST', path: 'echo', body: `{"client_secret":"s3cret","note":"${API_KEY}"}` });
+      const [call] = capturing.history.recent();
+      assert.equal(call!.url, `${allowed.url}/api/echo`);
+      assert.ok(call!.requestBody && call!.responseBody);
+      assert.ok(!call!.requestBody.includes('s3cret'), call!.requestBody);
+      for (const body of [call!.requestBody, call!.responseBody]) assert.ok(!body.includes(API_KEY), body);
+      assert.match(call!.requestBody, /"client_secret":"\[REDACTED\]"/);
+    } finally {
+      await capturing.close();
+    }
+  });
+
   describe('in a tunnel', () => {
     it('serves channel harpoon through the relay and declares it with proc_affinity while it has a target', async () => {
       await withTestTunnel(

@@ -35,6 +35,8 @@ interface Pending {
   originalId: string | number;
 }
 
+/** Calls shown with the channel's status (the dashboard's recent calls). */
+const STATUS_CALLS = 20;
 const JSON_HEADERS: Headers = { 'Content-Type': ['application/json'] };
 
 export class HarpoonChannel implements McpChannel {
@@ -146,7 +148,15 @@ export class HarpoonChannel implements McpChannel {
   }
 
   status(): ChannelStatus {
-    const status: ChannelStatus = { kind: 'harpoon', state: this.state, restarts: 0, inFlight: this.inFlight, targets: this.registry.size };
+    const status: ChannelStatus = {
+      kind: 'harpoon',
+      state: this.state,
+      restarts: 0,
+      inFlight: this.inFlight,
+      targets: this.registry.size,
+      harpoonTargets: this.registry.list().map((t) => ({ label: t.label, category: t.category, source: t.source, ...(t.description ? { description: t.description } : {}) })),
+      harpoonCalls: this.history.recent().slice(-STATUS_CALLS),
+    };
     if (this.startedAt !== undefined) status.startedAt = this.startedAt;
     return status;
   }
