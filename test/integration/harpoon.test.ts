@@ -3,6 +3,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { HarpoonChannel } from '../../src/engine/harpoon/channel';
@@ -208,6 +209,37 @@ describe('Harpoon (channel harpoon, real HTTP on loopback)', function () {
       await ch.close();
       await unix.close();
       await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('sends calls through harpoon.http_proxy, which resolves the name itself', async () => {
+    const tunnels: string[] = [];
+    const proxy = http.createServer((_req, res) => res.writeHead(405).end());
+    proxy.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
+      tunnels.push(req.url ?? '');
+      // The proxy's own name resolution: the test host name lives on loopback.
+      const upstream = net.connect(allowed.port, '127.0.0.1', () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const ch = makeChannel({ httpProxy: proxyUrl, targets: [{ label: 'named', url: `http://api.internal.test:${allowed.port}/api` }] });
+    await ch.start();
+    try {
+      const answer = await callTool(ch, 'call_target', { label: 'named', method: 'GET', path: 'echo/proxied' });
+      assert.equal(answer.structured?.status_code, 200, answer.text);
+      assert.deepEqual(tunnels, [`api.internal.test:${allowed.port}`]);
+      assert.deepEqual(allowed.hits, ['GET /api/echo/proxied']);
+    } finally {
+      await ch.close();
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
     }
   });
 
