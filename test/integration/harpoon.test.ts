@@ -321,14 +321,15 @@ describe('Harpoon (channel harpoon, real HTTP on loopback)', function () {
       let calls = 0;
       const counting: Lookup = async () => {
         calls++;
-        return [calls === 1 ? '127.0.0.1' : '127.0.0.2'];
+        return [calls <= 2 ? '127.0.0.1' : '127.0.0.2'];
       };
       const ch = new HarpoonChannel({ ...defaultHarpoonConfig(), allowPlaintextHttp: true, targets: [{ label: 'named', url: `http://api.internal.test:${allowed.port}/api` }] }, Logger.create('error', 'test'), { secrets: () => [], metricsRegistry: new Registry(), lookup: counting });
       await ch.start();
+      assert.equal(calls, 1, 'resolved when registered');
       try {
         const answer = await callTool(ch, 'call_target', { label: 'named', method: 'GET', path: 'chain/2' });
-        assert.equal(answer.structured?.status_code, 200);
-        assert.equal(calls, 1);
+        assert.equal(answer.structured?.status_code, 200, answer.text);
+        assert.equal(calls, 2, 'and once for the call, not per redirect');
         assert.deepEqual(allowed.hits, ['GET /api/chain/2', 'GET /api/chain/1', 'GET /api/chain/0']);
       } finally {
         await ch.close();

@@ -201,6 +201,22 @@ export class HarpoonCaller {
     });
   }
 
+  /**
+   * Resolves a target's host name when it is registered, fixing the addresses
+   * later calls may connect to. A name that cannot be resolved yet is pinned
+   * by the first call that resolves it.
+   */
+  async pin(target: HarpoonTarget): Promise<void> {
+    if (target.pinned !== undefined || target.unixSocket || this.options.httpProxy) return;
+    const host = new URL(target.url).hostname.replace(/^\[|\]$/g, '');
+    try {
+      const addresses = await this.lookup(host);
+      if (addresses.length > 0 && target.pinned === undefined) target.pinned = new Set(addresses);
+    } catch {
+      // Left to the first call.
+    }
+  }
+
   private async pinnedAddress(target: HarpoonTarget, host: string): Promise<string> {
     let addresses: string[];
     try {

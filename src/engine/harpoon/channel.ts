@@ -51,6 +51,7 @@ export class HarpoonChannel implements McpChannel {
   private readonly pending = new Map<string, Pending>();
   private readonly signals = new Map<string, AbortSignal>();
   private nextId = 0;
+  private readonly caller: HarpoonCaller;
   private state: ChannelState = 'stopped';
   private inFlight = 0;
   private startedAt: number | undefined;
@@ -66,6 +67,10 @@ export class HarpoonChannel implements McpChannel {
     const metrics = new HarpoonMetrics(options.metricsRegistry);
     const caller = new HarpoonCaller({ allowPlaintextHttp: config.allowPlaintextHttp, httpProxy: config.httpProxy, secrets: options.secrets, lookup: options.lookup, userAgent: USER_AGENT });
     const ctx = { config, registry: this.registry, caller, metrics, history: this.history };
+    this.caller = caller;
+    this.registry.on('change', () => {
+      if (this.state === 'ready') for (const t of this.registry.list()) void caller.pin(t);
+    });
 
     this.server = new Server({ name: 'harpoon', title: 'Harpoon (Constrained HTTP Client)', version: CLIENT_VERSION }, { capabilities: { tools: { listChanged: false } }, instructions: HARPOON_INSTRUCTIONS });
     const tools = harpoonTools(config);
@@ -95,7 +100,9 @@ export class HarpoonChannel implements McpChannel {
   }
 
   async start(): Promise<void> {
+    if (this.state === 'ready') return;
     await this.client.start();
+    await Promise.all(this.registry.list().map((t) => this.caller.pin(t)));
     this.startedAt = Date.now();
     this.state = 'ready';
     this.events.emit('status', this.status());
