@@ -64,8 +64,11 @@ spellings work too, and its dash aliases (--control-plane-tunnel-id …):
   --ca-bundle FILE  --http-proxy URL (every hop)  --pid.file FILE
   --health-listen | --health.listen-addr HOST:PORT  --health-url-file | --health.url-file FILE
   --log-level | --log.level LEVEL  --log-format | --log.format text|struct-text|json  --log.file FILE
-Reference flags of features this client lacks (--cloudflared.*, --harpoon.*, --open-web-ui, …)
-are ignored with a warning; --cloudflared.managed, --cloudflared.token and --harpoon.target are refused.
+  --harpoon.target label=NAME,url=URL[,desc=TEXT][,unix-socket=PATH] (repeat)  --harpoon.allow-plaintext-http
+  --harpoon.max-response-bytes N  --harpoon.max-redirects N  --harpoon.http-proxy URL  --harpoon.capture-payloads
+  --harpoon.hosts-include-suffix S (repeat)  --harpoon.hosts-include-regex RE (repeat)
+Reference flags of features this client lacks (--cloudflared.*, --harpoon.additional-transport, --open-web-ui, …)
+are ignored with a warning; --cloudflared.managed and --cloudflared.token are refused.
 
 Environment: CONTROL_PLANE_BASE_URL, CONTROL_PLANE_TUNNEL_ID, CONTROL_PLANE_API_KEY
 (or OPENAI_API_KEY), MCP_COMMAND, MCP_SERVER_URL, HEALTH_LISTEN_ADDR, LOG_LEVEL, LOG_FORMAT, …

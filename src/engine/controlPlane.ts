@@ -127,6 +127,12 @@ export class ControlPlaneClient {
     this.dispatcher = createDispatcher(config.tls, config.proxy, undefined, config.envProxy);
   }
 
+  /** The served channels changed (Harpoon got its first target): later requests declare the new set. */
+  setServerInfo(serverInfo: string): void {
+    this.headers[HEADER_SERVER_INFO] = serverInfo;
+    this.postHeaders[HEADER_SERVER_INFO] = serverInfo;
+  }
+
   async getMetadata(signal: AbortSignal): Promise<TunnelMetadata> {
     const res = await this.send('GET', this.base, undefined, signal, this.headers, 15_000);
     if (res.statusCode !== 200) throw await this.failure(res, 'metadata');

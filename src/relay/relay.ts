@@ -24,6 +24,7 @@ import { PROTECTED_RESOURCE_WELL_KNOWN } from './oauthMetadata';
 import { randomAlnum, randomSecret, safeDecode, sendApiError } from './http';
 import { RelayLedger, type ControlPlaneEndpoint, type ControlPlaneRequestRecord, type ProtocolViolation, type RelayStats, type ResponseLogEntry } from './ledger';
 import { closeRelayServer, listenRelay } from './server';
+import { HarpoonShim } from './harpoonShim';
 
 export type { ControlPlaneEndpoint, ControlPlaneRequestRecord, ProtocolViolation, RelayStats, ResponseLogEntry } from './ledger';
 
@@ -124,6 +125,8 @@ export class Relay {
   private readonly maxBodyBytes: number;
   private server: Server | undefined;
   private frontDoor: FrontDoor | undefined;
+  private harpoonShim: HarpoonShim | undefined;
+  private allowedHosts: ReadonlySet<string> = new Set();
   private startInfo: RelayStartInfo | undefined;
   private closing: Promise<void> | undefined;
 
@@ -177,6 +180,8 @@ export class Relay {
     const own = this.tunnels.get(this.tunnelId);
     if (own && this.options.tunnelDescription === undefined) own.record.description = `Local relay at ${url}`;
     const allowedHosts = new Set([...bound.hosts, ...(this.options.allowedHosts ?? []).map((h) => h.toLowerCase())]);
+    this.allowedHosts = allowedHosts;
+    this.harpoonShim = new HarpoonShim({ tunnelId: this.tunnelId, enqueue: (input, options) => this.queue.enqueue(input, options), commandTimeoutMs: this.options.commandTimeoutMs ?? 60_000 });
     this.frontDoor = new FrontDoor({
       queue: this.queue,
       logger: this.logger.child('relay.frontdoor'),
@@ -188,6 +193,7 @@ export class Relay {
       allowedHosts,
       controlPlaneUrl: url,
       clientSpeaks: (feature) => this.ledger.clientSpeaks(feature),
+      rewriteMetadata: (document, origin) => (this.harpoonShim ? (this.harpoonShim.rewrite(document, origin) as Record<string, unknown>) : document),
     });
     const mcpUrlWithoutToken = `${url}${frontDoorPath(this.tunnelId)}`;
     this.startInfo = {
@@ -282,6 +288,15 @@ export class Relay {
     if (path.startsWith(FRONT_DOOR_PREFIX) && this.frontDoor) return this.frontDoor.handle(req, res, path.slice(FRONT_DOOR_PREFIX.length));
     if ((path === PROTECTED_RESOURCE_WELL_KNOWN || path.startsWith(`${PROTECTED_RESOURCE_WELL_KNOWN}/`)) && this.frontDoor) {
       return this.frontDoor.handleProtectedResourceMetadata(req, res, path.slice(PROTECTED_RESOURCE_WELL_KNOWN.length));
+    }
+    if (this.harpoonShim?.handles(path)) {
+      const host = (req.headers.host ?? '').toLowerCase();
+      if (!this.allowedHosts.has(host)) {
+        req.resume();
+        sendApiError(res, 421, `This relay does not answer for host ${host.slice(0, 100)}.`, 'misdirected_request');
+        return;
+      }
+      return this.harpoonShim.handle(req, res, path, `http://${host}`);
     }
     req.resume();
     sendApiError(res, 404, `Nothing at ${path}: the control plane is under /v1/tunnels/${this.tunnelId} and the MCP endpoint is /v1/mcp/${this.tunnelId}.`, null);
