@@ -17,8 +17,7 @@ export const MAX_EXPORT_MINUTES = 1440;
 
 /** A log record as the engine and the editor keep them: an ISO `time` plus anything else. */
 export interface BundleLogRecord {
-  time: string;
-  [key: string]: unknown;
+  readonly time: string;
 }
 
 export interface SupportBundleInput {

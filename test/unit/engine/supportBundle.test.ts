@@ -10,16 +10,17 @@ function minutesAgo(n: number): string {
   return new Date(NOW.getTime() - n * 60_000).toISOString();
 }
 
+const logs: { time: string; level: string; msg: string; fields?: object }[] = [
+      { time: minutesAgo(30), level: 'info', msg: 'too old to export' },
+      { time: minutesAgo(5), level: 'info', msg: `poll with key ${API_KEY}`, fields: { shard_token: 'shard-secret-1' } },
+      { time: minutesAgo(1), level: 'warn', msg: 'control plane https://bob:pw-xyz@cp.local/poll?token=q-secret-9' },
+    ];
 function build() {
   return buildSupportBundle({
     host: 'daemon',
     minutes: 10,
     now: NOW,
-    logs: [
-      { time: minutesAgo(30), level: 'info', msg: 'too old to export' },
-      { time: minutesAgo(5), level: 'info', msg: `poll with key ${API_KEY}`, fields: { shard_token: 'shard-secret-1' } },
-      { time: minutesAgo(1), level: 'warn', msg: 'control plane https://bob:pw-xyz@cp.local/poll?token=q-secret-9' },
-    ],
+    logs,
     metricsText: '# HELP tunnel_up Up\n# TYPE tunnel_up gauge\ntunnel_up 1\n',
     status: { phase: 'connected', tunnelId: 'tun_1', headers: { Authorization: 'Bearer front-door-token-1' } },
     config: {
