@@ -11,6 +11,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { strFromU8, unzipSync } from 'fflate';
 import { startCli, type CliProcess } from '../helpers/cli';
 import { EVERYTHING } from '../helpers/everything';
 import {
@@ -192,17 +193,20 @@ describe('tunnel management with an admin key, in the editor', function () {
   });
 
   it('keeps the admin key out of the settings, the logs and the diagnostics export (with its trace)', async () => {
-    const exported = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-tunnel-e2e-admin-export-')), 'diagnostics.json');
+    const exported = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-tunnel-e2e-admin-export-')), 'diagnostics.zip');
     await runCommand(wb.page, 'MCP Tunnel: Export Diagnostics…');
     const input = wb.page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ timeout: 10_000 });
-    await waitUntil(async () => /mcp-tunnel-diagnostics-.*\.json$/.test(await input.inputValue()), 10_000, 'the proposed file name');
+    await waitUntil(async () => /mcp-tunnel-diagnostics-.*\.zip$/.test(await input.inputValue()), 10_000, 'the proposed file name');
     await input.fill(exported);
     // The dialog lists the folder as the path changes; its OK button takes what is typed.
     await wb.page.waitForTimeout(500);
     await wb.page.locator('.quick-input-widget .monaco-button', { hasText: /^OK$/ }).first().click();
     await waitUntil(async () => fs.existsSync(exported) && fs.statSync(exported).size > 0, 15_000, 'the diagnostics file');
-    const diagnostics = fs.readFileSync(exported, 'utf8');
+    // Every file of the zip, as one text: the admin key must be in none of them.
+    const diagnostics = Object.entries(unzipSync(fs.readFileSync(exported)))
+      .map(([name, bytes]) => `${name}\n${strFromU8(bytes)}`)
+      .join('\n');
     assert.match(diagnostics, /"docs"/, 'the export covers the profile');
     assert.match(diagnostics, /trace/i, 'the export holds the trace');
 
