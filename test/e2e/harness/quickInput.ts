@@ -25,7 +25,8 @@ export async function runCommand(page: Page, title: string, options: { timeout?:
     if (blocking) throw new Error(`runCommand('${title}'): a modal dialog is open: ${blocking.message} ${blocking.detail}`);
     try {
       input = await openQuickInput(page, 'F1', 5_000);
-      await input.fill(query);
+      // Short: the palette can close under us (a webview taking focus); the loop opens it again.
+      await input.fill(query, { timeout: 3_000 });
       const row = await waitForQuickPickRow(page, title, 3_000);
       await row.click();
       break;
