@@ -9,7 +9,13 @@
  * engine process's own CPU time (utime + stime, not its MCP child's) and its
  * peak RSS over the measured commands, after a warm-up.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createSecureServer } from 'node:http2';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { CLI } from '../../test/helpers/everything';
 import { userEnv } from '../../test/helpers/spawn';
@@ -27,6 +33,8 @@ export interface EngineAloneResult {
   commandsPerSecond: number;
   /** Engine process CPU per command (µs). */
   cpuUsPerCommand: number;
+  /** Commands per poll that carried any, on average. */
+  batchSize: number;
   /** Engine process RSS: idle before the load, and the peak under it (bytes). */
   rssIdle: number;
   rssPeak: number;
@@ -46,6 +54,9 @@ class MiniControlPlane {
   private nextId = 0;
   answered = 0;
   errors = 0;
+  /** Polls answered with commands, and the commands they carried. */
+  batches = 0;
+  batched = 0;
   sessionId: string | undefined;
   private onAnswer: ((body: Record<string, unknown>) => void) | undefined;
   private onStuck: ((err: Error) => void) | undefined;
@@ -88,6 +99,8 @@ class MiniControlPlane {
 
   private send(res: ServerResponse, limit: number): void {
     const commands = this.queue.splice(0, limit);
+    this.batches++;
+    this.batched += commands.length;
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ commands }));
   }
 
@@ -152,14 +165,35 @@ class MiniControlPlane {
   }
 }
 
-export async function engineAlone(opts: { concurrency: number; warmup: number; commands: number; nodeArgs?: string[] }): Promise<EngineAloneResult> {
+/** How the control plane is reached: plain HTTP/1.1, HTTP/1.1 over TLS, or HTTP/2 over TLS (offered by ALPN, as the hosted service does). */
+export type EngineAloneWire = 'http' | 'https' | 'h2';
+
+/** A throwaway self-signed certificate for 127.0.0.1 (openssl), and its directory to remove. */
+function loopbackCertificate(): { dir: string; cert: string; key: string; certFile: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-tunnel-bench-tls-'));
+  const certFile = join(dir, 'cert.pem');
+  const keyFile = join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  return { dir, cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), certFile };
+}
+
+export async function engineAlone(opts: { concurrency: number; warmup: number; commands: number; nodeArgs?: string[]; wire?: EngineAloneWire; cli?: string }): Promise<EngineAloneResult> {
   const plane = new MiniControlPlane(opts.concurrency);
-  const server = createServer({ keepAlive: true }, (req, res) => plane.handle(req, res));
+  const wire = opts.wire ?? 'http';
+  const tls = wire === 'http' ? undefined : loopbackCertificate();
+  const handler = (req: IncomingMessage, res: ServerResponse) => plane.handle(req, res);
+  const server =
+    wire === 'h2'
+      ? createSecureServer({ cert: tls!.cert, key: tls!.key, allowHTTP1: true }, handler as never)
+      : wire === 'https'
+        ? createHttpsServer({ cert: tls!.cert, key: tls!.key, keepAlive: true }, handler)
+        : createServer({ keepAlive: true }, handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const proc = start(process.execPath, [...(opts.nodeArgs ?? []), CLI, 'run'], {
+  const proc = start(process.execPath, [...(opts.nodeArgs ?? []), opts.cli ?? CLI, 'run'], {
     env: userEnv({
-      CONTROL_PLANE_BASE_URL: `http://127.0.0.1:${port}`,
+      CONTROL_PLANE_BASE_URL: `${wire === 'http' ? 'http' : 'https'}://127.0.0.1:${port}`,
+      ...(tls ? { CA_BUNDLE: tls.certFile } : {}),
       CONTROL_PLANE_TUNNEL_ID: TUNNEL_ID,
       CONTROL_PLANE_API_KEY: API_KEY,
       MCP_COMMAND: everythingCommand(),
@@ -186,6 +220,8 @@ export async function engineAlone(opts: { concurrency: number; warmup: number; c
     let rssPeak = rssOf(proc.pid) ?? 0;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssOf(proc.pid) ?? 0)), 50);
     plane.errors = 0;
+    plane.batches = 0;
+    plane.batched = 0;
     const cpu0 = cpuMsOf(proc.pid) ?? 0;
     const t0 = performance.now();
     await plane.load(opts.commands);
@@ -198,6 +234,7 @@ export async function engineAlone(opts: { concurrency: number; warmup: number; c
       seconds,
       commandsPerSecond: opts.commands / seconds,
       cpuUsPerCommand: (cpuMs * 1000) / opts.commands,
+      batchSize: plane.batched / Math.max(1, plane.batches),
       rssIdle,
       rssPeak,
       errors: plane.errors,
@@ -205,7 +242,8 @@ export async function engineAlone(opts: { concurrency: number; warmup: number; c
   } finally {
     clearTimeout(failIfStuck);
     await proc.stop('SIGTERM', 6000);
-    server.closeAllConnections();
+    if ('closeAllConnections' in server) server.closeAllConnections();
     server.close();
+    if (tls) rmSync(tls.dir, { recursive: true, force: true });
   }
 }

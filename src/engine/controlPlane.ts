@@ -170,7 +170,7 @@ export class ControlPlaneClient {
   }
 
   /** POSTs one pre-serialized response body; resolves on 200, throws ControlPlaneError otherwise. */
-  async postResponse(body: string, shardToken: string, signal: AbortSignal): Promise<void> {
+  async postResponse(body: string | Buffer, shardToken: string, signal: AbortSignal): Promise<void> {
     // A fresh object per POST: a pool may queue the request and read its headers later.
     const res = await this.send('POST', `${this.base}/response`, body, signal, { ...this.postHeaders, [HEADER_SHARD_TOKEN]: shardToken }, 30_000);
     if (res.statusCode >= 200 && res.statusCode < 300) {
@@ -187,7 +187,7 @@ export class ControlPlaneClient {
   private async send(
     method: 'GET' | 'POST',
     path: string,
-    body: string | undefined,
+    body: string | Buffer | undefined,
     signal: AbortSignal,
     headers: Record<string, string>,
     headersTimeout: number,

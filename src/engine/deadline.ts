@@ -39,7 +39,7 @@ export class Deadline {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private parent: AbortSignal | undefined;
-  private readonly onParentAbort = () => this.controller.abort('shutdown');
+  private onParentAbort: (() => void) | undefined;
 
   /** `at` is a performance.now() timestamp, or undefined for no deadline. */
   constructor(readonly at: number | undefined, parent?: AbortSignal) {
@@ -56,6 +56,7 @@ export class Deadline {
       if (parent.aborted) this.controller.abort('shutdown');
       else {
         this.parent = parent;
+        this.onParentAbort = () => this.controller.abort('shutdown');
         parent.addEventListener('abort', this.onParentAbort, { once: true });
       }
     }
@@ -75,10 +76,15 @@ export class Deadline {
     return this.at === undefined ? Infinity : Math.max(0, this.at - performance.now());
   }
 
+  /** Ends the command now, as a stop does (the reason is not a deadline). */
+  cancel(): void {
+    this.controller.abort('shutdown');
+  }
+
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.parent?.removeEventListener('abort', this.onParentAbort);
+    if (this.parent && this.onParentAbort) this.parent.removeEventListener('abort', this.onParentAbort);
     this.parent = undefined;
   }
 }

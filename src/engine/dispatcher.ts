@@ -5,7 +5,6 @@
  * waits for a free slot before asking for more. Every command gets exactly
  * one terminal response unless its deadline passed.
  */
-import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { invalidRequestError, isRequest, type JsonRpcMessage, type JsonRpcRequest } from '../protocol/jsonrpc';
 import { channelRoute, decodeCommand, DEFAULT_CHANNEL, type InvalidJsonRpcCommand, type OAuthDiscoveryCommand, type PolledCommand, type SessionStreamCommand, type TunnelResponsePayload, type ResponseType, type Headers } from '../protocol/wire';
@@ -73,13 +72,14 @@ export class Dispatcher {
   /** Ends every open session stream when the engine stops. */
   private readonly streamStop = new AbortController();
   private stopping = false;
-  private readonly hardStop = new AbortController();
+  /** Set by abortAll: every deadline still open is cancelled, and later ones start cancelled. */
+  private hardStopped = false;
+  /** Deadlines of the commands accepted and not yet finished (cheaper than one stop listener per command). */
+  private readonly open = new Set<Deadline>();
   private slotWaiters: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly o: DispatcherOptions) {
-    // Every in-flight command listens for the stop; thousands may legitimately wait at once.
-    setMaxListeners(0, this.hardStop.signal);
     o.metrics.queueCapacity.set(o.maxInflight);
     o.metrics.workerPoolCapacity.set(o.maxConcurrent);
   }
@@ -152,7 +152,8 @@ export class Dispatcher {
     // created_at is diagnostic only: it feeds the age and latency metrics, never a deadline.
     const createdWall = command.created_at === '' ? NaN : Date.parse(command.created_at);
     if (receivedWall >= createdWall) this.o.metrics.commandAge.observe((receivedWall - createdWall) / 1000);
-    const deadline = Deadline.fromReceipt(receivedAt, command.response_timeout, this.hardStop.signal);
+    const deadline = Deadline.fromReceipt(receivedAt, command.response_timeout);
+    if (this.hardStopped) deadline.cancel();
     const job: Job = { command, deadline, receivedAt, receivedWall, createdWall };
     if (deadline.signal.aborted) {
       // Already expired (for example `0s`): MCP is not touched and nothing is posted.
@@ -162,6 +163,7 @@ export class Dispatcher {
       return true;
     }
     this.accepted++;
+    this.open.add(deadline);
     if (command.command_type === 'session_stream') {
       this.runStream(job);
       return true;
@@ -187,7 +189,7 @@ export class Dispatcher {
         this.busy--;
         this.accepted--;
         this.o.metrics.workerPoolOccupancy.set(this.busy);
-        job.deadline.dispose();
+        this.release(job);
         // A waiting command takes the freed worker first; the queue place it leaves lets the poller go on.
         this.pump();
         this.o.metrics.queueLength.set(this.queued);
@@ -210,13 +212,18 @@ export class Dispatcher {
     const done = () => {
       this.streams--;
       this.accepted--;
-      job.deadline.dispose();
+      this.release(job);
       this.releaseWaiters();
     };
     this.run(job).then(done, (err: unknown) => {
       this.o.logger.error(`internal error in a session stream: ${errorText(err)}`, { request_id: job.command.request_id });
       done();
     });
+  }
+
+  private release(job: Job): void {
+    job.deadline.dispose();
+    this.open.delete(job.deadline);
   }
 
   private releaseWaiters(): void {
@@ -333,19 +340,19 @@ export class Dispatcher {
     if (command.command_type === 'session_stream') return this.answerStream(command, deadline, channel, ttl, mcpStart);
 
     const notes = this.notifier(command, deadline);
-    const { onNotify, captured } = notes;
+    const onNotify = notes.onNotify;
     let answer: Answer;
     const meter: ByteMeter = { sent: 0, received: 0 };
     try {
       const outcome = await channel.call({ message: command.jsonrpc, headers: command.headers, signal: ttl.signal, onNotify, meter });
       const mcpMs = performance.now() - mcpStart;
       if (outcome.kind === 'ack') {
-        answer = { payload: this.payload(command, 'notify_ack', outcome.status, outcome.headers), outcome: 'ok', notifications: captured, notificationCount: notes.count, mcpMs };
+        answer = { payload: this.payload(command, 'notify_ack', outcome.status, outcome.headers), outcome: 'ok', notifications: notes.captured, notificationCount: notes.count, mcpMs };
       } else {
         answer = {
           payload: this.payload(command, 'jsonrpc_response', outcome.status, outcome.headers, outcome.json),
           outcome: answerOutcome(outcome.json),
-          notifications: captured,
+          notifications: notes.captured,
           notificationCount: notes.count,
           mcpMs,
         };
@@ -353,16 +360,17 @@ export class Dispatcher {
     } catch (err) {
       const mcpMs = performance.now() - mcpStart;
       if (ttl.reached()) {
-        answer = { ...this.ttlAnswer(command, ttl, mcpMs), notifications: captured, notificationCount: notes.count };
+        answer = { ...this.ttlAnswer(command, ttl, mcpMs), notifications: notes.captured, notificationCount: notes.count };
       } else if (deadline.signal.aborted || err instanceof DeadlineExceededError) {
-        answer = { ...blankAnswer(deadline.expired ? 'expired' : 'cancelled'), notifications: captured, notificationCount: notes.count, mcpMs };
+        answer = { ...blankAnswer(deadline.expired ? 'expired' : 'cancelled'), notifications: notes.captured, notificationCount: notes.count, mcpMs };
       } else {
         const failure = err instanceof TunnelFailureError ? err : new TunnelFailureError('client_internal', { kind: 'unknown' });
         if (!(err instanceof TunnelFailureError)) this.o.logger.error(`MCP call failed unexpectedly: ${(err as Error).message}`, { request_id: command.request_id });
-        answer = { ...this.failureAnswer(command, failure, mcpMs), notifications: captured, notificationCount: notes.count };
+        answer = { ...this.failureAnswer(command, failure, mcpMs), notifications: notes.captured, notificationCount: notes.count };
       }
     }
-    await notes.settled();
+    const pending = notes.settled();
+    if (pending) await pending;
     answer.meter = meter;
     return answer;
   }
@@ -372,30 +380,10 @@ export class Dispatcher {
    * each before the terminal answer (`settled` resolves when the last one is
    * done). A lost one skips the rest, never the terminal answer.
    */
-  private notifier(command: PolledCommand, deadline: Deadline): { onNotify(message: JsonRpcMessage): void; captured: unknown[]; readonly count: number; settled(): Promise<void> } {
-    const captured: unknown[] = [];
-    let count = 0;
-    let chain: Promise<void> = Promise.resolve();
-    let broken = false;
-    const capture = this.o.trace.capturePayloads;
-    return {
-      captured,
-      get count() {
-        return count;
-      },
-      settled: () => chain,
-      onNotify: (message: JsonRpcMessage) => {
-        count++;
-        if (capture) captured.push(message);
-        if (broken) return;
-        const payload = this.payload(command, 'jsonrpc_notify', 200, {}, message as unknown as Record<string, unknown>);
-        chain = chain.then(async () => {
-          if (broken || deadline.signal.aborted) return;
-          const outcome = await this.o.poster.postNotify(payload, command.shard_token, deadline.signal);
-          if (outcome !== 'ok') broken = true;
-        });
-      },
-    };
+  private notifier(command: PolledCommand, deadline: Deadline): Notifier {
+    return new Notifier(this.o.trace.capturePayloads, (message) => this.payload(command, 'jsonrpc_notify', 200, {}, message as unknown as Record<string, unknown>), (payload) =>
+      deadline.signal.aborted ? Promise.resolve<PostOutcome>('cancelled') : this.o.poster.postNotify(payload, command.shard_token, deadline.signal),
+    );
   }
 
   /**
@@ -437,7 +425,8 @@ export class Dispatcher {
       ttl.signal.removeEventListener('abort', stop);
       this.streamStop.signal.removeEventListener('abort', stop);
     }
-    await notes.settled();
+    const pending = notes.settled();
+    if (pending) await pending;
     return answer;
   }
 
@@ -580,7 +569,51 @@ export class Dispatcher {
 
   /** Cancels everything still running (last step of a stop). */
   abortAll(): void {
-    this.hardStop.abort('shutdown');
+    this.hardStopped = true;
+    for (const deadline of this.open) deadline.cancel();
+  }
+}
+
+/**
+ * One command's intermediate messages. Most calls have none, so nothing is
+ * chained or kept until the first one arrives.
+ */
+const NONE: unknown[] = [];
+
+class Notifier {
+  count = 0;
+  private readonly list: unknown[] | undefined;
+  private chain: Promise<void> | undefined;
+  private broken = false;
+
+  constructor(
+    capture: boolean,
+    private readonly toPayload: (message: JsonRpcMessage) => TunnelResponsePayload,
+    private readonly post: (payload: TunnelResponsePayload) => Promise<PostOutcome>,
+  ) {
+    if (capture) this.list = [];
+  }
+
+  /** The messages kept for the trace (capture on). */
+  get captured(): unknown[] {
+    return this.list ?? NONE;
+  }
+
+  readonly onNotify = (message: JsonRpcMessage): void => {
+    this.count++;
+    this.list?.push(message);
+    if (this.broken) return;
+    const payload = this.toPayload(message);
+    this.chain = (this.chain ?? Promise.resolve()).then(async () => {
+      if (this.broken) return;
+      const outcome = await this.post(payload);
+      if (outcome !== 'ok') this.broken = true;
+    });
+  };
+
+  /** Resolves when every message posted so far is done. */
+  settled(): Promise<void> | undefined {
+    return this.chain;
   }
 }
 

@@ -55,13 +55,13 @@ export class ResponsePoster {
 
   private async post(payload: TunnelResponsePayload, shardToken: string, signal: AbortSignal, terminal: boolean): Promise<PostOutcome> {
     // Serialized once: every retry sends the identical bytes.
-    const body = JSON.stringify(payload);
-    const backoff = new Backoff({ initialMs: this.initialMs, maxMs: this.maxMs });
+    const body = Buffer.from(JSON.stringify(payload), 'utf8');
+    let backoff: Backoff | undefined;
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted) return 'cancelled';
       let retryAfterMs: number | undefined;
       try {
-        this.onBytes(Buffer.byteLength(body));
+        this.onBytes(body.length);
         await this.client.postResponse(body, shardToken, signal);
         return 'ok';
       } catch (err) {
@@ -81,6 +81,7 @@ export class ResponsePoster {
         retryAfterMs = err.retryAfterMs;
         this.logger.debug(`retrying response POST: ${err.message}`, { request_id: payload.request_id, attempt });
       }
+      backoff ??= new Backoff({ initialMs: this.initialMs, maxMs: this.maxMs });
       const wait = Math.max(backoff.next(), Math.min(retryAfterMs ?? 0, RETRY_AFTER_CAP_MS));
       if (!(await sleep(wait, signal))) return 'cancelled';
     }
