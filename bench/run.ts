@@ -27,7 +27,7 @@ import { PATH_NAMES, startPath, type PathHandle, type PathName } from './lib/pat
 import { sleep } from '../test/helpers/wait';
 import { cpuMsOf, installCleanupHandlers, machineBusyMs, rssOf, runMain } from './lib/procs';
 import { MB, max, median, percentile, round } from './lib/stats';
-import { engineAlone, type EngineAloneResult } from './lib/engineAlone';
+import { engineAlone, postFloor, type EngineAloneResult, type PostFloorResult } from './lib/engineAlone';
 import { measureSessions, SESSION_MODES, type SessionMode, type SessionsFigures } from './lib/sessions';
 
 interface Settings {
@@ -187,6 +187,7 @@ async function main(): Promise<number> {
   const activation: Activation[] = [];
   const sessionRuns: SessionsFigures[] = [];
   const engineRuns: EngineAloneResult[] = [];
+  const floorRuns: PostFloorResult[] = [];
   const sessionCount = s.quick ? 2 : 4;
   let activationError: string | undefined;
 
@@ -205,7 +206,10 @@ async function main(): Promise<number> {
       progress(`round ${r + 1}/${s.rounds}: engine alone, ${s.engineCommands} commands`);
       const e = await engineAlone({ concurrency: s.concurrency, warmup: s.engineWarmup, commands: s.engineCommands });
       engineRuns.push(e);
-      progress(`  ${fmt(e.cpuUsPerCommand, 0)} µs CPU/command, ${fmt(e.commandsPerSecond, 0)} commands/s, RSS peak ${mb(e.rssPeak)} MB`);
+      progress(`  ${fmt(e.cpuUsPerCommand, 0)} µs CPU/command, ${fmt(e.commandsPerSecond, 0)} commands/s, ${fmt(e.batchSize, 1)} commands/poll, RSS peak ${mb(e.rssPeak)} MB`);
+      const floor = await postFloor({ concurrency: s.concurrency, count: s.engineCommands, bodyBytes: e.postBytes, headerCount: e.postHeaders });
+      floorRuns.push(floor);
+      progress(`  floor: ${fmt(floor.cpuUsPerRequest, 0)} µs CPU per bare response POST`);
       progress(`round ${r + 1}/${s.rounds}: cold starts`);
       for (let i = 0; i < s.coldSamplesPerRound; i++) {
         cli.push(await cliColdStart(relay.info));
@@ -288,6 +292,10 @@ async function main(): Promise<number> {
     commandsPerSecond: median(engineRuns.map((e) => e.commandsPerSecond)),
     rssIdleBytes: median(engineRuns.map((e) => e.rssIdle)),
     rssPeakBytes: median(engineRuns.map((e) => e.rssPeak)),
+    commandsPerPoll: median(engineRuns.map((e) => e.batchSize)),
+    postBytes: median(engineRuns.map((e) => e.postBytes)),
+    postHeaders: median(engineRuns.map((e) => e.postHeaders)),
+    postFloorCpuUs: median(floorRuns.map((f) => f.cpuUsPerRequest)),
     commands: s.engineCommands,
     errors: engineRuns.reduce((sum, e) => sum + e.errors, 0),
   };
@@ -436,11 +444,11 @@ async function main(): Promise<number> {
       '## Engine alone',
       '',
       mdTable(
-        ['CPU µs/command', 'commands/s', 'engine RSS MB idle / peak', 'errors'],
-        [[fmt(engine.cpuUsPerCommand, 0), fmt(engine.commandsPerSecond, 0), `${mb(engine.rssIdleBytes)} / ${mb(engine.rssPeakBytes)}`, String(engine.errors)]],
+        ['CPU µs/command', 'floor: bare POST µs', 'commands/s', 'commands/poll', 'engine RSS MB idle / peak', 'errors'],
+        [[fmt(engine.cpuUsPerCommand, 0), fmt(engine.postFloorCpuUs, 0), fmt(engine.commandsPerSecond, 0), fmt(engine.commandsPerPoll, 1), `${mb(engine.rssIdleBytes)} / ${mb(engine.rssPeakBytes)}`, String(engine.errors)]],
       ),
       '',
-      `\`mcp-tunnel run\` (stdio server-everything, \`MCP_MAX_CONCURRENT_REQUESTS=${s.concurrency}\`) against a minimal control plane in the benchmark process (node:http on loopback) that hands out batches of up to 25 \`tools/call echo\` commands (1 KiB) and keeps ${s.concurrency} outstanding; ${s.engineCommands} commands after ${s.engineWarmup} warm-up ones. CPU = the engine process's own user + system time (not its MCP child's) per command; RSS idle = after the session opened, peak = sampled every 50 ms during the load.`,
+      `\`mcp-tunnel run\` (stdio server-everything, \`MCP_MAX_CONCURRENT_REQUESTS=${s.concurrency}\`) against a minimal control plane in the benchmark process (node:http on loopback) that hands out batches of up to 25 \`tools/call echo\` commands (1 KiB) and keeps ${s.concurrency} outstanding; ${s.engineCommands} commands after ${s.engineWarmup} warm-up ones. CPU = the engine process's own user + system time (not its MCP child's) per command; RSS idle = after the session opened, peak = sampled every 50 ms during the load. Floor: \`bench/post-floor.cjs\` makes only the response POSTs the protocol requires (one per command, ${fmt(engine.postBytes, 0)}-byte body, ${fmt(engine.postHeaders, 0)} headers, the engine's undici settings, ${s.concurrency} at once) against the same kind of server, and reports its own CPU per request: no tunnel client can spend less per command than this on this machine.`,
       '',
       '## Targets',
       '',

@@ -35,6 +35,9 @@ export interface EngineAloneResult {
   cpuUsPerCommand: number;
   /** Commands per poll that carried any, on average. */
   batchSize: number;
+  /** One answer's POST: body bytes and request headers (besides Host, Content-Length, Connection). */
+  postBytes: number;
+  postHeaders: number;
   /** Engine process RSS: idle before the load, and the peak under it (bytes). */
   rssIdle: number;
   rssPeak: number;
@@ -57,6 +60,9 @@ class MiniControlPlane {
   /** Polls answered with commands, and the commands they carried. */
   batches = 0;
   batched = 0;
+  /** Size and header count of the last answer posted, for the POST floor. */
+  postBytes = 0;
+  postHeaders = 0;
   sessionId: string | undefined;
   private onAnswer: ((body: Record<string, unknown>) => void) | undefined;
   private onStuck: ((err: Error) => void) | undefined;
@@ -80,7 +86,11 @@ class MiniControlPlane {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+        const raw = Buffer.concat(chunks);
+        const body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+        this.postBytes = raw.length;
+        // Host and Content-Length are added by any client; the rest are the engine's own.
+        this.postHeaders = Object.keys(req.headers).filter((h) => h !== 'host' && h !== 'content-length' && h !== 'connection').length;
         if (body.resp_type === 'jsonrpc_notify') return;
         this.onAnswer?.(body);
       });
@@ -235,6 +245,8 @@ export async function engineAlone(opts: { concurrency: number; warmup: number; c
       commandsPerSecond: opts.commands / seconds,
       cpuUsPerCommand: (cpuMs * 1000) / opts.commands,
       batchSize: plane.batched / Math.max(1, plane.batches),
+      postBytes: plane.postBytes,
+      postHeaders: plane.postHeaders,
       rssIdle,
       rssPeak,
       errors: plane.errors,
@@ -245,5 +257,36 @@ export async function engineAlone(opts: { concurrency: number; warmup: number; c
     if ('closeAllConnections' in server) server.closeAllConnections();
     server.close();
     if (tls) rmSync(tls.dir, { recursive: true, force: true });
+  }
+}
+
+export interface PostFloorResult {
+  cpuUsPerRequest: number;
+  requestsPerSecond: number;
+}
+
+/**
+ * The floor under the engine's CPU per command: `bench/post-floor.cjs` makes
+ * only the response POSTs (same body size, same header count, same undici
+ * settings, same concurrency) against a node:http server here that answers as
+ * the minimal control plane does.
+ */
+export async function postFloor(opts: { concurrency: number; count: number; bodyBytes: number; headerCount: number }): Promise<PostFloorResult> {
+  const server = createServer({ keepAlive: true }, (req, res) => {
+    req.on('data', () => undefined);
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    const script = join(__dirname, '..', 'post-floor.cjs');
+    const proc = start(process.execPath, [script, `http://127.0.0.1:${port}/response`, String(opts.count), String(opts.concurrency), String(opts.bodyBytes), String(opts.headerCount)]);
+    const code = await proc.exited;
+    const line = proc.stdout.find((l) => l.startsWith('{'));
+    if (code !== 0 || !line) throw new Error(`post-floor probe failed (${code}): ${proc.stderr.slice(-5).join('\n')}`);
+    return JSON.parse(line) as PostFloorResult;
+  } finally {
+    server.closeAllConnections();
+    server.close();
   }
 }

@@ -12,6 +12,9 @@ const QUERY_SECRET = /([?&](?:[A-Za-z0-9_.-]*?(?:token|key|secret|password|passw
 /** `Cookie: …` / `Set-Cookie: …` written as header lines inside free text. */
 const COOKIE_HEADER = /\b((?:set-)?cookie\s*[:=]\s*)[^\r\n]+/gi;
 
+/** Every pattern above needs one of these: text without any is returned as it is, without running them. */
+const MAYBE_SECRET = /bearer|basic|sk-|sess-|ghp_|xox|:\/\/|=|cookie/i;
+
 export const REDACTED = '[REDACTED]';
 
 export function isSecretKey(key: string): boolean {
@@ -20,16 +23,21 @@ export function isSecretKey(key: string): boolean {
 
 /** Replaces bearer credentials and API-key-shaped tokens inside free text. */
 export function redactText(text: string, extraSecrets: readonly string[] = []): string {
-  let out = text
+  let out = MAYBE_SECRET.test(text) ? redactPatterns(text) : text;
+  for (const secret of extraSecrets) {
+    if (secret.length >= 4) out = out.split(secret).join(REDACTED);
+  }
+  return out;
+}
+
+/** Every secret pattern applied, with no shortcut (redactText skips text none of them can match). */
+export function redactPatterns(text: string): string {
+  return text
     .replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`)
     .replace(KEY_LIKE, REDACTED)
     .replace(URL_CREDENTIALS, (_m, scheme: string) => `${scheme}${REDACTED}@`)
     .replace(QUERY_SECRET, (_m, name: string) => `${name}${REDACTED}`)
     .replace(COOKIE_HEADER, (_m, name: string) => `${name}${REDACTED}`);
-  for (const secret of extraSecrets) {
-    if (secret.length >= 4) out = out.split(secret).join(REDACTED);
-  }
-  return out;
 }
 
 /** Deep copy of `value` with secret-looking fields and strings replaced. */

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { Logger, type LogRecord } from '../../../src/engine/log';
-import { REDACTED, redactText, redactValue } from '../../../src/engine/redact';
+import fc from 'fast-check';
+import { REDACTED, redactPatterns, redactText, redactValue } from '../../../src/engine/redact';
 
 describe('redaction', () => {
   it('hides secret-looking fields and bearer tokens but keeps protocol data readable', () => {
@@ -64,5 +65,15 @@ describe('redaction of credentials inside text', () => {
   it('leaves ordinary text alone', () => {
     const text = 'process exited with code=1 after 3 attempts; see https://example.com/docs?page=2#x';
     assert.equal(redactText(text), text);
+  });
+
+  it('redacts exactly as every pattern would, even where it skips them for text that cannot hold a secret', () => {
+    const piece = fc.constantFrom('Bearer ', 'basic ', 'BASIC ', 'sk-', 'sess-', 'ghp_', 'xoxb-', 'https://', 'user:pw@', '?', '&', '=', 'token', 'code', 'Cookie: ', 'set-cookie=', 'a', 'Z', '0', '9', '_', '-', ' ', '/', '@', '\n');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 24 }).map((p) => p.join('')), (text) => {
+        assert.equal(redactText(text), redactPatterns(text));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
