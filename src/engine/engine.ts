@@ -21,7 +21,7 @@ import { HttpChannel } from './mcp/http';
 import { StdioChannel, StdioSessionPool } from './mcp/stdio';
 import { McpReadiness } from './mcpReadiness';
 import { StartupOAuthDiscovery } from './oauth/startup';
-import { HarpoonWiring } from './harpoon/wiring';
+import type { HarpoonWiring } from './harpoon/wiring';
 import type { Lookup } from './harpoon/caller';
 import { EngineMetrics } from './metrics';
 import { Poller, type PollerOptions } from './poller';
@@ -133,6 +133,8 @@ export class TunnelEngine extends EventEmitter {
     }
     this.mcp = new McpReadiness(this.channels, this.logger, this.pollAbort.signal, () => this.updateState());
     if (config.harpoon) {
+      // Loaded only when configured: the channel's MCP server (the SDK, with its schemas) costs startup time and memory.
+      const { HarpoonWiring } = require('./harpoon/wiring') as typeof import('./harpoon/wiring');
       this.harpoon = new HarpoonWiring({
         config: config.harpoon,
         channels: this.channels,
