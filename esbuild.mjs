@@ -71,7 +71,8 @@ const extensionDeferred = () => ({ ...nodeOptions, stdin: deferredEntry(), outfi
 
 const builds = [
   { ...nodeOptions, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
-  { ...nodeOptions, entryPoints: { worker: 'src/worker/main.ts', 'sample-server': 'src/sample/server.ts' }, outdir: 'dist' },
+  // relay.js: `mcp-tunnel relay` alone, which the editor forks for a loopback tunnel (the .vsix ships it, not cli.js).
+  { ...nodeOptions, entryPoints: { worker: 'src/worker/main.ts', relay: 'src/cli/relayMain.ts', 'sample-server': 'src/sample/server.ts' }, outdir: 'dist' },
   // The dashboard runs in a webview: browser code, one self-contained script and stylesheet.
   {
     entryPoints: { dashboard: 'webview/dashboard/main.tsx' },
