@@ -11,6 +11,10 @@ const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 // --metafile: also writes dist/meta/<build>.json and prints what each Node bundle holds, by package.
 const metafile = process.argv.includes('--metafile');
+const option = (name) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+// --outdir DIR: write there instead of dist/; --only extension: just the two extension files (the benchmark's probe).
+const out = option('--outdir') ?? 'dist';
+const only = option('--only');
 
 const nodeOptions = {
   bundle: true,
@@ -66,17 +70,17 @@ const deferredEntry = () => ({
   loader: 'js',
 });
 
-const extension = { ...nodeOptions, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'], plugins: [deferRequires] };
-const extensionDeferred = () => ({ ...nodeOptions, stdin: deferredEntry(), outfile: 'dist/extension-deferred.js', external: ['vscode'] });
+const extension = { ...nodeOptions, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: out, external: ['vscode'], plugins: [deferRequires] };
+const extensionDeferred = () => ({ ...nodeOptions, stdin: deferredEntry(), outfile: `${out}/extension-deferred.js`, external: ['vscode'] });
 
 const builds = [
-  { ...nodeOptions, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...nodeOptions, entryPoints: { cli: 'src/cli/main.ts' }, outdir: out, banner: { js: '#!/usr/bin/env node' } },
   // relay.js: `mcp-tunnel relay` alone, which the editor forks for a loopback tunnel (the .vsix ships it, not cli.js).
-  { ...nodeOptions, entryPoints: { worker: 'src/worker/main.ts', relay: 'src/cli/relayMain.ts', 'sample-server': 'src/sample/server.ts' }, outdir: 'dist' },
+  { ...nodeOptions, entryPoints: { worker: 'src/worker/main.ts', relay: 'src/cli/relayMain.ts', 'sample-server': 'src/sample/server.ts' }, outdir: out },
   // The dashboard runs in a webview: browser code, one self-contained script and stylesheet.
   {
     entryPoints: { dashboard: 'webview/dashboard/main.tsx' },
-    outdir: 'dist/webview',
+    outdir: `${out}/webview`,
     bundle: true,
     platform: 'browser',
     format: 'iife',
@@ -91,7 +95,7 @@ const builds = [
 
 /** Fails the build when a package that belongs in the deferred file reached dist/extension.js. */
 function checkActivationBundle(result) {
-  const inputs = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('dist/extension.js'))[1].inputs;
+  const inputs = Object.values(result.metafile.outputs).find((output) => output.entryPoint === 'src/extension/extension.ts').inputs;
   const leaked = DEFERRED_ONLY.filter((pkg) => Object.keys(inputs).some((file) => file.includes(`node_modules/${pkg}/`)));
   if (leaked.length > 0) {
     throw new Error(`dist/extension.js now contains ${leaked.join(', ')}: a module activation imports statically reaches it; load that module with a lazy require() (src/extension/lazy.ts) instead`);
@@ -100,8 +104,8 @@ function checkActivationBundle(result) {
 
 /** One line per bundle, then its largest parts by package or source folder. */
 function report(name, result) {
-  mkdirSync('dist/meta', { recursive: true });
-  writeFileSync(`dist/meta/${name}.json`, JSON.stringify(result.metafile));
+  mkdirSync(`${out}/meta`, { recursive: true });
+  writeFileSync(`${out}/meta/${name}.json`, JSON.stringify(result.metafile));
   for (const [file, output] of Object.entries(result.metafile.outputs)) {
     if (!file.endsWith('.js')) continue;
     const parts = new Map();
@@ -116,8 +120,10 @@ function report(name, result) {
 }
 
 // Codicons (font and stylesheet) load in the webview from their own folder, one of its localResourceRoots.
-mkdirSync('dist/codicons', { recursive: true });
-for (const file of ['codicon.css', 'codicon.ttf']) cpSync(`node_modules/@vscode/codicons/dist/${file}`, `dist/codicons/${file}`);
+if (only !== 'extension') {
+  mkdirSync(`${out}/codicons`, { recursive: true });
+  for (const file of ['codicon.css', 'codicon.ttf']) cpSync(`node_modules/@vscode/codicons/dist/${file}`, `${out}/codicons/${file}`);
+}
 
 if (watch) {
   // The deferred file's entry is what the first extension build found; a new lazy require() needs a restart.
@@ -126,7 +132,7 @@ if (watch) {
   for (const options of [...builds, extensionDeferred()]) await (await esbuild.context(options)).watch();
   await core.watch();
 } else {
-  const named = [['cli', builds[0]], ['worker', builds[1]], ['webview', builds[2]]];
+  const named = only === 'extension' ? [] : [['cli', builds[0]], ['worker', builds[1]], ['webview', builds[2]]];
   const extensionBuilds = (async () => {
     const core = await esbuild.build({ ...extension, metafile: true });
     checkActivationBundle(core);
