@@ -3,7 +3,7 @@
  *   run | doctor | init | profiles | health | admin | admin-profiles | relay | loopback | demo | help
  */
 import { CLIENT_VERSION } from '../version';
-import { COMMANDS, frontDoorAuthOf, logLevelOf, parseCli } from './options';
+import { COMMANDS, frontDoorAuthOf, logLevelOf, parseCommandLine } from './options';
 import { createCliLogger, EXIT_CONFIG, exitWhenDone, onShutdownSignal, UsageError } from './output';
 
 // Each command loads only what it uses: the bundle evaluates a required module on
@@ -78,13 +78,7 @@ Guides: mcp-tunnel help quickstart | samples | doctor | oauth | admin | troubles
 `;
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseCli(argv);
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}. Run "mcp-tunnel --help" for usage.`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine(argv);
   if (values.version) {
     process.stdout.write(`${CLIENT_VERSION}\n`);
     return 0;

@@ -73,6 +73,15 @@ export function parseCli(argv: string[]): { values: CliValues; positionals: stri
   return { values: values as CliValues, positionals };
 }
 
+/** parseCli, with a malformed command line reported as a usage error that points to the help. */
+export function parseCommandLine(argv: string[]): { values: CliValues; positionals: string[] } {
+  try {
+    return parseCli(argv);
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}. Run "mcp-tunnel --help" for usage.`);
+  }
+}
+
 export function logLevelOf(values: CliValues, fallback: LogLevel = 'info'): LogLevel {
   const level = values['log-level'] ?? process.env.LOG_LEVEL ?? fallback;
   if (!isLogLevel(level)) throw new UsageError(`log level "${level}" is not one of debug, info, warn, error`);

@@ -4,17 +4,11 @@
  * CLI; its flags, output and exit codes are those of `mcp-tunnel relay`.
  */
 import { runRelayCommand } from './relayCommand';
-import { frontDoorAuthOf, logLevelOf, parseCli } from './options';
+import { frontDoorAuthOf, logLevelOf, parseCommandLine } from './options';
 import { createCliLogger, exitWhenDone, UsageError } from './output';
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseCli(argv);
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}. Run "mcp-tunnel --help" for usage.`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine(argv);
   if (positionals.length !== 1 || positionals[0] !== 'relay') {
     throw new UsageError(`this file runs "relay" only, not "${positionals.join(' ')}": use dist/cli.js (mcp-tunnel) for the other commands`);
   }
