@@ -2,10 +2,9 @@
  * `mcp-tunnel`: the headless front of the same engine the editor runs.
  *   run | doctor | init | profiles | health | admin | admin-profiles | relay | loopback | demo | help
  */
-import { isLogLevel, type LogLevel } from '../engine/log';
 import { CLIENT_VERSION } from '../version';
-import { COMMANDS, parseCli, type CliValues } from './options';
-import { createCliLogger, EXIT_CONFIG, EXIT_RUNTIME, onShutdownSignal, UsageError } from './output';
+import { COMMANDS, frontDoorAuthOf, logLevelOf, parseCommandLine } from './options';
+import { createCliLogger, EXIT_CONFIG, exitWhenDone, onShutdownSignal, UsageError } from './output';
 
 // Each command loads only what it uses: the bundle evaluates a required module on
 // first use, so `loopback` never pays for profile loaders, YAML or the MCP client.
@@ -78,26 +77,8 @@ API keys are never accepted as flags: use the environment or a file: reference.
 Guides: mcp-tunnel help quickstart | samples | doctor | oauth | admin | troubleshooting
 `;
 
-function logLevelOf(values: CliValues, fallback: LogLevel = 'info'): LogLevel {
-  const level = values['log-level'] ?? process.env.LOG_LEVEL ?? fallback;
-  if (!isLogLevel(level)) throw new UsageError(`log level "${level}" is not one of debug, info, warn, error`);
-  return level;
-}
-
-function frontDoorAuthOf(values: CliValues): 'bearer' | 'none' {
-  const auth = values['front-door-auth'] ?? 'bearer';
-  if (auth !== 'bearer' && auth !== 'none') throw new UsageError(`--front-door-auth must be bearer or none, not "${auth}"`);
-  return auth;
-}
-
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseCli(argv);
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}. Run "mcp-tunnel --help" for usage.`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine(argv);
   if (values.version) {
     process.stdout.write(`${CLIENT_VERSION}\n`);
     return 0;
@@ -167,14 +148,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    // -1: a long-running command; it exits from its signal handler.
-    if (code >= 0) process.exit(code);
-  },
-  (err: Error & { field?: string }) => {
-    const isConfig = err instanceof UsageError || err.name === 'ConfigError';
-    process.stderr.write(`mcp-tunnel: ${err.message}\n`);
-    process.exit(isConfig ? EXIT_CONFIG : EXIT_RUNTIME);
-  },
-);
+exitWhenDone(main(process.argv.slice(2)));

@@ -4,6 +4,8 @@
  * importing the entry point.
  */
 import { parseArgs } from 'node:util';
+import { isLogLevel, type LogLevel } from '../engine/log';
+import { UsageError } from './output';
 import { PROFILE_FLAG_OPTIONS } from './profileFlags';
 
 const OPTIONS = {
@@ -69,4 +71,25 @@ export type CliValues = OwnValues & Record<string, string | boolean | string[] |
 export function parseCli(argv: string[]): { values: CliValues; positionals: string[] } {
   const { values, positionals } = parseArgs({ args: argv, options: { ...PROFILE_FLAG_OPTIONS, ...OPTIONS }, allowPositionals: true, strict: true });
   return { values: values as CliValues, positionals };
+}
+
+/** parseCli, with a malformed command line reported as a usage error that points to the help. */
+export function parseCommandLine(argv: string[]): { values: CliValues; positionals: string[] } {
+  try {
+    return parseCli(argv);
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}. Run "mcp-tunnel --help" for usage.`);
+  }
+}
+
+export function logLevelOf(values: CliValues, fallback: LogLevel = 'info'): LogLevel {
+  const level = values['log-level'] ?? process.env.LOG_LEVEL ?? fallback;
+  if (!isLogLevel(level)) throw new UsageError(`log level "${level}" is not one of debug, info, warn, error`);
+  return level;
+}
+
+export function frontDoorAuthOf(values: CliValues): 'bearer' | 'none' {
+  const auth = values['front-door-auth'] ?? 'bearer';
+  if (auth !== 'bearer' && auth !== 'none') throw new UsageError(`--front-door-auth must be bearer or none, not "${auth}"`);
+  return auth;
 }

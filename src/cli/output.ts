@@ -18,6 +18,20 @@ export class UsageError extends Error {
   }
 }
 
+/** Exits with a command's code (-1: a long-running command, which exits from its signal handler), or with the one its error calls for. */
+export function exitWhenDone(run: Promise<number>): void {
+  run.then(
+    (code) => {
+      if (code >= 0) process.exit(code);
+    },
+    (err: Error & { field?: string }) => {
+      const isConfig = err instanceof UsageError || err.name === 'ConfigError';
+      process.stderr.write(`mcp-tunnel: ${err.message}\n`);
+      process.exit(isConfig ? EXIT_CONFIG : EXIT_RUNTIME);
+    },
+  );
+}
+
 /** Runs `stop` once on SIGINT/SIGTERM; a second signal exits at once. */
 export function onShutdownSignal(stop: () => Promise<void>): void {
   let stopping = false;

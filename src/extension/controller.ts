@@ -384,7 +384,7 @@ export class Controller implements vscode.Disposable {
         if (!entry.loopback || !entry.profile) return lazy.doctor().runDoctor({ profile, env: process.env, secretStore: this.keys.asSecretStore(), health });
         // A loopback profile is checked against a relay of its own, as it would run: the one it runs on, else one started for the check.
         const running = this.loopbacks.get(entry.name);
-        const relay = running ? undefined : await startRelayProcess(this.context.asAbsolutePath('dist/cli.js'), (text) => this.logSafely('warn', `[${entry.name}] relay: ${text}`));
+        const relay = running ? undefined : await startRelayProcess(this.context.asAbsolutePath('dist/relay.js'), (text) => this.logSafely('warn', `[${entry.name}] relay: ${text}`));
         try {
           const controlPlane = relay ? { baseUrl: relay.controlPlaneBaseUrl, tunnelId: relay.tunnelId } : this.loopbackControlPlane(entry.name);
           const key = relay?.apiKey ?? running?.apiKey;
@@ -443,7 +443,7 @@ export class Controller implements vscode.Disposable {
     if (this.tunnels.isRunning(entry.name)) return true;
     let relay: RelayProcess;
     try {
-      relay = await startRelayProcess(this.context.asAbsolutePath('dist/cli.js'), (text) => this.logSafely('warn', `[${entry.name}] relay: ${text}`));
+      relay = await startRelayProcess(this.context.asAbsolutePath('dist/relay.js'), (text) => this.logSafely('warn', `[${entry.name}] relay: ${text}`));
     } catch (err) {
       void this.offer(vscode.window.showErrorMessage(`Loopback for "${entry.name}" failed: ${(err as Error).message}`, 'Show Logs'));
       return false;

@@ -9,9 +9,9 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import { redactValue } from '../engine/redact';
-import { buildSupportBundle, DEFAULT_EXPORT_MINUTES } from '../engine/supportBundle';
 import type { ProfileEntry } from './profiles';
 import { exportFolder } from './exportLocation';
+import { lazy } from './lazy';
 import { editorSettings } from './settings';
 import type { TunnelManager } from './tunnels';
 
@@ -45,6 +45,7 @@ export async function exportDiagnostics(profiles: readonly ProfileEntry[], tunne
         };
       }),
     };
+    const { buildSupportBundle, DEFAULT_EXPORT_MINUTES } = lazy.supportBundle();
     const bundle = buildSupportBundle({
       host: 'editor',
       minutes: DEFAULT_EXPORT_MINUTES,

@@ -76,6 +76,7 @@ export function activate(context: vscode.ExtensionContext): void {
     runsOnLoopback: (name: string) => ctl.runsOnLoopback(name),
     startEntry: (entry: ProfileEntry, _override?: undefined, quiet?: boolean) => ctl.startEntry(entry, undefined, quiet),
     startLoopbackEntry: (entry: ProfileEntry, quiet?: boolean) => ctl.startLoopbackEntry(entry, quiet),
+    closeDashboard: (name: string) => DashboardPanel.close(name),
   };
 
   context.subscriptions.push(

@@ -6,7 +6,6 @@
  */
 import * as vscode from 'vscode';
 import { PROFILE_NAME_PATTERN } from '../profiles/schema';
-import { DashboardPanel } from './dashboard/panel';
 import { duplicateProfileAt, profileNames, removeProfileAt, renameProfileAt } from './profileEdits';
 import { uniqueName } from './profileNames';
 import type { ProfileEntry, ProfileScope } from './profiles';
@@ -25,6 +24,8 @@ export interface ProfileCommandDeps {
   runsOnLoopback(name: string): boolean;
   startEntry(entry: ProfileEntry, override?: undefined, quiet?: boolean): Promise<boolean>;
   startLoopbackEntry(entry: ProfileEntry, quiet?: boolean): Promise<boolean>;
+  /** Closes the profile's dashboard, if open (the panels live in the activation bundle, these commands in a deferred one). */
+  closeDashboard(name: string): void;
 }
 
 const target = (scope: ProfileScope) => (scope === 'user' ? vscode.ConfigurationTarget.Global : vscode.ConfigurationTarget.Workspace);
@@ -88,7 +89,7 @@ export async function removeProfile(deps: ProfileCommandDeps, arg: unknown): Pro
   await updateScopeProfiles(entry.scope, (list) => removeProfileAt(list, entry.index, entry.name));
   if (!nameStaysInOtherScope(entry.name, entry.scope)) await deps.keys.clear(entry.name);
   deps.tunnels.forget(entry.name);
-  DashboardPanel.close(entry.name);
+  deps.closeDashboard(entry.name);
   deps.reload();
   void vscode.window.setStatusBarMessage(`Removed profile "${entry.name}" from ${scopeWords(entry.scope)}`, 5000);
 }
@@ -105,7 +106,7 @@ export async function renameProfile(deps: ProfileCommandDeps, arg: unknown): Pro
   // The key is kept by profile name: it follows the profile (and stays for a profile of the old name in the other scope).
   await deps.keys.transfer(entry.name, name, nameStaysInOtherScope(entry.name, entry.scope) ? 'copy' : 'move');
   deps.tunnels.rename(entry.name, name);
-  DashboardPanel.close(entry.name);
+  deps.closeDashboard(entry.name);
   const renamed = deps.reload().find((e) => e.name === name && e.scope === entry.scope);
   void vscode.window.setStatusBarMessage(`Renamed profile "${entry.name}" to "${name}"`, 5000);
   if (running && renamed) await (loopback ? deps.startLoopbackEntry(renamed, true) : deps.startEntry(renamed, undefined, true));

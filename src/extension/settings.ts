@@ -4,16 +4,14 @@
  * the zod schema), so a default is written in one place.
  */
 import * as vscode from 'vscode';
-import manifest from '../../package.json';
+import { contributes } from '../../package.json';
 import { readEditorSettings, SETTINGS_SECTION, type EditorSettings, type SettingDeclaration } from '../profiles/editorSettings';
 
 export { SETTINGS_SECTION };
 
-const declarations = manifest.contributes.configuration.properties as Record<string, SettingDeclaration>;
-
 export function editorSettings(): EditorSettings {
   const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
-  return readEditorSettings((key) => config.get(key), declarations);
+  return readEditorSettings((key) => config.get(key), contributes.configuration.properties as Record<string, SettingDeclaration>);
 }
 
 /** Writes one editor setting to the user settings. */

@@ -24,7 +24,7 @@ export interface RelayProcess {
 
 const START_TIMEOUT_MS = 10_000;
 
-/** Forks `cli relay --print-json`; rejects (with the child killed) when it does not print its address in time. */
+/** Forks `relay --print-json` of `cli` (dist/relay.js in the editor, or the whole CLI); rejects (with the child killed) when it does not print its address in time. */
 export async function startRelayProcess(cli: string, onStderr: (text: string) => void): Promise<RelayProcess> {
   const apiKey = randomBytes(24).toString('base64url');
   const child = fork(cli, ['relay', '--print-json', '--api-key', 'env:MCP_TUNNEL_RELAY_KEY', '--log-level', 'warn'], {

@@ -3,7 +3,7 @@
  * limits and OAuth auto-registration filters, with the reference daemon's
  * keys and defaults. Values are checked here, by their YAML path.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { harpoonTargetProblem, HARPOON_LABEL_PATTERN, HARPOON_MAX_REDIRECTS, HARPOON_MAX_RESPONSE_BYTES } from '../engine/harpoon/config';
 import { checkProxy, fail } from './schemaChecks';
 

@@ -7,7 +7,7 @@
  * The schema only validates and fills defaults: it never transforms, so what
  * a user wrote is what the parsed profile holds, and secrets stay references.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULTS } from '../engine/config';
 import { LOG_LEVELS } from '../engine/log';
 import { DEFAULT_CHANNEL, PROTOCOL_HEADERS, TUNNEL_ID_PATTERN } from '../protocol/wire';

@@ -11,7 +11,7 @@
  * Restricted Mode for workspace values is declared in package.json
  * `capabilities.untrustedWorkspaces`, next to the manifest it belongs to.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { LOG_LEVELS } from '../engine/log';
 import { CAPTURE_PAYLOAD_MODES, EDITOR_SETTING_KEYS, RESTORE_MODES, SETTINGS_SECTION, type EditorSettings } from './editorSettings';
 import { profileJsonSchema } from './schema';

@@ -23,7 +23,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import YAML, { LineCounter } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, formatPath, formatSnakePath, fromZod } from './errors';
 import { defaultReadFile, type Env, type FileAccess } from './secrets';
 import { errorCode } from '../engine/failure';

@@ -56,7 +56,15 @@ function workspaceSettings(workspace: string): { 'mcpTunnel.profiles'?: Record<s
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { 'mcpTunnel.profiles'?: Record<string, unknown>[] }) : {};
 }
 
-const profileNamesIn = (workspace: string) => (workspaceSettings(workspace)['mcpTunnel.profiles'] ?? []).map((p) => p.name);
+/** The profile names in the workspace settings; none while VS Code is rewriting the file (emptied, then written), which the polls that call this read again. */
+function profileNamesIn(workspace: string): unknown[] {
+  try {
+    return (workspaceSettings(workspace)['mcpTunnel.profiles'] ?? []).map((p) => p.name);
+  } catch (err) {
+    if (err instanceof SyntaxError) return [];
+    throw err;
+  }
+}
 
 /** The quick input's title as VS Code renders it, step count included ("… (2/5)"). */
 async function quickInputTitle(page: Page): Promise<string> {
