@@ -2,6 +2,7 @@
  * `mcp-tunnel`: the headless front of the same engine the editor runs.
  *   run | doctor | init | profiles | health | admin | admin-profiles | relay | loopback | demo | help
  */
+import { tuneOwnHeap } from '../host/heap';
 import { CLIENT_VERSION } from '../version';
 import { COMMANDS, frontDoorAuthOf, logLevelOf, parseCommandLine } from './options';
 import { createCliLogger, EXIT_CONFIG, exitWhenDone, onShutdownSignal, UsageError } from './output';
@@ -91,6 +92,8 @@ async function main(argv: string[]): Promise<number> {
   if (positionals.length > 1 && !WITH_ARGUMENTS.has(command)) throw new UsageError(`unexpected argument "${positionals[1]}". Run "mcp-tunnel --help" for usage.`);
   const format = values['log-format'] === 'json' ? 'json' : 'text';
 
+  // The commands that serve for hours keep their heap near its live size (src/host/heap.ts).
+  if (command === 'run' || command === 'loopback' || command === 'relay' || command === 'demo') tuneOwnHeap();
   switch (command) {
     case 'run':
       return commands.profile().runRunCommand(values);

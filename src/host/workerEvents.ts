@@ -21,7 +21,7 @@ export interface WorkerHostOptions {
   config: EngineConfig;
   metricsIntervalMs?: number;
   restart?: RestartPolicy;
-  /** Node flags for the worker. Default none: the host's own (say --inspect) would clash. */
+  /** Node flags for the worker, after its heap sizing (./heap.ts). Default none: the host's own (say --inspect) would clash. */
   execArgv?: string[];
   /** Environment the worker's is derived from (default process.env); see workerEnvironment. */
   env?: NodeJS.ProcessEnv;

@@ -21,6 +21,7 @@ import { within } from '../engine/timing';
 import type { JsonRpcMessage } from '../protocol/jsonrpc';
 import type { Headers } from '../protocol/wire';
 import { IPC_VERSION, parseWorkerMessage, type HostMessage } from '../worker/ipc';
+import { workerHeapFlags } from './heap';
 import { configSecrets, workerEnvironment } from './workerEnv';
 import type { RestartPolicy, SupervisorState, WorkerHostEvents, WorkerHostOptions } from './workerEvents';
 
@@ -247,7 +248,7 @@ export class WorkerHost extends EventEmitter {
     try {
       child = fork(workerPath, [], {
         env: workerEnvironment(this.options.env ?? process.env, this.secrets),
-        execArgv: this.options.execArgv ?? [],
+        execArgv: [...workerHeapFlags(), ...(this.options.execArgv ?? [])],
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         serialization: 'json',
       });

@@ -107,6 +107,16 @@ describe('WorkerHost: supervising a real tunnel worker', function () {
     await waitFor(() => (h.lastMetrics?.commands && Object.values(h.lastMetrics.commands).some((n) => n > 0)) === true, 5000, 'a metrics snapshot counting the command');
   });
 
+  it('runs the worker with a heap sized for hours of small commands, the caller\'s own node flags after it so they win', async () => {
+    const h = host({ execArgv: ['--max-semi-space-size=8'] });
+    const { workerPid } = await startReady(h);
+    const argv = cmdlineOf(workerPid);
+    const at = (flag: string) => argv.indexOf(flag);
+    assert.ok(at('--max-semi-space-size=4') > 0, `small young generation in ${argv.join(' ')}`);
+    assert.ok(at('--heap-growing-percent=20') > 0, `tight old-generation growth in ${argv.join(' ')}`);
+    assert.ok(at('--max-semi-space-size=8') > at('--max-semi-space-size=4'), 'the caller\'s flag comes last');
+  });
+
   it('keeps the API key out of the worker argv, its environment and every log record', async () => {
     const logs: LogRecord[] = [];
     // A key in the host's environment, under the usual name and under one nobody would guess.
