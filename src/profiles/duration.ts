@@ -6,10 +6,10 @@
  */
 
 /** One or more decimal numbers, each with a unit; a bare `0` is also a duration. */
-export const DURATION_PATTERN = /^(?:0|(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$/;
-const SEGMENT = /([0-9]*\.?[0-9]*)(ns|us|µs|μs|ms|s|m|h)/g;
+export const DURATION_PATTERN = /^(?:0|(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)$/;
+const SEGMENT = /([0-9]*\.?[0-9]*)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/g;
 
-const MS_PER_UNIT: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const MS_PER_UNIT: Record<string, number> = { ns: 1e-6, us: 1e-3, '\u00b5s': 1e-3, '\u03bcs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** Go durations are a signed 64-bit count of nanoseconds. */
 const MAX_MS = 9_223_372_036_854.775;
 
