@@ -21,6 +21,8 @@ const builds = [
   { ...nodeOptions, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { ...nodeOptions, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'] },
   { ...nodeOptions, entryPoints: { worker: 'src/worker/main.ts', 'sample-server': 'src/sample/server.ts' }, outdir: 'dist' },
+  // mcp-tunnel/embed: the tunnel inside a Node MCP server's own process (package.json "exports").
+  { ...nodeOptions, entryPoints: { embed: 'src/embed/index.ts' }, outdir: 'dist' },
   // The dashboard runs in a webview: browser code, one self-contained script and stylesheet.
   {
     entryPoints: { dashboard: 'webview/dashboard/main.tsx' },
