@@ -119,6 +119,18 @@ describe('embedding the tunnel in a Node MCP server (startTunnel)', function () 
     await waitFor(() => seen.cancelled === 1, 10_000, 'the tool to see its signal abort');
   });
 
+  it('cancels a tool on the in-process server when its command deadline passes', async () => {
+    await relay.close();
+    relay = new Relay({ frontDoorAuth: 'none', responseTimeout: '1s', commandTimeoutMs: 3000 });
+    info = await relay.start();
+    const t = await start();
+    await t.ready;
+    const c = await client();
+    const call = c.callTool({ name: 'wait', arguments: {} }, undefined, { timeout: 20_000 });
+    await waitFor(() => seen.cancelled === 1, 10_000, 'the tool to see its signal abort at the deadline');
+    await assert.rejects(call);
+  });
+
   it('stop() ends polling: the relay sees no poll after it, and the server sees its transport close', async () => {
     const t = await start();
     await t.ready;
