@@ -10,7 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { DEFAULT_CHANNEL, TUNNEL_ID_PATTERN } from '../protocol/wire';
+import { DEFAULT_CHANNEL, PROTOCOL_HEADERS, TUNNEL_ID_PATTERN } from '../protocol/wire';
 import { DEFAULTS, type EngineConfig, type TransportTarget } from '../engine/config';
 import { TunnelEngine } from '../engine/engine';
 import type { EngineState, EngineStatus, LogLevel, LogRecord } from '../engine/events';
@@ -88,7 +88,7 @@ export class TunnelError extends Error {
 
 const OPTION_KEYS = new Set<string>(['tunnelId', 'apiKey', 'controlPlaneUrl', 'organizationId', 'extraHeaders', 'pollTimeoutMs', 'maxInflightRequests', 'maxConcurrentRequests', 'logLevel', 'log']);
 /** Headers the tunnel sets itself: an extra header may not replace them. */
-const RESERVED_HEADERS = new Set(['accept', 'authorization', 'user-agent', 'x-tunnel-client-name', 'x-tunnel-client-version', 'x-tunnel-mcp-server-info']);
+const RESERVED_HEADERS = new Set([...PROTOCOL_HEADERS, 'User-Agent', 'Accept'].map((h) => h.toLowerCase()));
 
 function invalid(message: string): TunnelError {
   return new TunnelError('invalid_options', `startTunnel: ${message}`);
