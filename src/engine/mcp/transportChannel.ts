@@ -35,7 +35,7 @@ import type { Logger } from '../log';
 import type { ChannelEvents, ChannelState, ChannelStatus, McpCall, McpChannel, McpOutcome, SessionStream, SessionStreamEnd } from './channel';
 import { ChannelEventHub } from './channelEvents';
 import { ServerMessageBox } from './serverMessages';
-import { IdMux, SharedSession, STDIO_DEFAULTS, untilAborted, type Note, type Obj, type Pending, type Req } from './stdio';
+import { IdMux, SharedSession, STDIO_DEFAULTS, type Note, type Obj, type Pending, type Req } from './stdio';
 
 /** The one connection a transport is; `answered` is what the shared session marks. */
 interface Link {
@@ -182,13 +182,7 @@ export class TransportChannel implements McpChannel {
   /** The session's standalone stream: the server's messages outside any call go to it until `stream.signal` aborts. */
   async openStream(stream: SessionStream): Promise<SessionStreamEnd> {
     if (this.closing.signal.aborted) throw new TunnelFailureError('client_internal', { kind: 'channel_closed' });
-    this.box.claim();
-    const detach = this.box.attachStream((m) => this.deliverTo(stream.onNotify, m));
-    try {
-      await untilAborted(stream.signal, this.closing.signal);
-    } finally {
-      detach();
-    }
+    await this.box.serveStream(stream.onNotify, stream.signal, this.closing.signal);
     return { status: 200, headers: {} };
   }
 
@@ -301,12 +295,9 @@ export class TransportChannel implements McpChannel {
   }
 
   private deliverTo(onNotify: (message: JsonRpcMessage) => void, message: Obj): void {
-    try {
-      onNotify(message as unknown as JsonRpcMessage);
-    } catch (err) {
-      this.logger.warn('delivering a server message to its client failed', { channel: this.name, error: (err as Error).name });
-    }
+    this.box.deliver(onNotify, message);
   }
+
 
   private setState(state: ChannelState, reason?: string): void {
     this.state = state;

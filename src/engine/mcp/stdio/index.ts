@@ -9,4 +9,3 @@ export { SESSION_DEFAULTS, StdioSessionPool, type SessionPoolOptions } from './s
 export { STDIO_DEFAULTS, type StdioChannelOptions } from './options';
 export { IdMux, type Note, type Obj, type Pending, type Req } from './ids';
 export { SharedSession } from './session';
-export { untilAborted } from './stdioChannel';
