@@ -3,7 +3,7 @@
  * connected through the SDK's in-memory transport pair to `startTunnel`, in
  * one Node process. No child process, no port.
  *
- *   mcp-tunnel relay            # in another terminal: prints the tunnel id, key and MCP URL
+ *   mcp-tunnel relay --front-door-auth none --print-json   # in another terminal: tunnel_id, api_key, control_plane_base_url, mcp_url
  *   CONTROL_PLANE_TUNNEL_ID=tunnel_… CONTROL_PLANE_API_KEY=… CONTROL_PLANE_BASE_URL=http://127.0.0.1:PORT \
  *     npx tsx examples/embedded-server.ts
  *
