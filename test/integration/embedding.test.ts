@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -244,6 +245,40 @@ describe('examples/embedded-server.ts, run against the built package (mcp-tunnel
       assert.ok(!example.stderr.join('\n').includes(info.apiKey) && !example.stdout.join('\n').includes(info.apiKey), 'the key is in none of its output');
     } finally {
       example.child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('mcp-tunnel/embed type declarations (npm run build:types)', function () {
+  this.timeout(180_000);
+
+  it('let a TypeScript project that installed the package type-check its use of startTunnel, and catch a misuse', () => {
+    const root = join(__dirname, '..', '..');
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.embed.json'], { cwd: root, stdio: 'pipe' });
+    const project = mkdtempSync(join(tmpdir(), 'embed-consumer-'));
+    try {
+      // As npm installs it: the package and its peer, the MCP SDK, under node_modules.
+      mkdirSync(join(project, 'node_modules', '@modelcontextprotocol'), { recursive: true });
+      symlinkSync(root, join(project, 'node_modules', 'mcp-tunnel'), 'dir');
+      symlinkSync(join(root, 'node_modules', '@modelcontextprotocol', 'sdk'), join(project, 'node_modules', '@modelcontextprotocol', 'sdk'), 'dir');
+      symlinkSync(join(root, 'node_modules', '@types'), join(project, 'node_modules', '@types'), 'dir');
+      writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'Node16', moduleResolution: 'Node16', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] }, files: ['server.ts'] }));
+      const use = (state: string) => `
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { startTunnel, TunnelError, type TunnelState } from 'mcp-tunnel/embed';
+const [tunnelSide] = InMemoryTransport.createLinkedPair();
+const tunnel = startTunnel({ tunnelId: 'tunnel_0123456789abcdef0123456789abcdef', apiKey: 'key' }, tunnelSide);
+tunnel.on('status', (status) => { const state: TunnelState = status.state; if (state === '${state}') void tunnel.stop(); });
+tunnel.waitReady(1000).catch((err: TunnelError) => err.code);
+`;
+      const check = () => execFileSync(process.execPath, [tsc, '-p', project], { cwd: project, stdio: 'pipe' });
+      writeFileSync(join(project, 'server.ts'), use('degraded'));
+      check();
+      writeFileSync(join(project, 'server.ts'), use('broken'));
+      assert.throws(check, (err: { stdout: Buffer }) => /TS2367/.test(err.stdout.toString()), 'a state that does not exist is a type error');
+    } finally {
+      rmSync(project, { recursive: true, force: true });
     }
   });
 });
