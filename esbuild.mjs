@@ -82,6 +82,8 @@ const builds = [
   { ...nodeOptions, entryPoints: { cli: 'src/cli/main.ts' }, outdir: out, banner: { js: '#!/usr/bin/env node' } },
   // relay.js: `mcp-tunnel relay` alone, which the editor forks for a loopback tunnel (the .vsix ships it, not cli.js).
   { ...nodeOptions, entryPoints: { worker: 'src/worker/main.ts', relay: 'src/cli/relayMain.ts', 'sample-server': 'src/sample/server.ts' }, outdir: out },
+  // mcp-tunnel/embed: the tunnel inside a Node MCP server's own process (package.json "exports").
+  { ...nodeOptions, entryPoints: { embed: 'src/embed/index.ts' }, outdir: out },
   // The dashboard runs in a webview: browser code, one self-contained script and stylesheet.
   {
     entryPoints: { dashboard: 'webview/dashboard/main.tsx' },

@@ -55,6 +55,12 @@ export default tseslint.config(
               message: 'Node-only host code (worker supervisor, dashboard MCP client) uses the engine, the protocol and the IPC contract, never the editor side.',
             },
             {
+              target: './src/embed',
+              from: './src',
+              except: ['./embed', './engine', './protocol', './version.ts'],
+              message: 'The embedding API (mcp-tunnel/embed) is a host of the engine: it uses the engine and the protocol only.',
+            },
+            {
               target: './src/worker',
               from: './src/extension',
               message: 'The worker and the extension host share only the IPC contract, src/worker/ipc.ts.',

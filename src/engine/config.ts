@@ -65,7 +65,17 @@ export interface HttpTarget {
   envProxy?: EnvProxy;
 }
 
-export type McpTarget = StdioTarget | HttpTarget;
+/**
+ * An MCP server inside the host's own process, reached through an MCP SDK
+ * `Transport` the host hands over (`src/embed`). The transport itself is not
+ * configuration: the host's channel factory holds it.
+ */
+export interface TransportTarget {
+  kind: 'transport';
+  channel: string;
+}
+
+export type McpTarget = StdioTarget | HttpTarget | TransportTarget;
 
 export interface EngineConfig {
   controlPlane: {

@@ -55,6 +55,8 @@ export interface LocalCallResult {
 export function defaultChannelFactory(target: McpTarget, logger: Logger): McpChannel {
   const child = logger.child(`mcp:${target.channel}`);
   if (target.kind === 'http') return new HttpChannel(target, child);
+  // The transport is an object of the host's process, not configuration: only the host that holds it can build the channel.
+  if (target.kind === 'transport') throw new Error(`MCP channel "${target.channel}" runs over an in-process transport: start this tunnel with startTunnel(options, transport), which supplies it`);
   const sessions = target.sessions;
   if (sessions?.mode === 'per_session') return new StdioSessionPool(target, child, { maxSessions: sessions.maxSessions, idleTimeoutMs: sessions.idleTimeoutMs });
   return new StdioChannel(target, child);

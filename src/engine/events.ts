@@ -39,7 +39,7 @@ export interface HarpoonCallSummary {
 }
 
 export interface ChannelStatus {
-  kind: 'stdio' | 'http' | 'harpoon';
+  kind: 'stdio' | 'http' | 'harpoon' | 'transport';
   state: ChannelState;
   /** stdio: the child's pid while it runs. */
   pid?: number;

@@ -24,6 +24,7 @@
  * One box serves one MCP session as the server sees it: a `per_session`
  * child's own session, or the one session a shared child has for everybody.
  */
+import type { JsonRpcMessage } from '../../protocol/jsonrpc';
 import type { Logger } from '../log';
 
 export type Obj = Record<string, unknown>;
@@ -110,6 +111,29 @@ export class ServerMessageBox {
     return attach(this.calls, sink);
   }
 
+  /**
+   * A session stream (`McpChannel.openStream`): it claims the session and
+   * carries its messages until the stream's signal or `closing` aborts.
+   */
+  async serveStream(onNotify: (message: JsonRpcMessage) => void, signal: AbortSignal, closing: AbortSignal): Promise<void> {
+    this.claim();
+    const detach = this.attachStream((m) => this.deliver(onNotify, m));
+    try {
+      await untilAborted(signal, closing);
+    } finally {
+      detach();
+    }
+  }
+
+  /** Hands a server message to a client's call or stream; a listener that throws is logged, and the channel goes on. */
+  deliver(onNotify: (message: JsonRpcMessage) => void, message: Obj): void {
+    try {
+      onNotify(message as unknown as JsonRpcMessage);
+    } catch (err) {
+      this.logger.warn('delivering a server message to its client failed', { channel: this.channel, error: (err as Error).name });
+    }
+  }
+
   /** The session is gone: whatever is held is dropped and counted. */
   close(): void {
     const held = this.held;
@@ -134,4 +158,18 @@ function attach(list: MessageSink[], sink: MessageSink): () => void {
     const at = list.lastIndexOf(sink);
     if (at >= 0) list.splice(at, 1);
   };
+}
+
+/** Resolves once either signal aborts. */
+export function untilAborted(a: AbortSignal, b: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (a.aborted || b.aborted) return resolve();
+    const done = () => {
+      a.removeEventListener('abort', done);
+      b.removeEventListener('abort', done);
+      resolve();
+    };
+    a.addEventListener('abort', done, { once: true });
+    b.addEventListener('abort', done, { once: true });
+  });
 }

@@ -196,13 +196,7 @@ export class StdioChannel implements McpChannel {
    */
   async openStream(stream: SessionStream): Promise<SessionStreamEnd> {
     if (this.closing.signal.aborted) throw new TunnelFailureError('client_internal', { kind: 'channel_closed' });
-    this.box.claim();
-    const detach = this.box.attachStream((m) => this.deliverTo(stream.onNotify, m));
-    try {
-      await untilAborted(stream.signal, this.closing.signal);
-    } finally {
-      detach();
-    }
+    await this.box.serveStream(stream.onNotify, stream.signal, this.closing.signal);
     return { status: 200, headers: {} };
   }
 
@@ -362,12 +356,9 @@ export class StdioChannel implements McpChannel {
   }
 
   private deliverTo(onNotify: (message: JsonRpcMessage) => void, message: Obj): void {
-    try {
-      onNotify(message as unknown as JsonRpcMessage);
-    } catch (err) {
-      this.logger.warn('delivering a server message to its client failed', { channel: this.name, error: (err as Error).name });
-    }
+    this.box.deliver(onNotify, message);
   }
+
 
   /**
    * A message over the cap is dropped. If its top-level id can be read from
@@ -391,18 +382,4 @@ export class StdioChannel implements McpChannel {
       }),
     );
   }
-}
-
-/** Resolves once either signal aborts. */
-export function untilAborted(a: AbortSignal, b: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (a.aborted || b.aborted) return resolve();
-    const done = () => {
-      a.removeEventListener('abort', done);
-      b.removeEventListener('abort', done);
-      resolve();
-    };
-    a.addEventListener('abort', done, { once: true });
-    b.addEventListener('abort', done, { once: true });
-  });
 }
