@@ -21,9 +21,9 @@ const builds = [
   { ...nodeOptions, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { ...nodeOptions, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'] },
   { ...nodeOptions, entryPoints: { worker: 'src/worker/main.ts', 'sample-server': 'src/sample/server.ts' }, outdir: 'dist' },
-  // The dashboard runs in a webview: browser code, one self-contained script and stylesheet.
+  // The dashboard runs in a webview (dashboard) and in the daemon's /ui (webui): browser code, one self-contained script and stylesheet each.
   {
-    entryPoints: { dashboard: 'webview/dashboard/main.tsx' },
+    entryPoints: { dashboard: 'webview/dashboard/main.tsx', webui: 'webview/dashboard/webui.tsx' },
     outdir: 'dist/webview',
     bundle: true,
     platform: 'browser',

@@ -99,6 +99,8 @@ export type HostMessage =
       loopbackUrl?: string;
       /** How many trace entries the host keeps (mcpTunnel.trace.maxEntries). */
       maxEntries: number;
+      /** False when the host offers no Start/Stop/Restart (the daemon's web UI: the process is the tunnel). Absent: offered. */
+      tunnelControls?: boolean;
     }
   /** What changed since the last message; sent at most about once a second. */
   | { type: 'update'; health?: HealthView; metrics: MetricsSnapshot[]; trace: TraceRow[]; logs: LogRecord[]; loopbackUrl?: string }
@@ -163,7 +165,7 @@ const mcpRequest: Check = (v) => {
 };
 
 const HOST_MESSAGES: Validators<HostMessage> = {
-  snapshot: { profile: str, health: healthView, metrics: arrayOf(metricsSnapshot), trace: arrayOf(traceRow), logs: arrayOf(logRecord), logLevel, loopbackUrl: opt(str), maxEntries: int },
+  snapshot: { profile: str, health: healthView, metrics: arrayOf(metricsSnapshot), trace: arrayOf(traceRow), logs: arrayOf(logRecord), logLevel, loopbackUrl: opt(str), maxEntries: int, tunnelControls: opt(bool) },
   update: { health: opt(healthView), metrics: arrayOf(metricsSnapshot), trace: arrayOf(traceRow), logs: arrayOf(logRecord), loopbackUrl: opt(str) },
   traceDetail: { key: int, entry: opt(traceEntry) },
   mcpResult: { reqId: int, result: anything, error: opt(str), traceKey: opt(int) },

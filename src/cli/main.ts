@@ -25,7 +25,7 @@ const WITH_ARGUMENTS = new Set(['profiles', 'help']);
 const HELP = `mcp-tunnel ${CLIENT_VERSION}: connect a private MCP server to hosted agents through the Secure MCP Tunnel
 
 Usage:
-  mcp-tunnel run      [--profile NAME | --profile-file FILE] [overrides] [--embedded-mcp-stub]   run the tunnel daemon
+  mcp-tunnel run      [--profile NAME | --profile-file FILE] [overrides] [--embedded-mcp-stub] [--open-web-ui] [--allow-remote-ui]   run the tunnel daemon (web UI at <health>/ui)
   mcp-tunnel doctor   [--profile NAME | --profile-file FILE] [--explain] [--json [--json-shape reference|mcp-tunnel]]
   mcp-tunnel init     --sample stdio-local|remote-http|oauth-http|enterprise-proxy --profile NAME [--force]
   mcp-tunnel profiles list [--json] | show NAME | add NAME (--sample S | --from-file FILE) [--force]
@@ -56,7 +56,7 @@ spellings work too, and its dash aliases (--control-plane-tunnel-id …):
   --ca-bundle FILE  --http-proxy URL (every hop)  --pid.file FILE
   --health-listen | --health.listen-addr HOST:PORT  --health-url-file | --health.url-file FILE
   --log-level | --log.level LEVEL  --log-format | --log.format text|struct-text|json  --log.file FILE
-Reference flags of features this client lacks (--cloudflared.*, --harpoon.*, --open-web-ui, …)
+Reference flags of features this client lacks (--cloudflared.*, --harpoon.*, …)
 are ignored with a warning; --cloudflared.managed, --cloudflared.token and --harpoon.target are refused.
 
 Environment: CONTROL_PLANE_BASE_URL, CONTROL_PLANE_TUNNEL_ID, CONTROL_PLANE_API_KEY

@@ -45,6 +45,9 @@ const OPTIONS = {
   'from-file': { type: 'string' },
   // run
   'embedded-mcp-stub': { type: 'boolean' },
+  // run: the web UI on the health server
+  'allow-remote-ui': { type: 'boolean' },
+  'open-web-ui': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;

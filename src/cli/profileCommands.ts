@@ -10,6 +10,7 @@ import { configSourceFrom, profileFlagsFrom } from './profileFlags';
 import { createRunLogger, writePidFile } from './runFiles';
 import { sampleServerCommand } from './sampleServer';
 import { resolveSample } from './samples';
+import { DaemonWebUi, webUiSwitches, type WebUiSwitches } from '../webui/daemon';
 
 /** The profile sources a command line names: flags (both spellings), and the file it selects. */
 function profileOptions(values: CliValues): LoadProfileOptions & { flagWarnings: string[] } {
@@ -38,9 +39,14 @@ export async function runRunCommand(values: CliValues): Promise<number> {
   for (const w of warnings) logger.warn(w);
   if (values['embedded-mcp-stub']) logger.info('embedded MCP stub: the bundled sample server (tools echo, add, countdown) is the main channel');
   const removePidFile = await writePidFile(loaded.profile.process.pidFile, loaded.describeField(['process', 'pidFile']));
-  const engine = new TunnelEngine(config, { logger: logger.child('engine') });
+  const switches = webUiSwitchesOrUsage(values);
+  const webUi = config.health ? new DaemonWebUi(logger, switches, config.health.urlFile, `MCP Tunnel: ${values.profile ?? config.controlPlane.tunnelId}`) : undefined;
+  if (!webUi && (switches.allowRemote || switches.open)) logger.warn('the web UI lives on the health server, which is off (empty health listen address): --allow-remote-ui and --open-web-ui do nothing');
+  const engine = new TunnelEngine(config, { logger: logger.child('engine'), healthRoutes: webUi ? [webUi.server] : [] });
+  webUi?.attach(engine, values.profile ?? config.controlPlane.tunnelId);
   onShutdownSignal(async () => {
     await engine.stop();
+    await webUi?.close();
     await removePidFile();
     await close();
   });
@@ -57,6 +63,14 @@ export async function runRunCommand(values: CliValues): Promise<number> {
     });
   });
   return -1;
+}
+
+function webUiSwitchesOrUsage(values: CliValues): WebUiSwitches {
+  try {
+    return webUiSwitches(values, process.env);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 /** JSON report shapes: the reference daemon's (the default of --json, for its scripts) or this project's own. */

@@ -53,8 +53,6 @@ const SPELLINGS: ReadonlyArray<[keyof ProfileFlags, Kind, string[]]> = [
 /** Options the main table already declares for other commands; their type there is kept. */
 const SHARED = new Set(['tunnel-id', 'base-url', 'api-key', 'mcp-command', 'mcp-server-url', 'health-listen', 'health-url-file', 'log-level', 'log-format']);
 const BOOLEAN_UNSUPPORTED = new Set([
-  '--allow-remote-ui',
-  '--open-web-ui',
   '--cloudflared.managed',
   '--log.http-raw-unsafe',
   '--log-http-raw-unsafe',

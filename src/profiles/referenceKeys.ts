@@ -18,13 +18,13 @@ export interface IgnoredSetting {
   why: string;
 }
 
-const NO_ADMIN_UI = 'this client has no admin UI (the editor dashboard takes its place)';
+const NO_ADMIN_UI = 'the web UI keeps its own log ring (see /api/logs)';
 const NO_HARPOON = 'this client does not serve the Harpoon channel';
 const NO_CLOUDFLARED = 'this client does not run cloudflared';
 
 export const IGNORED_SETTINGS: readonly IgnoredSetting[] = [
-  { yaml: 'admin_ui.allow_remote', env: 'ALLOW_REMOTE_UI', flags: ['--allow-remote-ui'], why: NO_ADMIN_UI },
-  { yaml: 'admin_ui.open_browser', env: 'OPEN_WEB_UI', flags: ['--open-web-ui'], why: NO_ADMIN_UI },
+  { yaml: 'admin_ui.allow_remote', why: 'in a profile file; the web UI reads --allow-remote-ui or ALLOW_REMOTE_UI' },
+  { yaml: 'admin_ui.open_browser', why: 'in a profile file; the web UI reads --open-web-ui or OPEN_WEB_UI' },
   { yaml: 'admin_ui.log_buffer_events', env: 'ADMIN_UI_LOG_BUFFER_EVENTS', flags: ['--admin-ui.log-buffer-events'], why: NO_ADMIN_UI },
   { yaml: 'cloudflared.path', env: 'CLOUDFLARED_PATH', flags: ['--cloudflared.path'], why: NO_CLOUDFLARED },
   { yaml: 'cloudflared.ready_timeout', env: 'CLOUDFLARED_READY_TIMEOUT', flags: ['--cloudflared.ready-timeout'], why: NO_CLOUDFLARED },

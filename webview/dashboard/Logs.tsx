@@ -2,7 +2,7 @@
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import { LOG_LEVEL_NAMES, type LogLevel, type LogRecord } from '../protocol';
 import { clock } from './format';
-import { post } from './vscode';
+import { post } from './host';
 
 const SHOWN = 1000;
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };

@@ -48,7 +48,7 @@ describe('reference tunnel-client configuration', () => {
     assert.equal(socket.field, 'mcp.server_urls[0].unix_socket');
     const env = await failure(load(BASE, { CLOUDFLARED_MANAGED: 'true' }));
     assert.equal(env.field, 'CLOUDFLARED_MANAGED');
-    assert.match((await load(BASE, { OPEN_WEB_UI: 'false' })).warnings.join('\n'), /^OPEN_WEB_UI is ignored/m);
+    assert.match((await load(BASE, { ADMIN_UI_LOG_BUFFER_EVENTS: '100' })).warnings.join('\n'), /^ADMIN_UI_LOG_BUFFER_EVENTS is ignored/m);
   });
 
   it('requires a main channel unless poll_channels leaves it out', async () => {
@@ -123,10 +123,10 @@ describe('reference tunnel-client configuration', () => {
       '--log.level', 'DEBUG',
       '--mcp.connection-max-ttl', '1m30s',
       '--control-plane.extra-headers', 'X-A: 1',
-      '--open-web-ui',
+      '--harpoon.capture-payloads',
     ]);
     const parsed = profileFlagsFrom(values);
-    assert.match(parsed.warnings.join('\n'), /^--open-web-ui is ignored/);
+    assert.match(parsed.warnings.join('\n'), /^--harpoon.capture-payloads is ignored/);
     const loaded = await loadProfile({ flags: parsed.flags, flagSpellings: parsed.spellings, env: { CONTROL_PLANE_API_KEY: API_KEY } });
     assert.deepEqual(loaded.profile.mcp.servers.map((s) => s.channel), ['main', 'tools']);
     assert.deepEqual([loaded.profile.log.level, loaded.profile.health.listenAddr, loaded.profile.mcp.connectionMaxTtl], ['debug', '127.0.0.1:0', '1m30s']);

@@ -1,6 +1,6 @@
 /** Trace entries as the dashboard's table rows: no payloads, a key, and a short preview of the params for the text filter. */
-import type { TraceEntry } from '../../engine/trace';
-import type { TraceRow } from '../../../webview/protocol';
+import type { TraceEntry } from '../engine/trace';
+import type { TraceRow } from '../../webview/protocol';
 
 const PREVIEW_CHARS = 240;
 
