@@ -155,11 +155,48 @@ To rule out the network, run the whole tunnel on this machine:
 and point an MCP client at the printed mcp_url.
 `;
 
+const ADMIN = `mcp-tunnel help admin: manage tunnels with an admin key
+
+Two keys, never mixed:
+  runtime key  Tunnels Read + Use      CONTROL_PLANE_API_KEY: what mcp-tunnel run polls with
+  admin key    Tunnels Read + Manage   OPENAI_ADMIN_KEY: create, list, update, delete tunnels
+The relay refuses each on the other's endpoints (403), as the hosted service does.
+
+  export OPENAI_ADMIN_KEY=...
+  mcp-tunnel admin tunnels create --name "Docs MCP" --description "Docs server" \\
+    --workspace-id ws_... [--organization-id org_...]
+  mcp-tunnel admin tunnels list --workspace-id ws_...    (or --organization-id, --tenant-id)
+  mcp-tunnel admin tunnels get tunnel_...                (the runtime key works here too)
+  mcp-tunnel admin tunnels update tunnel_... --name "New name" [--description D]
+  mcp-tunnel admin tunnels delete tunnel_... --confirm
+Add --json for the API's JSON (errors too), --base-url URL for another control plane.
+Include the ChatGPT workspace id so the tunnel shows in that workspace's connector picker.
+
+Keys are given by reference, never on the command line: --admin-key env:NAME or
+--admin-key file:/path. Save one as an admin profile (only the reference is written):
+  mcp-tunnel admin-profiles set work --admin-key env:OPENAI_ADMIN_KEY
+  mcp-tunnel admin-profiles list | activate work | delete work
+Admin commands use --admin-key, else OPENAI_ADMIN_KEY, else the profile named by
+TUNNEL_MCP_ADMIN_PROFILE or the active one. Profiles live in TUNNEL_CLIENT_STATE_DIR
+(default $XDG_STATE_HOME/tunnel-client or ~/.local/state/tunnel-client).
+
+When a call is refused:
+  401  the key is unknown or revoked: check the variable or file it comes from
+  403 on list/create/update/delete: use an admin key whose principal has Tunnels
+       Manage, scoped to the right --organization-id / --workspace-id
+  403 while polling (mcp-tunnel run): the runtime key lacks Tunnels Use for the tunnel
+  get works but list fails: expected with only the runtime key
+
+Try it all on this machine: mcp-tunnel relay --print-json prints both keys
+(api_key, admin_key) and its organization_id and workspace_id.
+`;
+
 export const HELP_TOPICS: Readonly<Record<string, string>> = {
   quickstart: QUICKSTART,
   samples: SAMPLES,
   doctor: DOCTOR,
   oauth: OAUTH,
+  admin: ADMIN,
   troubleshooting: TROUBLESHOOTING,
 };
 

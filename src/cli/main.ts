@@ -1,6 +1,6 @@
 /**
  * `mcp-tunnel`: the headless front of the same engine the editor runs.
- *   run | doctor | init | profiles | health | relay | loopback | demo | help
+ *   run | doctor | init | profiles | health | admin | admin-profiles | relay | loopback | demo | help
  */
 import { isLogLevel, type LogLevel } from '../engine/log';
 import { CLIENT_VERSION } from '../version';
@@ -17,10 +17,12 @@ const commands = {
   profiles: () => require('./profilesCommand') as typeof import('./profilesCommand'),
   health: () => require('./healthCommand') as typeof import('./healthCommand'),
   help: () => require('./helpTopics') as typeof import('./helpTopics'),
+  admin: () => require('./adminCommand') as typeof import('./adminCommand'),
+  adminProfiles: () => require('./adminProfiles') as typeof import('./adminProfiles'),
 };
 
 /** Commands that take words after their name (`profiles show NAME`, `help TOPIC`). */
-const WITH_ARGUMENTS = new Set(['profiles', 'help']);
+const WITH_ARGUMENTS = new Set(['profiles', 'help', 'admin', 'admin-profiles']);
 
 const HELP = `mcp-tunnel ${CLIENT_VERSION}: connect a private MCP server to hosted agents through the Secure MCP Tunnel
 
@@ -32,7 +34,13 @@ Usage:
                       | edit NAME | samples list | samples show NAME        [--profile-dir DIR]
   mcp-tunnel health   (--url URL | --url-file FILE | --port N) [--require-control-plane-poll]
                       [--pid N | --pid-file FILE] [--json]                  exit 0 when live and ready
+  mcp-tunnel admin tunnels get ID | list | create --name N --description D | update ID | delete ID --confirm
+                      [--admin-key env:NAME|file:PATH] [--organization-id ID] [--workspace-id ID]
+                      [--tenant-id ID] [--base-url URL] [--json]     manage tunnels with an admin key
+  mcp-tunnel admin-profiles list | set NAME [--admin-key env:NAME|file:PATH] [--base-url URL] [--no-activate]
+                      | activate NAME | delete NAME [--json]          saved admin-key references
   mcp-tunnel relay    [--listen 127.0.0.1:0] [--tunnel-id ID] [--front-door-auth bearer|none] [--print-json]
+                      [--admin-key env:NAME|file:PATH] [--organization-id ID] [--workspace-id ID]
   mcp-tunnel loopback (--mcp-command CMD | --mcp-server-url URL) [--listen …] [--front-door-auth …] [--print-json]
                       [--session-mode per_session|shared] [--max-sessions N] [--session-idle-timeout D]
   mcp-tunnel demo     [--once]
@@ -56,15 +64,18 @@ spellings work too, and its dash aliases (--control-plane-tunnel-id …):
   --ca-bundle FILE  --http-proxy URL (every hop)  --pid.file FILE
   --health-listen | --health.listen-addr HOST:PORT  --health-url-file | --health.url-file FILE
   --log-level | --log.level LEVEL  --log-format | --log.format text|struct-text|json  --log.file FILE
-Reference flags of features this client lacks (--cloudflared.*, --harpoon.*, …)
-are ignored with a warning; --cloudflared.managed, --cloudflared.token and --harpoon.target are refused.
+  --harpoon.target label=NAME,url=URL[,desc=TEXT][,unix-socket=PATH] (repeat)  --harpoon.allow-plaintext-http
+  --harpoon.max-response-bytes N  --harpoon.max-redirects N  --harpoon.http-proxy URL  --harpoon.capture-payloads
+  --harpoon.hosts-include-suffix S (repeat)  --harpoon.hosts-include-regex RE (repeat)
+Reference flags of features this client lacks (--cloudflared.*, --harpoon.additional-transport, …)
+are ignored with a warning; --cloudflared.managed and --cloudflared.token are refused.
 
 Environment: CONTROL_PLANE_BASE_URL, CONTROL_PLANE_TUNNEL_ID, CONTROL_PLANE_API_KEY
 (or OPENAI_API_KEY), MCP_COMMAND, MCP_SERVER_URL, HEALTH_LISTEN_ADDR, LOG_LEVEL, LOG_FORMAT, …
 (every variable of the reference tunnel-client; see the README).
 API keys are never accepted as flags: use the environment or a file: reference.
 
-Guides: mcp-tunnel help quickstart | samples | doctor | oauth | troubleshooting
+Guides: mcp-tunnel help quickstart | samples | doctor | oauth | admin | troubleshooting
 `;
 
 function logLevelOf(values: CliValues, fallback: LogLevel = 'info'): LogLevel {
@@ -115,6 +126,10 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(commands.help().helpTopic(positionals[1], COMMANDS) ?? HELP);
       return 0;
     }
+    case 'admin':
+      return commands.admin().runAdminCommand(positionals.slice(1), values);
+    case 'admin-profiles':
+      return commands.adminProfiles().runAdminProfilesCommand(positionals.slice(1), values);
     case 'relay':
       return commands.relay().runRelayCommand(values, createCliLogger(logLevelOf(values), format), frontDoorAuthOf(values));
     case 'loopback': {

@@ -48,12 +48,22 @@ const OPTIONS = {
   // run: the web UI on the health server
   'allow-remote-ui': { type: 'boolean' },
   'open-web-ui': { type: 'boolean' },
+  // admin tunnels, admin-profiles (and the relay's admin key and scope)
+  'admin-key': { type: 'string' },
+  'organization-id': { type: 'string', multiple: true },
+  'workspace-id': { type: 'string', multiple: true },
+  'tenant-id': { type: 'string' },
+  name: { type: 'string' },
+  description: { type: 'string' },
+  confirm: { type: 'boolean' },
+  activate: { type: 'boolean' },
+  'no-activate': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
 
 /** Every command `mcp-tunnel` has, in the order its usage lists them. */
-export const COMMANDS = ['run', 'doctor', 'init', 'profiles', 'health', 'relay', 'loopback', 'demo', 'help'] as const;
+export const COMMANDS = ['run', 'doctor', 'init', 'profiles', 'health', 'admin', 'admin-profiles', 'relay', 'loopback', 'demo', 'help'] as const;
 
 type OwnValues = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
 /** This client's options, typed; the reference daemon's spellings are read by `profileFlags.ts`. */

@@ -12,7 +12,7 @@ import { ConfigError } from '../profiles/errors';
 import { selectConfigSource, type ConfigSourceChoice } from '../profiles/configSource';
 import { UsageError } from './output';
 
-type Kind = 'string' | 'list';
+type Kind = 'string' | 'list' | 'boolean';
 
 /** Each ProfileFlags key with its spellings, this client's first; a `list` flag may repeat. */
 const SPELLINGS: ReadonlyArray<[keyof ProfileFlags, Kind, string[]]> = [
@@ -48,6 +48,16 @@ const SPELLINGS: ReadonlyArray<[keyof ProfileFlags, Kind, string[]]> = [
   ['logFormat', 'string', ['log-format', 'log.format']],
   ['logFile', 'string', ['log.file']],
   ['pidFile', 'string', ['pid.file']],
+  ['harpoonTargets', 'list', ['harpoon.target']],
+  ['harpoonAllowPlaintextHttp', 'boolean', ['harpoon.allow-plaintext-http']],
+  ['harpoonMaxResponseBytes', 'string', ['harpoon.max-response-bytes']],
+  ['harpoonMaxRedirects', 'string', ['harpoon.max-redirects']],
+  ['harpoonHttpProxy', 'string', ['harpoon.http-proxy']],
+  ['harpoonCapturePayloads', 'boolean', ['harpoon.capture-payloads']],
+  ['harpoonHostsIncludeSuffix', 'list', ['harpoon.hosts-include-suffix']],
+  ['harpoonHostsIncludeRegex', 'list', ['harpoon.hosts-include-regex']],
+  ['harpoonHostsIncludeLoopback', 'boolean', ['harpoon.hosts-include-loopback']],
+  ['harpoonHostsIncludePrivate', 'boolean', ['harpoon.hosts-include-private']],
 ];
 
 /** Options the main table already declares for other commands; their type there is kept. */
@@ -56,10 +66,6 @@ const BOOLEAN_UNSUPPORTED = new Set([
   '--cloudflared.managed',
   '--log.http-raw-unsafe',
   '--log-http-raw-unsafe',
-  '--harpoon.allow-plaintext-http',
-  '--harpoon.capture-payloads',
-  '--harpoon.hosts-include-loopback',
-  '--harpoon.hosts-include-private',
 ]);
 
 type Option = { type: 'string'; multiple?: true } | { type: 'boolean' };
@@ -67,7 +73,7 @@ type Option = { type: 'string'; multiple?: true } | { type: 'boolean' };
 function optionTable(): Record<string, Option> {
   const table: Record<string, Option> = {};
   for (const [, kind, names] of SPELLINGS) {
-    for (const name of names) if (!SHARED.has(name)) table[name] = kind === 'list' ? { type: 'string', multiple: true } : { type: 'string' };
+    for (const name of names) if (!SHARED.has(name)) table[name] = kind === 'list' ? { type: 'string', multiple: true } : kind === 'boolean' ? { type: 'boolean' } : { type: 'string' };
   }
   for (const flag of UNSUPPORTED_FLAGS) table[flag.slice(2)] = BOOLEAN_UNSUPPORTED.has(flag) ? { type: 'boolean' } : { type: 'string', multiple: true };
   for (const name of ['config', 'profile-dir']) table[name] = { type: 'string' };
@@ -94,7 +100,7 @@ export function profileFlagsFrom(values: Values): ParsedProfileFlags {
     if (given.length > 1) throw new UsageError(`--${given[0]} and --${given[1]} set the same thing: give only one of them`);
     if (given.length === 0) continue;
     const name = given[0]!;
-    const value = values[name] as string | string[];
+    const value = values[name] as string | string[] | boolean;
     (flags as Record<string, unknown>)[key] = kind === 'list' ? [value].flat() : value;
     spellings[key] = `--${name}`;
   }

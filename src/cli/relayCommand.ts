@@ -21,11 +21,24 @@ export async function runRelayCommand(values: CliValues, logger: Logger, frontDo
   }
   const apiKey = keyRef !== undefined ? await resolveSecret(keyRef, { env: process.env, readFile: (p: string) => readFile(p, 'utf8'), field: '--api-key' }) : undefined;
   if (apiKey !== undefined) logger.addSecret(apiKey);
+  const adminKeyRef = values['admin-key'];
+  if (adminKeyRef !== undefined && !isSecretReference(adminKeyRef)) {
+    throw new UsageError('--admin-key takes a reference (env:NAME or file:PATH), never the key itself. Leave it out to have the relay generate an admin key');
+  }
+  const adminKey = adminKeyRef !== undefined ? await resolveSecret(adminKeyRef, { env: process.env, readFile: (p: string) => readFile(p, 'utf8'), field: '--admin-key' }) : undefined;
+  if (adminKey !== undefined) logger.addSecret(adminKey);
+  if (adminKey !== undefined && adminKey === apiKey) throw new UsageError('--admin-key and --api-key name the same key: a runtime key and an admin key are never the same');
+  const [organizationId, extraOrganization] = values['organization-id'] ?? [];
+  const [workspaceId, extraWorkspace] = values['workspace-id'] ?? [];
+  if (extraOrganization !== undefined || extraWorkspace !== undefined) throw new UsageError('the relay belongs to one organization and one workspace: give --organization-id and --workspace-id once each');
   const relay = new Relay({
     listen: values.listen ?? '127.0.0.1:0',
     listenSetting: '--listen',
     tunnelId: values['tunnel-id'],
     apiKey,
+    adminKey,
+    organizationId,
+    workspaceId,
     frontDoorAuth,
     keepResponseBodies: false,
     logger: logger.child('relay'),
@@ -39,6 +52,10 @@ export async function runRelayCommand(values: CliValues, logger: Logger, frontDo
   };
   if (keyRef === undefined) out.api_key = info.apiKey;
   else out.api_key_ref = keyRef;
+  if (adminKeyRef === undefined) out.admin_key = info.adminKey;
+  else out.admin_key_ref = adminKeyRef;
+  out.organization_id = info.organizationId;
+  out.workspace_id = info.workspaceId;
   Object.assign(out, frontDoorFields(info));
   if (values['print-json']) process.stdout.write(JSON.stringify(out) + '\n');
   else {
@@ -47,6 +64,8 @@ export async function runRelayCommand(values: CliValues, logger: Logger, frontDo
         'MCP Tunnel relay ready',
         `  control plane: CONTROL_PLANE_BASE_URL=${info.url} CONTROL_PLANE_TUNNEL_ID=${info.tunnelId}`,
         keyRef === undefined ? `  engine key:    CONTROL_PLANE_API_KEY=${info.apiKey}` : `  engine key:    the one in ${keyRef}`,
+        adminKeyRef === undefined ? `  admin key:     OPENAI_ADMIN_KEY=${info.adminKey}` : `  admin key:     the one in ${adminKeyRef}`,
+        `  scope:         --organization-id ${info.organizationId} --workspace-id ${info.workspaceId}`,
         `  MCP URL:       ${info.mcpUrl}`,
         ...frontDoorLines(info),
         '',

@@ -4,6 +4,7 @@
  * `src/profiles/resolve.ts`; the engine never reads env vars or files itself.
  */
 import type { LogLevel } from './log';
+import type { HarpoonConfig } from './harpoon/config';
 
 export interface TlsMaterial {
   /** PEM client certificate and key for mTLS on this hop. */
@@ -110,6 +111,8 @@ export interface EngineConfig {
   };
   log: { level: LogLevel };
   trace: { capturePayloads: boolean; maxEntries: number };
+  /** The embedded Harpoon server (channel `harpoon`); served once it has a target. */
+  harpoon?: HarpoonConfig;
 }
 
 export const DEFAULTS = {

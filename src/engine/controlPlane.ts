@@ -127,6 +127,12 @@ export class ControlPlaneClient {
     this.dispatcher = createDispatcher(config.tls, config.proxy, undefined, config.envProxy);
   }
 
+  /** The served channels changed (Harpoon got its first target): later requests declare the new set. */
+  setServerInfo(serverInfo: string): void {
+    this.headers[HEADER_SERVER_INFO] = serverInfo;
+    this.postHeaders[HEADER_SERVER_INFO] = serverInfo;
+  }
+
   async getMetadata(signal: AbortSignal): Promise<TunnelMetadata> {
     const res = await this.send('GET', this.base, undefined, signal, this.headers, 15_000);
     if (res.statusCode !== 200) throw await this.failure(res, 'metadata');
@@ -208,6 +214,13 @@ export class ControlPlaneClient {
     }
     const retryAfter = status === 429 || status === 503 ? parseRetryAfter(res.headers['retry-after']) : undefined;
     const suffix = code ? ` (${code})` : '';
+    if (status === 403 && this.local && (code === 'tunnel_use_forbidden' || code === 'admin_key_not_allowed')) {
+      const why =
+        code === 'admin_key_not_allowed'
+          ? 'this is its admin key, which manages tunnels but never polls: use the runtime key the relay printed (api_key)'
+          : 'the relay has no tunnel with this id that the key may use (never created, deleted, or attached to another workspace): check control_plane.tunnel_id';
+      return new ControlPlaneError('auth', status, undefined, `the relay on this machine refused the ${what} request with ${status}${suffix}: ${why}`, false, false, true);
+    }
     if ((status === 401 || status === 403) && this.local) {
       return new ControlPlaneError(
         'auth',

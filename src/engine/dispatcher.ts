@@ -37,6 +37,8 @@ export interface DispatcherOptions {
   maxConcurrent: number;
   /** Longest one MCP request may take (`mcp.connectionMaxTtl`); 0 or unset: no bound beyond the deadline. */
   connectionMaxTtlMs?: number;
+  /** Rewrites a protected-resource metadata document before it is posted (private authorization servers to `harpoon://` routes). */
+  rewriteDiscovery?: (json: Record<string, unknown>) => Record<string, unknown>;
   onTrace(entry: TraceEntry): void;
 }
 
@@ -463,7 +465,8 @@ export class Dispatcher {
       async () => {
         const result = await discover(ttl.signal);
         const ok = result.status >= 200 && result.status < 300;
-        return plainAnswer(this.payload(command, 'oauth_discovery_response', result.status, result.headers, result.json), ok ? 'ok' : 'error', 0);
+        const json = ok && this.o.rewriteDiscovery ? this.o.rewriteDiscovery(result.json) : result.json;
+        return plainAnswer(this.payload(command, 'oauth_discovery_response', result.status, result.headers, json), ok ? 'ok' : 'error', 0);
       },
       (err) => {
         throw err;

@@ -21,6 +21,8 @@ import { HttpChannel } from './mcp/http';
 import { StdioChannel, StdioSessionPool } from './mcp/stdio';
 import { McpReadiness } from './mcpReadiness';
 import { StartupOAuthDiscovery } from './oauth/startup';
+import { HarpoonWiring } from './harpoon/wiring';
+import type { Lookup } from './harpoon/caller';
 import { EngineMetrics } from './metrics';
 import { Poller, type PollerOptions } from './poller';
 import { ResponsePoster, type PosterOptions } from './responsePoster';
@@ -38,6 +40,8 @@ export interface EngineOptions {
   stopTimeoutMs?: number;
   /** More routes on the health server (the web UI). */
   healthRoutes?: HealthRoute[];
+  /** Name resolution for Harpoon target hosts (tests stand in a resolver whose answer changes). */
+  harpoonLookup?: Lookup;
 }
 
 /** How long a call made by hand from the dashboard may take. */
@@ -90,6 +94,7 @@ export class TunnelEngine extends EventEmitter {
   private stopped = false;
   private readonly controlPlane = new ControlPlaneHealth();
   private tunnelName: string | undefined;
+  private tunnelDescription: string | undefined;
   private lastState: EngineState | undefined;
   private lastReason: string | undefined;
   private readyWaiters: (() => void)[] = [];
@@ -98,6 +103,8 @@ export class TunnelEngine extends EventEmitter {
   private readonly mcp: McpReadiness;
   /** OAuth discovery of a Streamable HTTP `main` server; none for stdio or a tunnel without `main`. */
   private readonly oauth: StartupOAuthDiscovery | undefined;
+  /** The embedded Harpoon server, when the profile configures Harpoon. */
+  readonly harpoon: HarpoonWiring | undefined;
 
   constructor(
     readonly config: EngineConfig,
@@ -127,10 +134,25 @@ export class TunnelEngine extends EventEmitter {
       this.channels.set(target.channel, channel);
     }
     this.mcp = new McpReadiness(this.channels, this.logger, this.pollAbort.signal, () => this.updateState());
+    if (config.harpoon) {
+      this.harpoon = new HarpoonWiring({
+        config: config.harpoon,
+        channels: this.channels,
+        logger: this.logger,
+        metricsRegistry: this.metrics.registry,
+        secrets: () => [config.controlPlane.apiKey],
+        onServedChange: () => this.client.setServerInfo(this.serverInfo()),
+        lookup: options.harpoonLookup,
+      });
+    }
     const main = this.channels.get(DEFAULT_CHANNEL);
-    if (main instanceof HttpChannel) this.oauth = new StartupOAuthDiscovery(main, this.logger.child('oauth'), this.pollAbort.signal, () => this.updateState());
-    const declarations = [...this.channels.values()].map((c) => ({ name: c.name, procAffinity: c.procAffinity }));
-    this.client = new ControlPlaneClient(config.controlPlane, serverInfoHeader(declarations));
+    if (main instanceof HttpChannel) {
+      this.oauth = new StartupOAuthDiscovery(main, this.logger.child('oauth'), this.pollAbort.signal, () => {
+        if (this.oauth) this.harpoon?.discovered(this.oauth.status());
+        this.updateState();
+      });
+    }
+    this.client = new ControlPlaneClient(config.controlPlane, this.serverInfo());
     const poster = new ResponsePoster(this.client, this.logger.child('poster'), options.poster, (n) => {
       this.metrics.bytes.inc({ hop: 'control_plane', direction: 'out' }, n);
       this.bytes.controlPlaneOut += n;
@@ -144,6 +166,7 @@ export class TunnelEngine extends EventEmitter {
       maxInflight: config.controlPlane.maxInflightRequests,
       maxConcurrent: config.mcp.maxConcurrentRequests,
       connectionMaxTtlMs: config.mcp.connectionMaxTtlMs ?? DEFAULTS.connectionMaxTtlMs,
+      rewriteDiscovery: (json) => this.harpoon?.rewriteDiscovery(json) ?? json,
       onTrace: (entry) => this.onTrace(entry),
     });
     this.poller = new Poller(
@@ -180,7 +203,9 @@ export class TunnelEngine extends EventEmitter {
       this.health = new HealthServer(this.config.health.listenAddr, () => this.readiness(), this.metrics.registry, this.logger.child('health'), this.config.health.urlFile, this.config.health.setting, this.options.healthRoutes);
       await this.health.start();
     }
+    this.harpoon?.start();
     for (const channel of this.channels.values()) {
+      if (channel === this.harpoon?.channel) continue;
       channel.start().catch((err: Error) => this.logger.error(`MCP channel "${channel.name}" failed to start: ${err.message}`));
     }
     const mayPoll = this.mcp.start(this.config.mcp.targets, this.config.mcp.startupWaitMs ?? 0);
@@ -188,6 +213,7 @@ export class TunnelEngine extends EventEmitter {
     try {
       const meta = await this.client.getMetadata(this.pollAbort.signal);
       this.tunnelName = typeof meta.name === 'string' ? meta.name : undefined;
+      this.tunnelDescription = typeof meta.description === 'string' && meta.description !== '' ? meta.description : undefined;
       this.logger.info('connected to the control plane', { tunnel_id: cp.tunnelId, tunnel_name: this.tunnelName ?? '', client_instance_id: this.client.instanceId });
     } catch (err) {
       if (err instanceof ControlPlaneError && (err.kind === 'auth' || err.kind === 'not_found')) {
@@ -330,6 +356,7 @@ export class TunnelEngine extends EventEmitter {
     await this.dispatcher.drain(Math.min(1500, left() * 0.3));
     this.dispatcher.beginStop();
     await Promise.allSettled([...this.channels.values()].map((c) => c.close()));
+    await this.harpoon?.close();
     await this.dispatcher.drain(Math.min(1000, left() - 200));
     this.dispatcher.abortAll();
     await this.pollLoop?.catch(() => undefined);
@@ -346,6 +373,7 @@ export class TunnelEngine extends EventEmitter {
       reason,
       tunnelId: this.config.controlPlane.tunnelId,
       tunnelName: this.tunnelName,
+      tunnelDescription: this.tunnelDescription,
       controlPlane: safeOrigin(this.config.controlPlane.baseUrl),
       healthUrl: this.health?.url,
       ...this.controlPlane.statusFields(),
@@ -374,6 +402,10 @@ export class TunnelEngine extends EventEmitter {
   readiness(): Readiness {
     const { state, reason } = this.deriveState();
     return { ready: state === 'ready', reason };
+  }
+
+  private serverInfo(): string {
+    return serverInfoHeader([...this.channels.values()].map((c) => ({ name: c.name, procAffinity: c.procAffinity })));
   }
 
   private channelStatuses(): ChannelStatusEntry[] {

@@ -24,8 +24,22 @@ export type FailureKind = 'network' | 'auth' | 'not_found' | 'rate_limited' | 's
 
 export type ChannelState = 'stopped' | 'starting' | 'ready' | 'restarting' | 'crashed';
 
+export interface HarpoonCallSummary {
+  at: number;
+  label: string;
+  method: string;
+  /** Origin and path only. */
+  url?: string;
+  status: number;
+  latencyMs: number;
+  responseBytes: number;
+  error?: string;
+  requestBody?: string;
+  responseBody?: string;
+}
+
 export interface ChannelStatus {
-  kind: 'stdio' | 'http';
+  kind: 'stdio' | 'http' | 'harpoon';
   state: ChannelState;
   /** stdio: the child's pid while it runs. */
   pid?: number;
@@ -36,6 +50,12 @@ export interface ChannelStatus {
   attempt?: number;
   /** Calls currently in progress on this channel. */
   inFlight: number;
+  /** harpoon: targets registered. */
+  targets?: number;
+  /** harpoon: the registered targets (no URLs: what the agent sees). */
+  harpoonTargets?: { label: string; category: string; source: string; description?: string }[];
+  /** harpoon: the latest calls, newest last; bodies (redacted) only when capture_payloads is on. */
+  harpoonCalls?: HarpoonCallSummary[];
   /** Short reason for a non-ready state, safe to show. */
   reason?: string;
   startedAt?: number;
@@ -115,6 +135,8 @@ export interface EngineStatus {
   reason: string;
   tunnelId: string;
   tunnelName?: string;
+  /** The tunnel's description from its metadata (`GET /v1/tunnels/{id}`). */
+  tunnelDescription?: string;
   /** Control-plane origin only: no path, no credentials. */
   controlPlane: string;
   healthUrl?: string;

@@ -5,6 +5,12 @@ const SECRET_KEY = /(authorization|api[-_]?key|token|secret|password|passwd|cook
 const SAFE_KEYS = new Set(['progresstoken', 'mcp-session-id', 'x-tunnel-shard-token-present', 'max_tokens', 'maxtokens']);
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi;
 const KEY_LIKE = /\b(sk-[A-Za-z0-9_-]{8,}|sess-[A-Za-z0-9]{8,}|ghp_[A-Za-z0-9]{20,}|xox[abp]-[A-Za-z0-9-]{10,})/g;
+/** `scheme://user:password@host`: the user information of a URL. */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi;
+/** `?token=…`, `&api_key=…`, `&code=…`: a query parameter whose name says it carries a secret. */
+const QUERY_SECRET = /([?&](?:[A-Za-z0-9_.-]*?(?:token|key|secret|password|passwd|code|sig|signature|auth|credential|session)[A-Za-z0-9_.-]*)=)[^&#\s"'<>]+/gi;
+/** `Cookie: …` / `Set-Cookie: …` written as header lines inside free text. */
+const COOKIE_HEADER = /\b((?:set-)?cookie\s*[:=]\s*)[^\r\n]+/gi;
 
 export const REDACTED = '[REDACTED]';
 
@@ -14,7 +20,12 @@ export function isSecretKey(key: string): boolean {
 
 /** Replaces bearer credentials and API-key-shaped tokens inside free text. */
 export function redactText(text: string, extraSecrets: readonly string[] = []): string {
-  let out = text.replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`).replace(KEY_LIKE, REDACTED);
+  let out = text
+    .replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`)
+    .replace(KEY_LIKE, REDACTED)
+    .replace(URL_CREDENTIALS, (_m, scheme: string) => `${scheme}${REDACTED}@`)
+    .replace(QUERY_SECRET, (_m, name: string) => `${name}${REDACTED}`)
+    .replace(COOKIE_HEADER, (_m, name: string) => `${name}${REDACTED}`);
   for (const secret of extraSecrets) {
     if (secret.length >= 4) out = out.split(secret).join(REDACTED);
   }

@@ -5,7 +5,9 @@
  * no key, started at the end) or through the hosted control plane (a tunnel
  * id and a key). Then the MCP server (from .vscode/mcp.json, from Codex's
  * config.toml, or typed in), the profile name (suggested from the server),
- * and where the profile is saved.
+ * and where the profile is saved. With an admin key stored (Set Admin Key…),
+ * the tunnel is picked from the workspace's tunnels or created on the spot;
+ * without one it is typed in.
  */
 import * as vscode from 'vscode';
 import { homedir } from 'node:os';
@@ -18,6 +20,7 @@ import { suggestProfileName } from './profileNames';
 import { updateScopeProfiles } from './profileCommands';
 import type { ProfileEntry, ProfileScope } from './profiles';
 import type { ApiKeys } from './secrets';
+import { adminFailure, DEFAULT_BASE_URL, type TunnelAdmin } from './admin';
 
 export type ServerSource = 'mcpJson' | 'codex' | 'command' | 'url';
 type Mode = 'loopback' | 'hosted';
@@ -142,6 +145,8 @@ interface Draft {
   /** The suggestion the name step showed when the name was accepted. */
   nameSuggested?: string;
   tunnelId?: string;
+  /** The control plane the admin key manages, when the tunnel was picked or created through it. */
+  baseUrl?: string;
   key?: string;
   scope?: ProfileScope;
 }
@@ -183,7 +188,7 @@ const STEP_TITLES: Record<StepId, string> = {
   scope: 'Where to save it',
 };
 
-export async function addProfile(keys: ApiKeys, existing: ProfileEntry[], preset?: ServerSource): Promise<string | undefined> {
+export async function addProfile(keys: ApiKeys, existing: ProfileEntry[], preset?: ServerSource, admin?: TunnelAdmin): Promise<string | undefined> {
   const hasFolder = (vscode.workspace.workspaceFolders?.length ?? 0) > 0;
   const taken = new Set(existing.map((e) => e.name));
   const draft: Draft = { source: preset, imported: preset !== undefined };
@@ -193,7 +198,7 @@ export async function addProfile(keys: ApiKeys, existing: ProfileEntry[], preset
     if (index >= steps.length) break;
     const id = steps[index]!;
     const f: StepFrame = { title: `${TITLE}: ${STEP_TITLES[id]}`, step: index + 1, totalSteps: steps.length, back: index > 0 };
-    const outcome = await runStep(id, f, draft, taken);
+    const outcome = await runStep(id, f, draft, taken, admin);
     if (outcome === 'cancel') return undefined;
     if (outcome === 'back') index = Math.max(0, index - 1);
     else index++;
@@ -202,7 +207,7 @@ export async function addProfile(keys: ApiKeys, existing: ProfileEntry[], preset
 }
 
 /** One step: its answer is written into the draft. */
-async function runStep(id: StepId, f: StepFrame, draft: Draft, taken: Set<string>): Promise<'next' | 'back' | 'cancel'> {
+async function runStep(id: StepId, f: StepFrame, draft: Draft, taken: Set<string>, admin: TunnelAdmin | undefined): Promise<'next' | 'back' | 'cancel'> {
   const take = <T>(outcome: Outcome<T>, apply: (value: T) => void): 'next' | 'back' | 'cancel' => {
     if (outcome.kind !== 'value') return outcome.kind;
     apply(outcome.value);
@@ -230,14 +235,18 @@ async function runStep(id: StepId, f: StepFrame, draft: Draft, taken: Set<string
       });
     }
     case 'tunnelId':
+      if (admin && (await admin.hasKey())) return tunnelPickStep(f, draft, admin);
       return take(
         await inputStep(f, {
-          prompt: 'Tunnel ID, from the Platform tunnel settings',
+          prompt: 'Tunnel ID, from the Platform tunnel settings (with an admin key stored, this step lists your tunnels and can create one)',
           placeholder: 'tunnel_0123456789abcdefghijklmnopqrstuv',
           value: draft.tunnelId,
           validate: (v) => (TUNNEL_ID_PATTERN.test(v.trim()) ? undefined : 'A tunnel ID is "tunnel_" followed by 32 lowercase letters or digits'),
         }),
-        (v) => (draft.tunnelId = v.trim()),
+        (v) => {
+          draft.tunnelId = v.trim();
+          draft.baseUrl = undefined;
+        },
       );
     case 'key':
       return take(
@@ -263,6 +272,49 @@ async function runStep(id: StepId, f: StepFrame, draft: Draft, taken: Set<string
         (v) => (draft.scope = v),
       );
   }
+}
+
+type TunnelChoice = { kind: 'existing'; id: string } | { kind: 'create' } | { kind: 'type' };
+
+/** The tunnel step with an admin key: an existing tunnel of the workspace, a new one, or an id typed in. */
+async function tunnelPickStep(f: StepFrame, draft: Draft, admin: TunnelAdmin): Promise<'next' | 'back' | 'cancel'> {
+  let tunnels: Awaited<ReturnType<TunnelAdmin['listTunnels']>> = [];
+  try {
+    tunnels = (await admin.listTunnels()) ?? [];
+  } catch (err) {
+    void vscode.window.showWarningMessage(`Could not list the tunnels: ${adminFailure(err)}`);
+  }
+  const connection = admin.connection();
+  const items: Item<TunnelChoice>[] = [
+    ...tunnels.map((t) => ({ label: `$(plug) ${t.name || t.id}`, description: t.id, detail: t.description || undefined, value: { kind: 'existing' as const, id: t.id } })),
+    { label: '$(add) Create a new tunnel…', description: connection ? `in workspace ${connection.workspaceId}` : undefined, value: { kind: 'create' } },
+    { label: '$(edit) Type a tunnel ID…', description: 'one from the Platform tunnel settings', value: { kind: 'type' } },
+  ];
+  const outcome = await pickStep(f, `Pick the tunnel of workspace ${connection?.workspaceId ?? ''}, or create one`, items, items.find((i) => i.value.kind === 'existing' && i.value.id === draft.tunnelId)?.value);
+  if (outcome.kind !== 'value') return outcome.kind;
+  const choice = outcome.value;
+  if (choice.kind === 'existing') {
+    draft.tunnelId = choice.id;
+    draft.baseUrl = connection?.baseUrl;
+    return 'next';
+  }
+  if (choice.kind === 'create') {
+    const created = await admin.createTunnel(false);
+    if (!created) return 'back';
+    draft.tunnelId = created.id;
+    draft.baseUrl = connection?.baseUrl;
+    return 'next';
+  }
+  const typed = await inputStep(f, {
+    prompt: 'Tunnel ID, from the Platform tunnel settings',
+    placeholder: 'tunnel_0123456789abcdefghijklmnopqrstuv',
+    value: draft.tunnelId,
+    validate: (v) => (TUNNEL_ID_PATTERN.test(v.trim()) ? undefined : 'A tunnel ID is "tunnel_" followed by 32 lowercase letters or digits'),
+  });
+  if (typed.kind !== 'value') return typed.kind === 'back' ? 'back' : 'cancel';
+  draft.tunnelId = typed.value.trim();
+  draft.baseUrl = undefined;
+  return 'next';
 }
 
 async function serverStep(f: StepFrame, draft: Draft): Promise<'next' | 'back' | 'cancel'> {
@@ -326,7 +378,7 @@ async function save(keys: ApiKeys, draft: Draft, hasFolder: boolean): Promise<st
   const loopback = draft.mode === 'loopback';
   const profile: Record<string, unknown> = loopback
     ? { name, loopback: true, mcp: { servers: [draft.server] } }
-    : { name, controlPlane: { tunnelId: draft.tunnelId }, mcp: { servers: [draft.server] } };
+    : { name, controlPlane: { ...(draft.baseUrl && draft.baseUrl !== DEFAULT_BASE_URL ? { baseUrl: draft.baseUrl } : {}), tunnelId: draft.tunnelId }, mcp: { servers: [draft.server] } };
   const key = loopback ? '' : (draft.key ?? '');
   if (key) await keys.set(name, key);
   await updateScopeProfiles(scope, (list) => [...list, profile]);

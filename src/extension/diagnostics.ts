@@ -1,14 +1,15 @@
 /**
- * Export Diagnostics…: one JSON file a user can attach to a report, with the
- * versions, settings, profiles, tunnel states, recent trace metadata and logs,
- * secrets redacted and payloads left out.
+ * Export Diagnostics…: the diagnostics bundle (a zip, see
+ * engine/supportBundle.ts) a user can attach to a report, with the versions,
+ * settings, profiles, tunnel states, recent trace metadata and logs, secrets
+ * redacted and payloads left out.
  */
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import { redactValue } from '../engine/redact';
-import { CLIENT_VERSION } from '../version';
+import { buildSupportBundle, DEFAULT_EXPORT_MINUTES } from '../engine/supportBundle';
 import type { ProfileEntry } from './profiles';
 import { exportFolder } from './exportLocation';
 import { editorSettings } from './settings';
@@ -24,16 +25,13 @@ export function exportDefaultUri(fileName: string): vscode.Uri {
 export async function exportDiagnostics(profiles: readonly ProfileEntry[], tunnels: TunnelManager): Promise<void> {
   const uri = await vscode.window.showSaveDialog({
     title: 'Export MCP Tunnel diagnostics',
-    defaultUri: exportDefaultUri(`mcp-tunnel-diagnostics-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.json`),
-    filters: { JSON: ['json'] },
+    defaultUri: exportDefaultUri(`mcp-tunnel-diagnostics-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.zip`),
+    filters: { 'Zip archive': ['zip'] },
   });
   if (!uri) return;
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MCP Tunnel: exporting diagnostics…' }, async () => {
-    const bundle = {
-      exportedAt: new Date().toISOString(),
-      versions: { extension: CLIENT_VERSION, vscode: vscode.version, node: process.versions.node, platform: `${os.platform()} ${os.release()} ${os.arch()}` },
-      settings: redactValue(editorSettings()),
-      profiles: profiles.map((e) => ({ name: e.name, scope: e.scope, error: e.error, blocked: e.blockedReason, profile: redactValue(e.raw) })),
+    const status = {
+      profiles: profiles.map((e) => ({ name: e.name, scope: e.scope, error: e.error, blocked: e.blockedReason })),
       tunnels: tunnels.runningNames().map((name) => {
         const view = tunnels.get(name)!;
         return {
@@ -46,11 +44,22 @@ export async function exportDiagnostics(profiles: readonly ProfileEntry[], tunne
           recentTrace: tunnels.traces(name).slice(-200).map(({ request: _r, response: _s, notificationPayloads: _n, ...rest }) => rest),
         };
       }),
-      recentLogs: tunnels.recentLogs(),
     };
-    await writeFile(uri.fsPath, JSON.stringify(bundle, null, 2) + '\n', { mode: 0o600 });
+    const bundle = buildSupportBundle({
+      host: 'editor',
+      minutes: DEFAULT_EXPORT_MINUTES,
+      logs: tunnels.recentLogs(),
+      status,
+      config: {
+        argv: process.argv,
+        env: process.env,
+        profile: profiles.map((e) => ({ name: e.name, scope: e.scope, profile: redactValue(e.raw) })),
+        settings: editorSettings(),
+      },
+      system: { vscode: vscode.version },
+    });
+    await writeFile(uri.fsPath, bundle.bytes, { mode: 0o600 });
   });
-  const action = await vscode.window.showInformationMessage(`Diagnostics saved to ${uri.fsPath} (secrets and payloads left out).`, 'Reveal', 'Open');
+  const action = await vscode.window.showInformationMessage(`Diagnostics saved to ${uri.fsPath} (secrets and payloads left out).`, 'Reveal');
   if (action === 'Reveal') await vscode.commands.executeCommand('revealFileInOS', uri);
-  else if (action === 'Open') await vscode.window.showTextDocument(uri);
 }

@@ -11,6 +11,8 @@ import { DoctorReports } from './doctorView';
 import { DASHBOARD_VIEW_TYPE } from '../../webview/protocol';
 import { editorSettings, SETTINGS_SECTION } from './settings';
 import { ApiKeys } from './secrets';
+import { TunnelAdmin } from './admin';
+import { ConnectGuides } from './connect';
 import { SettingsDiagnostics } from './settingsDiagnostics';
 import { TunnelStatusBar } from './statusBar';
 import { ReportDocuments, SCHEME } from './documents';
@@ -57,7 +59,10 @@ export function activate(context: vscode.ExtensionContext): void {
         if (action) log.show();
       }
     });
-  const add = (preset?: ServerSource) => lazy.addProfile().addProfile(keys, ctl.profiles(), preset);
+  const admin = new TunnelAdmin(context.secrets, context.globalState, log);
+  const guides = new ConnectGuides(tunnels, admin, context.globalState, () => ctl.profiles());
+  const usedBy = (tunnelId: string) => ctl.profiles().filter((e) => e.profile?.controlPlane.tunnelId === tunnelId).map((e) => e.name);
+  const add = (preset?: ServerSource) => lazy.addProfile().addProfile(keys, ctl.profiles(), preset, admin);
   const profileCommandDeps = {
     keys,
     tunnels,
@@ -101,6 +106,15 @@ export function activate(context: vscode.ExtensionContext): void {
     command('duplicateProfile', (arg) => lazy.profileCommands().duplicateProfile(profileCommandDeps, arg)),
     command('editProfiles', (arg, occurrence) => ctl.editProfiles(arg, typeof occurrence === 'number' ? occurrence : 1)),
     command('setApiKey', (arg) => ctl.setApiKey(arg)),
+    guides,
+    command('setAdminKey', () => admin.setKey()),
+    command('clearAdminKey', () => admin.clearKey()),
+    command('createTunnel', () => admin.createTunnel()),
+    command('manageTunnels', () => admin.manageTunnels(usedBy)),
+    command('connectGuide', async (arg) => {
+      const entry = await ctl.pick(arg, 'Connect which profile to ChatGPT / Codex?');
+      if (entry) await guides.show(entry.name, false);
+    }),
     command('clearApiKey', (arg) => ctl.clearApiKey(arg)),
     command('copyTunnelId', (arg) => ctl.copyTunnelId(arg)),
     command('showLogs', () => log.show()),
@@ -131,6 +145,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidGrantWorkspaceTrust(() => reloadProfiles()),
   );
   ctl.updateRunningContext();
+  void admin.updateContext();
 
   // Reading and validating profiles loads the schema: done right after activation, not during it.
   setTimeout(() => {

@@ -188,6 +188,9 @@ export class TunnelTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
         status ? `Tunnel ${status.tunnelId}` : undefined,
       ),
     );
+    if (status?.tunnelName) {
+      out.push(new DetailNode(`${name}:tunnel`, 'Tunnel', `${status.tunnelName}${status.tunnelDescription ? ` — ${status.tunnelDescription}` : ''}`, 'plug', `${status.tunnelName}\n\n${status.tunnelDescription ?? ''}\n\n${status.tunnelId}`));
+    }
     out.push(new DetailNode(`${name}:poll`, 'Last poll', `${ago(status?.lastPollAt)} · ${pollErrors} error${pollErrors === 1 ? '' : 's'}`, 'history'));
     const channel = status?.channels[0];
     if (channel) {

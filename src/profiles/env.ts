@@ -21,6 +21,7 @@ import { lowerReferencePrefix } from './schemaChecks';
 import { DEFAULT_CHANNEL } from '../protocol/wire';
 import { parseHeaderItems, parseMcpEntries, splitEntryLines, splitHeaderList } from './entries';
 import { takeUnsupportedEnv } from './referenceKeys';
+import { parseHarpoonTargetSpec, splitHarpoonList } from '../engine/harpoon/config';
 
 export interface EnvLayer {
   data: RawProfile;
@@ -67,12 +68,45 @@ export const ENV_VARS: Record<string, string> = {
   'log.format': 'LOG_FORMAT',
   'log.file': 'LOG_FILE',
   'process.pidFile': 'PID_FILE',
+  'harpoon.targets': 'HARPOON_TARGETS',
+  'harpoon.allowPlaintextHttp': 'HARPOON_ALLOW_PLAINTEXT_HTTP',
+  'harpoon.maxResponseBytes': 'HARPOON_MAX_RESPONSE_BYTES',
+  'harpoon.maxRedirects': 'HARPOON_MAX_REDIRECTS',
+  'harpoon.httpProxy': 'HARPOON_HTTP_PROXY',
+  'harpoon.capturePayloads': 'HARPOON_CAPTURE_PAYLOADS',
+  'harpoon.hostsIncludeSuffix': 'HARPOON_HOSTS_INCLUDE_SUFFIX',
+  'harpoon.hostsIncludeRegex': 'HARPOON_HOSTS_INCLUDE_REGEX',
+  'harpoon.hostsIncludeLoopback': 'HARPOON_HOSTS_INCLUDE_LOOPBACK',
+  'harpoon.hostsIncludePrivate': 'HARPOON_HOSTS_INCLUDE_PRIVATE',
 };
+
+const BOOLEAN_VARS = new Set(['HARPOON_ALLOW_PLAINTEXT_HTTP', 'HARPOON_CAPTURE_PAYLOADS', 'HARPOON_HOSTS_INCLUDE_LOOPBACK', 'HARPOON_HOSTS_INCLUDE_PRIVATE']);
+const LIST_VARS = new Set(['HARPOON_HOSTS_INCLUDE_SUFFIX', 'HARPOON_HOSTS_INCLUDE_REGEX']);
+
+/** The reference daemon's boolean spellings (Go's strconv.ParseBool). */
+export function parseBoolText(variable: string, text: string): boolean {
+  const t = text.trim();
+  if (/^(1|t|true)$/i.test(t)) return true;
+  if (/^(0|f|false)$/i.test(t)) return false;
+  throw new ConfigError(variable, 'is not true or false', `Set ${variable} to true or false, or unset it`);
+}
+
+function harpoonTargets(variable: string, text: string): RawProfile[] {
+  return splitHarpoonList(text).map((entry) => {
+    try {
+      return { ...parseHarpoonTargetSpec(entry) };
+    } catch (err) {
+      throw new ConfigError(variable, (err as Error).message.replace(/^harpoon target /, 'has the entry '), 'Write entries as label=NAME,url=URL[,desc=TEXT][,unix-socket=PATH], separated by ";" or new lines');
+    }
+  });
+}
 
 const NUMBER_RANGES: Record<string, string> = {
   CONTROL_PLANE_MAX_INFLIGHT_REQUESTS: 'a number between 1 and 10000',
   MCP_MAX_CONCURRENT_REQUESTS: 'a number of at least 1',
   MCP_MAX_MESSAGE_BYTES: 'a number between 1024 and 1073741824',
+  HARPOON_MAX_RESPONSE_BYTES: 'a number between 1 and 102400',
+  HARPOON_MAX_REDIRECTS: 'a number between 0 and 5',
 };
 
 function setAt(target: RawProfile, dotted: string, value: unknown): void {
@@ -131,6 +165,9 @@ export function readEnvProfile(env: Env): EnvLayer {
       }
     } else if (variable.endsWith('_EXTRA_HEADERS')) setAt(data, dotted, parseHeaderItems(splitHeaderList(text), variable));
     else if (variable === 'CONTROL_PLANE_POLL_CHANNELS') setAt(data, dotted, text.split(',').map((c) => c.trim()));
+    else if (variable === 'HARPOON_TARGETS') setAt(data, dotted, harpoonTargets(variable, text));
+    else if (BOOLEAN_VARS.has(variable)) setAt(data, dotted, parseBoolText(variable, text));
+    else if (LIST_VARS.has(variable)) setAt(data, dotted, splitHarpoonList(text));
     else setAt(data, dotted, text);
   }
   if (servers.length > 0) ((data.mcp ??= {}) as RawProfile).servers = servers;

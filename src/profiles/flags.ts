@@ -8,6 +8,7 @@ import { ConfigError, formatPath } from './errors';
 import { parseHeaderItems, parseMcpEntries } from './entries';
 import { isSecretReference } from './schema';
 import type { RawProfile } from './yaml';
+import { parseHarpoonTargetSpec, splitHarpoonList } from '../engine/harpoon/config';
 
 type Path = readonly PropertyKey[];
 
@@ -55,6 +56,17 @@ export interface ProfileFlags {
   logFile?: string;
   pidFile?: string;
   capturePayloads?: boolean | string;
+  /** `label=…,url=…[,desc=…][,unix-socket=…]` entries. */
+  harpoonTargets?: string[];
+  harpoonAllowPlaintextHttp?: boolean;
+  harpoonMaxResponseBytes?: number | string;
+  harpoonMaxRedirects?: number | string;
+  harpoonHttpProxy?: string;
+  harpoonCapturePayloads?: boolean;
+  harpoonHostsIncludeSuffix?: string[];
+  harpoonHostsIncludeRegex?: string[];
+  harpoonHostsIncludeLoopback?: boolean;
+  harpoonHostsIncludePrivate?: boolean;
 }
 
 /** Profile path of each flag; `mcp.servers[0]` is the `main` channel. */
@@ -92,6 +104,16 @@ export const FLAG_FIELDS: Record<keyof ProfileFlags, string> = {
   logFile: 'log.file',
   pidFile: 'process.pidFile',
   capturePayloads: 'trace.capturePayloads',
+  harpoonTargets: 'harpoon.targets',
+  harpoonAllowPlaintextHttp: 'harpoon.allowPlaintextHttp',
+  harpoonMaxResponseBytes: 'harpoon.maxResponseBytes',
+  harpoonMaxRedirects: 'harpoon.maxRedirects',
+  harpoonHttpProxy: 'harpoon.httpProxy',
+  harpoonCapturePayloads: 'harpoon.capturePayloads',
+  harpoonHostsIncludeSuffix: 'harpoon.hostsIncludeSuffix',
+  harpoonHostsIncludeRegex: 'harpoon.hostsIncludeRegex',
+  harpoonHostsIncludeLoopback: 'harpoon.hostsIncludeLoopback',
+  harpoonHostsIncludePrivate: 'harpoon.hostsIncludePrivate',
 };
 
 /** Flags whose CLI spelling is not the kebab-case of their key. */
@@ -153,7 +175,16 @@ export function flagsLayer(flags: ProfileFlags, spellings: FlagSpellings = {}): 
         `Pass ${flag} env:NAME or ${flag} file:/path; a command line can be read by every user of the machine`,
       );
     }
-    if ((key === 'maxInflightRequests' || key === 'mcpMaxConcurrentRequests') && typeof value === 'string') {
+    if (key === 'harpoonTargets') {
+      const entries = (value as string[]).flatMap((v) => splitHarpoonList(v));
+      try {
+        setAt(data, field, entries.map((e) => ({ ...parseHarpoonTargetSpec(e) })));
+      } catch (err) {
+        throw new ConfigError(flag, (err as Error).message.replace(/^harpoon target /, 'has the entry '), `Pass ${flag} label=NAME,url=URL[,desc=TEXT][,unix-socket=PATH]`);
+      }
+      continue;
+    }
+    if ((key === 'maxInflightRequests' || key === 'mcpMaxConcurrentRequests' || key === 'harpoonMaxResponseBytes' || key === 'harpoonMaxRedirects') && typeof value === 'string') {
       if (!/^\s*\d+\s*$/.test(value)) throw new ConfigError(flag, 'is not a whole number', `Pass ${flag} with a number, e.g. ${flag} 20`);
       value = Number(value);
     }

@@ -286,6 +286,7 @@ export async function mergeProfileSources(opts: LoadProfileOptions = {}): Promis
   }
 
   await resolveValueReferences(raw, { ...opts, env, homedir, describeField });
+  harpoonOnlyServers(raw);
 
   const configSource: ConfigSource = {
     kind: yaml ? 'file' : 'settings',
@@ -295,6 +296,14 @@ export async function mergeProfileSources(opts: LoadProfileOptions = {}): Promis
     schema: TunnelProfileSchema,
   };
   return { raw, file, warnings, literalApiKey, describeField, howToSet, sources, configSource };
+}
+
+/** A Harpoon-only client (poll channels just `harpoon`) names no MCP server: it has none, rather than a missing list. */
+function harpoonOnlyServers(raw: RawProfile): void {
+  const cp = raw.controlPlane as { pollChannels?: unknown } | undefined;
+  if (!Array.isArray(cp?.pollChannels) || cp.pollChannels.length !== 1 || cp.pollChannels[0] !== 'harpoon') return;
+  const mcp = (raw.mcp ??= {}) as Record<string, unknown>;
+  mcp.servers ??= [];
 }
 
 function valueAt(root: unknown, dotted: string): unknown {

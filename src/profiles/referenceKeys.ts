@@ -1,10 +1,10 @@
 /**
  * Settings of the reference daemon for features this client does not have
- * (Cloudflare tunnels, Harpoon, the admin UI, …). A reference profile, its
+ * (Cloudflare tunnels, Harpoon's extra transport, the admin UI, …). A reference profile, its
  * environment and its command line still load: each such setting gives one
  * warning that names it and says it is ignored. Where ignoring it would
  * silently change what the operator asked for (a Cloudflare tunnel to start,
- * Harpoon targets to serve, a Unix socket to dial), loading fails instead.
+ * a Unix socket to dial), loading fails instead.
  */
 import { ConfigError } from './errors';
 
@@ -19,7 +19,7 @@ export interface IgnoredSetting {
 }
 
 const NO_ADMIN_UI = 'the web UI keeps its own log ring (see /api/logs)';
-const NO_HARPOON = 'this client does not serve the Harpoon channel';
+const NO_HARPOON_TRANSPORT = 'Harpoon is served on channel harpoon only (no /harpoon/mcp on the health server)';
 const NO_CLOUDFLARED = 'this client does not run cloudflared';
 
 export const IGNORED_SETTINGS: readonly IgnoredSetting[] = [
@@ -28,16 +28,7 @@ export const IGNORED_SETTINGS: readonly IgnoredSetting[] = [
   { yaml: 'admin_ui.log_buffer_events', env: 'ADMIN_UI_LOG_BUFFER_EVENTS', flags: ['--admin-ui.log-buffer-events'], why: NO_ADMIN_UI },
   { yaml: 'cloudflared.path', env: 'CLOUDFLARED_PATH', flags: ['--cloudflared.path'], why: NO_CLOUDFLARED },
   { yaml: 'cloudflared.ready_timeout', env: 'CLOUDFLARED_READY_TIMEOUT', flags: ['--cloudflared.ready-timeout'], why: NO_CLOUDFLARED },
-  { yaml: 'harpoon.allow_plaintext_http', env: 'HARPOON_ALLOW_PLAINTEXT_HTTP', flags: ['--harpoon.allow-plaintext-http'], why: NO_HARPOON },
-  { yaml: 'harpoon.max_response_bytes', env: 'HARPOON_MAX_RESPONSE_BYTES', flags: ['--harpoon.max-response-bytes'], why: NO_HARPOON },
-  { yaml: 'harpoon.max_redirects', env: 'HARPOON_MAX_REDIRECTS', flags: ['--harpoon.max-redirects'], why: NO_HARPOON },
-  { yaml: 'harpoon.http_proxy', env: 'HARPOON_HTTP_PROXY', flags: ['--harpoon.http-proxy'], why: NO_HARPOON },
-  { yaml: 'harpoon.additional_transports', env: 'HARPOON_ADDITIONAL_TRANSPORTS', flags: ['--harpoon.additional-transport'], why: NO_HARPOON },
-  { yaml: 'harpoon.capture_payloads', env: 'HARPOON_CAPTURE_PAYLOADS', flags: ['--harpoon.capture-payloads'], why: NO_HARPOON },
-  { yaml: 'harpoon.hosts_include_suffix', env: 'HARPOON_HOSTS_INCLUDE_SUFFIX', flags: ['--harpoon.hosts-include-suffix'], why: NO_HARPOON },
-  { yaml: 'harpoon.hosts_include_regex', env: 'HARPOON_HOSTS_INCLUDE_REGEX', flags: ['--harpoon.hosts-include-regex'], why: NO_HARPOON },
-  { yaml: 'harpoon.hosts_include_loopback', env: 'HARPOON_HOSTS_INCLUDE_LOOPBACK', flags: ['--harpoon.hosts-include-loopback'], why: NO_HARPOON },
-  { yaml: 'harpoon.hosts_include_private', env: 'HARPOON_HOSTS_INCLUDE_PRIVATE', flags: ['--harpoon.hosts-include-private'], why: NO_HARPOON },
+  { yaml: 'harpoon.additional_transports', env: 'HARPOON_ADDITIONAL_TRANSPORTS', flags: ['--harpoon.additional-transport'], why: NO_HARPOON_TRANSPORT },
   { yaml: 'proxy.check_interval', env: 'PROXY_CHECK_INTERVAL', flags: ['--proxy.check-interval'], why: 'this client does not probe its proxy on a timer' },
   { yaml: 'log.http_raw_unsafe', env: 'LOG_HTTP_RAW_UNSAFE', flags: ['--log.http-raw-unsafe', '--log-http-raw-unsafe'], why: 'this client never logs raw HTTP bodies or headers' },
   { yaml: 'health.unix_socket', env: 'HEALTH_UNIX_SOCKET', flags: ['--health.unix-socket', '--health-unix-socket'], why: 'health is served on health.listen_addr only' },
@@ -74,14 +65,6 @@ export const UNSAFE_SETTINGS: readonly UnsafeSetting[] = [
     problem: 'asks for a Cloudflare tunnel, which this client does not run',
     fix: 'Remove it so the tunnel polls the control plane directly, or run the reference tunnel-client for this profile',
   },
-  {
-    yaml: 'harpoon.targets',
-    env: 'HARPOON_TARGETS',
-    flags: ['--harpoon.target'],
-    asks: isSet,
-    problem: 'lists Harpoon targets, which this client does not serve',
-    fix: 'Remove the targets (serve them as MCP servers under mcp.server_urls instead), or run the reference tunnel-client for this profile',
-  },
 ];
 
 /** Ignored and unsafe settings, by YAML path: the loader knows every reference key. */
@@ -111,7 +94,7 @@ export function takeUnsupportedYaml(raw: Record<string, unknown>, file: string, 
         delete record[key];
       }
     }
-    if (['admin_ui', 'cloudflared', 'harpoon', 'proxy'].includes(section)) delete raw[section];
+    if (['admin_ui', 'cloudflared', 'proxy'].includes(section) || (section === 'harpoon' && Object.keys(record).length === 0)) delete raw[section];
   }
 }
 

@@ -9,6 +9,7 @@
  */
 import * as path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
+import type { HarpoonConfig } from '../engine/harpoon/config';
 import { DEFAULTS, type EngineConfig, type EnvProxy, type HttpTarget, type McpTarget, type TlsMaterial } from '../engine/config';
 import { isLoopbackHost } from '../engine/net';
 import { splitCommand } from '../engine/mcp/argv';
@@ -299,10 +300,34 @@ export async function resolveProfile(profile: TunnelProfile, opts: ResolveOption
     if (fromEnv) config.controlPlane.envProxy = fromEnv;
   }
   if (cp.organizationId !== undefined && cp.organizationId.trim() !== '') config.controlPlane.organizationId = cp.organizationId.trim();
+  config.harpoon = await harpoonConfig(profile.harpoon, (ref) => proxy(ref, ['harpoon', 'httpProxy']), opts.homedir);
   if (profile.health.listenAddr !== '') {
     config.health = { listenAddr: profile.health.listenAddr, setting: name(['health', 'listenAddr']) };
     if (profile.health.urlFile !== undefined) config.health.urlFile = expandHome(profile.health.urlFile, opts.homedir);
   }
+  return config;
+}
+
+/** The engine's Harpoon settings: Harpoon is always there, and served once it has a target. */
+async function harpoonConfig(h: TunnelProfile['harpoon'], proxy: (ref: string | undefined) => Promise<string | undefined>, homedir?: string): Promise<HarpoonConfig> {
+  const config: HarpoonConfig = {
+    targets: h.targets.map((t) => ({
+      label: t.label,
+      url: t.url,
+      ...(t.unixSocket !== undefined ? { unixSocket: expandHome(t.unixSocket, homedir) } : {}),
+      ...(t.description ? { description: t.description } : {}),
+    })),
+    allowPlaintextHttp: h.allowPlaintextHttp,
+    maxResponseBytes: h.maxResponseBytes,
+    maxRedirects: h.maxRedirects,
+    capturePayloads: h.capturePayloads,
+    hostsIncludeSuffix: [...h.hostsIncludeSuffix],
+    hostsIncludeRegex: [...h.hostsIncludeRegex],
+    hostsIncludeLoopback: h.hostsIncludeLoopback,
+    hostsIncludePrivate: h.hostsIncludePrivate,
+  };
+  const httpProxy = await proxy(h.httpProxy);
+  if (httpProxy !== undefined) config.httpProxy = httpProxy;
   return config;
 }
 

@@ -21,6 +21,7 @@ import {
   checkListenAddr,
   checkNoLineBreak,
   checkPollChannels,
+  checkHasServers,
   checkPollTiming,
   checkPollTimeout,
   checkPositiveDuration,
@@ -33,6 +34,7 @@ import {
 
 export { isLoopbackHost, parseListenAddr };
 export { isSecretReference, SECRET_REFERENCE_PATTERN } from './schemaChecks';
+import { HarpoonSchema } from './harpoonSchema';
 
 /** As the reference daemon names profiles (its file names): a letter or digit first, 128 characters at most. */
 export const PROFILE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -312,7 +314,6 @@ const McpSchema = z
   .strictObject({
     servers: z
       .array(McpServerSchema)
-      .min(1, 'needs at least one server')
       .max(MAX_CHANNELS, `must have at most ${MAX_CHANNELS} servers`)
       .superRefine((servers, ctx) => {
         const seen = new Map<string, number>();
@@ -325,7 +326,8 @@ const McpSchema = z
           }
         });
       })
-      .meta(doc('MCP servers behind this tunnel, one per channel (1..32).')),
+      // Empty only for a Harpoon-only client (checkHasServers; the loader fills in none for it).
+      .meta(doc('MCP servers behind this tunnel, one per channel (1..32; none for a Harpoon-only client).')),
     maxConcurrentRequests: z
       .number()
       .int('must be a whole number')
@@ -462,7 +464,9 @@ export const TunnelProfileSchema = z
     log: LogSchema,
     process: ProcessSchema,
     trace: TraceSchema,
+    harpoon: HarpoonSchema,
   })
+  .superRefine(checkHasServers)
   .meta({
     title: 'MCP Tunnel profile',
     ...doc('One tunnel: which control plane and tunnel id to serve, and which private MCP servers answer it.'),
@@ -480,7 +484,7 @@ export type TunnelProfile = z.output<typeof TunnelProfileSchema>;
 export type TunnelProfileInput = z.input<typeof TunnelProfileSchema>;
 export type McpServerProfile = TunnelProfile['mcp']['servers'][number];
 /** One `mcp.servers[]` entry as a user writes it. */
-export type McpServerInput = TunnelProfileInput['mcp']['servers'][number];
+export type McpServerInput = NonNullable<TunnelProfileInput['mcp']['servers']>[number];
 
 /** JSON schema of a profile as written by users (defaults optional), for settings.json. */
 export function profileJsonSchema(): Record<string, unknown> {

@@ -166,18 +166,31 @@ export function checkNoLineBreak(value: string, ctx: Ctx): void {
   if (/[\r\n\0]/.test(value)) fail(ctx, 'contains a line break', 'Put the whole value on one line');
 }
 
-/** The reference daemon's rules for `poll_channels`: at least one, no duplicates, not the Harpoon channel. */
+/** The reference daemon's rules for `poll_channels`: at least one, no duplicates. */
 export function checkPollChannels(channels: string[], ctx: Ctx): void {
   if (channels.length === 0) fail(ctx, 'must name at least one channel', 'List the channels this client serves, e.g. [main], or remove the setting');
   const seen = new Set<string>();
   channels.forEach((channel, index) => {
-    if (channel === HARPOON_CHANNEL) fail(ctx, 'names the harpoon channel, which this client does not serve', 'Remove harpoon from the list', [index]);
     if (seen.has(channel)) fail(ctx, `lists ${channel} twice`, 'Name each channel once', [index]);
     seen.add(channel);
   });
 }
 
 export const HARPOON_CHANNEL = 'harpoon';
+
+/**
+ * A profile needs an MCP server, unless it is a Harpoon-only client: its
+ * poll channels are just `harpoon` and it has a Harpoon target.
+ */
+export function checkHasServers(
+  profile: { controlPlane: { pollChannels?: string[] | undefined }; mcp: { servers: unknown[] }; harpoon: { targets: unknown[] } },
+  ctx: Ctx,
+): void {
+  if (!Array.isArray(profile.mcp?.servers) || profile.mcp.servers.length > 0) return;
+  const pollChannels = profile.controlPlane.pollChannels;
+  if (pollChannels?.length === 1 && pollChannels[0] === HARPOON_CHANNEL && profile.harpoon.targets.length > 0) return;
+  fail(ctx, 'needs at least one server', 'Add a server (mcp.commands or mcp.server_urls, MCP_COMMAND or MCP_SERVER_URL), or make this a Harpoon-only client: poll_channels: [harpoon] with harpoon.targets', ['mcp', 'servers']);
+}
 /** The reference daemon's bounds on the poll request's deadline. */
 const GUARDRAIL_MAX_MS = 60_000;
 const POLL_DEADLINE_MAX_MS = 10 * 60_000;
@@ -199,12 +212,16 @@ export function checkPollTiming(cp: { pollTimeout: string; pollDeadlineGuardrail
  * every listed poll channel needs a server, as in the reference daemon.
  */
 export function checkServedChannels(
-  profile: { controlPlane: { pollChannels?: string[] | undefined }; mcp: { servers: Array<{ channel: string }> } },
+  profile: { controlPlane: { pollChannels?: string[] | undefined }; mcp: { servers: Array<{ channel: string }> }; harpoon?: { targets: unknown[] } },
   ctx: Ctx,
 ): void {
-  if (!Array.isArray(profile.mcp?.servers) || profile.mcp.servers.length === 0) return; // reported as missing servers
-  const served = new Set(profile.mcp.servers.map((s) => s.channel));
   const pollChannels = profile.controlPlane.pollChannels;
+  // Main can register Harpoon targets through OAuth discovery after startup; a Harpoon-only client cannot.
+  if (pollChannels?.includes(HARPOON_CHANNEL) && !pollChannels.includes('main') && (profile.harpoon?.targets.length ?? 0) === 0) {
+    fail(ctx, 'lists harpoon without main, but harpoon has no target', 'Add a target under harpoon.targets (HARPOON_TARGETS), or add main to the list', ['controlPlane', 'pollChannels', pollChannels.indexOf(HARPOON_CHANNEL)]);
+  }
+  if (!Array.isArray(profile.mcp?.servers) || profile.mcp.servers.length === 0) return; // reported as missing servers
+  const served = new Set([...profile.mcp.servers.map((s) => s.channel), HARPOON_CHANNEL]);
   if (pollChannels === undefined) {
     if (!served.has('main')) {
       fail(

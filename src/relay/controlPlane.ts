@@ -4,18 +4,21 @@
  *   GET  /v1/tunnels/{id}/poll       long-poll, 204 when idle, at most `limit` commands
  *   POST /v1/tunnels/{id}/response   one result for one command, shard token in a header
  *
- * A well-formed tunnel id other than this relay's gets 403
- * `tunnel_use_forbidden` (what a key without access to a tunnel gets from the
- * hosted service, so clients treat it as a configuration problem); a malformed
- * one gets 400 `invalid_tunnel_id_format`. Injected faults apply before
- * normal handling; what happened goes to the ledger.
+ * Every tunnel of the registry (the relay's own, and those created through
+ * the admin API) can be polled with the runtime key; the admin key may read
+ * metadata but gets 403 on poll and response. A well-formed tunnel id the
+ * runtime key may not use gets 403 `tunnel_use_forbidden` (what a key without
+ * access to a tunnel gets from the hosted service, so clients treat it as a
+ * configuration problem); a malformed one gets 400 `invalid_tunnel_id_format`.
+ * Injected faults apply before normal handling; what happened goes to the ledger.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../engine/log';
 import { HEADER_SHARD_TOKEN, POLL_LIMIT_MAX, TUNNEL_ID_PATTERN } from '../protocol/wire';
 import type { CommandQueue, PendingCommand } from './commandQueue';
+import { checkKey, type RelayTunnel, type TunnelRegistry } from './admin';
 import { applyFault, type FaultInjector, type FaultTarget } from './faults';
-import { BodyTooLargeError, bearerMatches, readBody, safeDecode, sendApiError, sendEmpty, sendJson } from './http';
+import { BodyTooLargeError, readBody, safeDecode, sendApiError, sendEmpty, sendJson } from './http';
 import type { ControlPlaneEndpoint, RelayLedger, ResponseLogEntry } from './ledger';
 import { checkResponsePayload } from './responsePayload';
 import { responseViolations } from './responseRules';
@@ -23,9 +26,7 @@ import { responseViolations } from './responseRules';
 export const CONTROL_PLANE_PREFIX = '/v1/tunnels/';
 
 export interface ControlPlaneOptions {
-  tunnelId: string;
-  apiKey: string;
-  queue: CommandQueue;
+  tunnels: TunnelRegistry;
   faults: FaultInjector;
   ledger: RelayLedger;
   logger: Logger;
@@ -33,10 +34,6 @@ export interface ControlPlaneOptions {
   maxPollWaitMs: number;
   maxBodyBytes: number;
   keepResponseBodies: boolean;
-  tunnelName?: string;
-  tunnelDescription?: string;
-  /** The relay's base URL once it listens, for the metadata description. */
-  url: () => string | undefined;
 }
 
 const H_SHARD_TOKEN = HEADER_SHARD_TOKEN.toLowerCase();
@@ -63,8 +60,9 @@ export class ControlPlane {
     this.o.ledger.recordRequest(endpoint, req);
     if (endpoint === 'response') return this.response(req, res, id);
     if (await this.fault(endpoint, req, res)) return;
-    if (!this.authorize(req, res, id)) return;
-    return endpoint === 'poll' ? this.poll(res, query) : this.metadata(res);
+    const tunnel = this.authorize(req, res, id, endpoint);
+    if (!tunnel) return;
+    return endpoint === 'poll' ? this.poll(res, query, tunnel.queue) : this.metadata(res, tunnel);
   }
 
   private async fault(target: FaultTarget, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
@@ -75,43 +73,42 @@ export class ControlPlane {
     return applyFault(fault, req, res);
   }
 
-  private authorize(req: IncomingMessage, res: ServerResponse, id: string): boolean {
-    if (!bearerMatches(req.headers.authorization, this.o.apiKey)) {
-      this.o.ledger.counters.unauthorized++;
-      sendApiError(
-        res,
-        401,
-        'Missing or incorrect API key: send "Authorization: Bearer <key>" with the engine key `mcp-tunnel relay` printed when it started (CONTROL_PLANE_API_KEY, or api_key with --print-json).',
-        'invalid_api_key',
-      );
-      return false;
+  /** The tunnel a request may use, or undefined once it was answered 401/403/400. */
+  private authorize(req: IncomingMessage, res: ServerResponse, id: string, endpoint: ControlPlaneEndpoint): RelayTunnel | undefined {
+    const { tunnels } = this.o;
+    const kind = checkKey(tunnels, req, res, endpoint === 'metadata' ? 'either' : 'runtime');
+    if (kind === undefined) {
+      if (res.statusCode === 401) this.o.ledger.counters.unauthorized++;
+      return undefined;
     }
-    const tunnelId = this.o.tunnelId;
-    if (id === tunnelId) return true;
+    const tunnel = tunnels.get(id);
+    if (tunnel && (kind === 'admin' || tunnels.runtimeMayUse(tunnel.record))) return tunnel;
     if (!TUNNEL_ID_PATTERN.test(id)) {
-      sendApiError(res, 400, `Tunnel id "${id}" is not a tunnel_<32 lowercase letters or digits> value; this relay serves ${tunnelId}.`, 'invalid_tunnel_id_format', {
+      sendApiError(res, 400, `Tunnel id "${id}" is not a tunnel_<32 lowercase letters or digits> value; this relay serves ${tunnels.primaryId}.`, 'invalid_tunnel_id_format', {
         param: 'tunnel_id',
       });
+    } else if (tunnel) {
+      sendApiError(res, 403, tunnels.notInWorkspace(tunnel.record), 'tunnel_use_forbidden', { type: 'permission_error' });
+    } else if (kind === 'admin') {
+      sendApiError(res, 404, `No tunnel ${id} in organization ${tunnels.organizationId}: list them with admin tunnels list.`, 'tunnel_not_found');
     } else {
-      sendApiError(res, 403, `This API key may not use tunnel ${id}: the relay serves ${tunnelId}. Check control_plane.tunnel_id.`, 'tunnel_use_forbidden');
+      sendApiError(res, 403, `This API key may not use tunnel ${id}: the relay serves ${tunnels.primaryId} and the tunnels created through its admin API. Check control_plane.tunnel_id.`, 'tunnel_use_forbidden');
     }
-    return false;
+    return undefined;
   }
 
-  private metadata(res: ServerResponse): void {
+  private metadata(res: ServerResponse, tunnel: RelayTunnel): void {
     this.o.ledger.counters.metadataRequests++;
     sendJson(res, 200, {
-      id: this.o.tunnelId,
-      name: this.o.tunnelName ?? 'MCP Tunnel relay',
-      description: this.o.tunnelDescription ?? `Local relay at ${this.o.url() ?? ''}`,
+      ...tunnel.record,
       // Not part of the client contract: clients must ignore unknown fields.
       object: 'tunnel',
       x_relay: { note: 'unknown field, clients must ignore it', created_at: new Date().toISOString() },
     });
   }
 
-  private poll(res: ServerResponse, query: string): void {
-    const { queue, ledger, maxPollWaitMs } = this.o;
+  private poll(res: ServerResponse, query: string, queue: CommandQueue): void {
+    const { ledger, maxPollWaitMs } = this.o;
     ledger.counters.polls++;
     const params = new URLSearchParams(query);
     const limitText = params.get('limit');
@@ -130,7 +127,7 @@ export class ControlPlane {
 
     const ready = queue.take(limit);
     if (ready.length > 0) {
-      this.writeBatch(res, ready);
+      this.writeBatch(res, ready, queue);
       return;
     }
     let settled = false;
@@ -152,7 +149,7 @@ export class ControlPlane {
         }
         settled = true;
         clearTimeout(timer);
-        this.writeBatch(res, commands);
+        this.writeBatch(res, commands, queue);
       },
       abandon: finishEmpty,
     });
@@ -164,13 +161,13 @@ export class ControlPlane {
     });
   }
 
-  private writeBatch(res: ServerResponse, commands: PendingCommand[]): void {
+  private writeBatch(res: ServerResponse, commands: PendingCommand[], queue: CommandQueue): void {
     let body = '{"commands":[';
     for (let i = 0; i < commands.length; i++) body += (i === 0 ? '' : ',') + commands[i].json;
     body += ']}';
     res.on('close', () => {
       // Not flushed to the socket: the client never saw these commands.
-      if (!res.writableFinished) this.o.queue.requeue(commands);
+      if (!res.writableFinished) queue.requeue(commands);
     });
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
     res.end(body);
@@ -228,11 +225,11 @@ export class ControlPlane {
         ledger.rejected.injected_fault--;
       }
     }
-    if (!bearerMatches(req.headers.authorization, this.o.apiKey) || id !== this.o.tunnelId) {
-      entry.status = bearerMatches(req.headers.authorization, this.o.apiKey) ? (TUNNEL_ID_PATTERN.test(id) ? 403 : 400) : 401;
-      entry.reason = entry.status === 401 ? 'unauthorized' : 'wrong_tunnel';
+    const tunnel = this.authorize(req, res, id, 'response');
+    if (!tunnel) {
+      entry.status = res.statusCode;
+      entry.reason = entry.status === 401 ? 'unauthorized' : this.o.tunnels.keyKind(req.headers.authorization) === 'admin' ? 'admin_key' : 'wrong_tunnel';
       ledger.reject(entry.reason);
-      this.authorize(req, res, id);
       return;
     }
     const contentType = req.headers['content-type'];
@@ -252,7 +249,7 @@ export class ControlPlane {
       refuse(400, 'missing_shard_token', `The ${HEADER_SHARD_TOKEN} header is required: echo the shard_token polled with the command.`, 'missing_shard_token', HEADER_SHARD_TOKEN);
       return;
     }
-    const result = this.o.queue.accept(check.payload, shardToken);
+    const result = tunnel.queue.accept(check.payload, shardToken);
     if (!result.ok) {
       refuse(result.status, result.reason, result.message, result.code);
       return;

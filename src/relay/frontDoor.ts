@@ -82,6 +82,8 @@ export interface FrontDoorOptions {
   controlPlaneUrl: string;
   /** Whether the tunnel client's polls declare a feature (X-Mcp-Tunnel-Features). */
   clientSpeaks(feature: string): boolean;
+  /** Turns the tunnel client's `harpoon://` authorization servers into relay routes (harpoonShim.ts). */
+  rewriteMetadata?(document: Record<string, unknown>, origin: string): Record<string, unknown>;
 }
 
 /** `response_timeout` of a session_stream command: the tunnel client ends it a little before. */
@@ -212,7 +214,8 @@ export class FrontDoor {
     if (!terminal.resp_json) {
       sendApiError(res, 502, `The tunnel client answered the OAuth discovery with HTTP ${terminal.resp_code} and no metadata document.`, 'oauth_discovery_failed', { headers: call.cors });
     } else if (status >= 200 && status < 300) {
-      sendJson(res, status, frontDoorMetadata(terminal.resp_json, call.resource), { ...call.cors, 'Cache-Control': 'no-store' });
+      const document = this.o.rewriteMetadata ? this.o.rewriteMetadata(terminal.resp_json, new URL(call.resource).origin) : terminal.resp_json;
+      sendJson(res, status, frontDoorMetadata(document, call.resource), { ...call.cors, 'Cache-Control': 'no-store' });
     } else {
       sendJson(res, status, terminal.resp_json, call.cors);
     }

@@ -4,6 +4,7 @@
  * composes them over one command queue and keeps the API tests, benches and
  * the `relay` / `loopback` commands use:
  *   - /v1/tunnels/{id}…  the control plane a tunnel client long-polls (controlPlane.ts)
+ *   - /v1/tunnels, and POST/DELETE /v1/tunnels/{id}  tunnel management with the admin key (admin.ts)
  *   - /v1/mcp/{id}[/{front-door token}]  the front door MCP clients call (frontDoor.ts)
  *   - /.well-known/oauth-protected-resource/v1/mcp/{id}[/{token}]  its OAuth
  *     protected-resource metadata, fetched through the tunnel (oauthMetadata.ts)
@@ -13,15 +14,17 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { EngineConfig } from '../engine/config';
 import { Logger } from '../engine/log';
-import { CommandQueue, type CommandHandle, type EnqueueInput, type EnqueueOptions } from './commandQueue';
+import type { CommandQueue, CommandHandle, EnqueueInput, EnqueueOptions } from './commandQueue';
+import { AdminApi, TUNNELS_COLLECTION, TunnelRegistry } from './admin';
 import { CONTROL_PLANE_PREFIX, ControlPlane } from './controlPlane';
 import { FaultInjector, type FaultHandle, type FaultSpec } from './faults';
 import { frontDoorPath } from './admission';
 import { FrontDoor } from './frontDoor';
 import { PROTECTED_RESOURCE_WELL_KNOWN } from './oauthMetadata';
-import { randomAlnum, randomSecret, sendApiError } from './http';
+import { randomAlnum, randomSecret, safeDecode, sendApiError } from './http';
 import { RelayLedger, type ControlPlaneEndpoint, type ControlPlaneRequestRecord, type ProtocolViolation, type RelayStats, type ResponseLogEntry } from './ledger';
 import { closeRelayServer, listenRelay } from './server';
+import { HarpoonShim } from './harpoonShim';
 
 export type { ControlPlaneEndpoint, ControlPlaneRequestRecord, ProtocolViolation, RelayStats, ResponseLogEntry } from './ledger';
 
@@ -43,6 +46,16 @@ export interface RelayOptions {
   listenSetting?: string;
   tunnelName?: string;
   tunnelDescription?: string;
+  /**
+   * Bearer for tunnel management (create, list, update, delete); refused on
+   * poll and response, as the runtime `apiKey` is refused on management.
+   * Default: a random `sk-admin-` key.
+   */
+  adminKey?: string;
+  /** The organization both keys belong to. Default `org_local_relay`. */
+  organizationId?: string;
+  /** The workspace of the runtime key and of the relay's own tunnel. Default `ws_local_relay`. */
+  workspaceId?: string;
   /** How long a front-door request waits for its terminal answer. Default 60000. */
   commandTimeoutMs?: number;
   /** `response_timeout` put on commands (null sends JSON null). Default '60s'. */
@@ -78,6 +91,10 @@ export interface RelayStartInfo {
   mcpUrlWithoutToken: string;
   tunnelId: string;
   apiKey: string;
+  /** The key for tunnel management (admin endpoints only). */
+  adminKey: string;
+  organizationId: string;
+  workspaceId: string;
   frontDoorAuth: 'bearer' | 'none';
   /** Present when frontDoorAuth is 'bearer'. */
   frontDoorToken?: string;
@@ -95,6 +112,7 @@ const FRONT_DOOR_PREFIX = '/v1/mcp/';
 export class Relay {
   readonly tunnelId: string;
   readonly apiKey: string;
+  readonly adminKey: string;
   readonly frontDoorToken: string | undefined;
   private readonly options: RelayOptions;
   private readonly logger: Logger;
@@ -102,9 +120,13 @@ export class Relay {
   private readonly faults = new FaultInjector();
   private readonly ledger: RelayLedger;
   private readonly controlPlane: ControlPlane;
+  private readonly tunnels: TunnelRegistry;
+  private readonly admin: AdminApi;
   private readonly maxBodyBytes: number;
   private server: Server | undefined;
   private frontDoor: FrontDoor | undefined;
+  private harpoonShim: HarpoonShim | undefined;
+  private allowedHosts: ReadonlySet<string> = new Set();
   private startInfo: RelayStartInfo | undefined;
   private closing: Promise<void> | undefined;
 
@@ -112,26 +134,41 @@ export class Relay {
     this.options = options;
     this.tunnelId = options.tunnelId ?? `tunnel_${randomAlnum(32)}`;
     this.apiKey = options.apiKey ?? randomSecret('relay-key-');
+    this.adminKey = options.adminKey ?? randomSecret('sk-admin-relay-');
     this.frontDoorToken = options.frontDoorAuth === 'bearer' ? (options.frontDoorToken ?? randomSecret('relay-mcp-')) : undefined;
     this.logger = (options.logger ?? Logger.create('info', 'relay')).child('relay');
     this.logger.addSecret(this.apiKey);
+    this.logger.addSecret(this.adminKey);
     this.logger.addSecret(this.frontDoorToken);
-    this.queue = new CommandQueue(options.responseTimeout === undefined ? '60s' : options.responseTimeout);
+    const organizationId = options.organizationId ?? 'org_local_relay';
+    const workspaceId = options.workspaceId ?? 'ws_local_relay';
+    this.tunnels = new TunnelRegistry({
+      primary: {
+        id: this.tunnelId,
+        name: options.tunnelName ?? 'MCP Tunnel relay',
+        description: options.tunnelDescription ?? 'Local relay',
+        tenant_ids: [],
+        workspace_ids: [workspaceId],
+        organization_ids: [organizationId],
+      },
+      runtimeKey: this.apiKey,
+      adminKey: this.adminKey,
+      organizationId,
+      workspaceId,
+      responseTimeout: options.responseTimeout === undefined ? '60s' : options.responseTimeout,
+    });
+    this.queue = (this.tunnels.get(this.tunnelId) as { queue: CommandQueue }).queue;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.ledger = new RelayLedger(this.logger);
+    this.admin = new AdminApi(this.tunnels, this.logger.child('relay.admin'));
     this.controlPlane = new ControlPlane({
-      tunnelId: this.tunnelId,
-      apiKey: this.apiKey,
-      queue: this.queue,
+      tunnels: this.tunnels,
       faults: this.faults,
       ledger: this.ledger,
       logger: this.logger,
       maxPollWaitMs: options.maxPollWaitMs ?? DEFAULT_MAX_POLL_WAIT_MS,
       maxBodyBytes: this.maxBodyBytes,
       keepResponseBodies: options.keepResponseBodies !== false,
-      tunnelName: options.tunnelName,
-      tunnelDescription: options.tunnelDescription,
-      url: () => this.startInfo?.url,
     });
   }
 
@@ -140,7 +177,11 @@ export class Relay {
     const { server, bound } = await listenRelay((req, res) => this.route(req, res), this.logger, this.options.listen ?? '127.0.0.1:0', this.options.listenSetting ?? 'relay listen address');
     this.server = server;
     const url = bound.url;
+    const own = this.tunnels.get(this.tunnelId);
+    if (own && this.options.tunnelDescription === undefined) own.record.description = `Local relay at ${url}`;
     const allowedHosts = new Set([...bound.hosts, ...(this.options.allowedHosts ?? []).map((h) => h.toLowerCase())]);
+    this.allowedHosts = allowedHosts;
+    this.harpoonShim = new HarpoonShim({ tunnelId: this.tunnelId, enqueue: (input, options) => this.queue.enqueue(input, options), commandTimeoutMs: this.options.commandTimeoutMs ?? 60_000 });
     this.frontDoor = new FrontDoor({
       queue: this.queue,
       logger: this.logger.child('relay.frontdoor'),
@@ -152,6 +193,7 @@ export class Relay {
       allowedHosts,
       controlPlaneUrl: url,
       clientSpeaks: (feature) => this.ledger.clientSpeaks(feature),
+      rewriteMetadata: (document, origin) => (this.harpoonShim ? (this.harpoonShim.rewrite(document, origin) as Record<string, unknown>) : document),
     });
     const mcpUrlWithoutToken = `${url}${frontDoorPath(this.tunnelId)}`;
     this.startInfo = {
@@ -160,6 +202,9 @@ export class Relay {
       mcpUrlWithoutToken,
       tunnelId: this.tunnelId,
       apiKey: this.apiKey,
+      adminKey: this.adminKey,
+      organizationId: this.tunnels.organizationId,
+      workspaceId: this.tunnels.workspaceId,
       frontDoorAuth: this.options.frontDoorAuth,
     };
     if (this.frontDoorToken !== undefined) this.startInfo.frontDoorToken = this.frontDoorToken;
@@ -183,7 +228,7 @@ export class Relay {
   private async shutdown(): Promise<void> {
     this.frontDoor?.beginClose();
     this.faults.clear();
-    this.queue.close();
+    this.tunnels.closeAll();
     if (!this.server) return;
     await closeRelayServer(this.server, this.frontDoor?.open);
     this.logger.info('relay closed');
@@ -236,10 +281,22 @@ export class Relay {
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
     const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+    if (path === TUNNELS_COLLECTION || path === CONTROL_PLANE_PREFIX) return this.admin.collection(req, res, q < 0 ? '' : rawUrl.slice(q + 1));
+    const item = path.startsWith(CONTROL_PLANE_PREFIX) && req.method !== 'GET' ? path.slice(CONTROL_PLANE_PREFIX.length) : undefined;
+    if (item !== undefined && item !== '' && !item.includes('/')) return this.admin.item(req, res, safeDecode(item) ?? item);
     if (path.startsWith(CONTROL_PLANE_PREFIX)) return this.controlPlane.handle(req, res, path, q < 0 ? '' : rawUrl.slice(q + 1));
     if (path.startsWith(FRONT_DOOR_PREFIX) && this.frontDoor) return this.frontDoor.handle(req, res, path.slice(FRONT_DOOR_PREFIX.length));
     if ((path === PROTECTED_RESOURCE_WELL_KNOWN || path.startsWith(`${PROTECTED_RESOURCE_WELL_KNOWN}/`)) && this.frontDoor) {
       return this.frontDoor.handleProtectedResourceMetadata(req, res, path.slice(PROTECTED_RESOURCE_WELL_KNOWN.length));
+    }
+    if (this.harpoonShim?.handles(path)) {
+      const host = (req.headers.host ?? '').toLowerCase();
+      if (!this.allowedHosts.has(host)) {
+        req.resume();
+        sendApiError(res, 421, `This relay does not answer for host ${host.slice(0, 100)}.`, 'misdirected_request');
+        return;
+      }
+      return this.harpoonShim.handle(req, res, path, `http://${host}`);
     }
     req.resume();
     sendApiError(res, 404, `Nothing at ${path}: the control plane is under /v1/tunnels/${this.tunnelId} and the MCP endpoint is /v1/mcp/${this.tunnelId}.`, null);

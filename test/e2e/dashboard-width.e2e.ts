@@ -407,7 +407,7 @@ describe('MCP Tunnel dashboard at 400 px wide', function () {
     // code-server's save dialog is a quick input holding the proposed path.
     const input = wb.page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ timeout: 10_000 });
-    await waitUntil(async () => /mcp-tunnel-diagnostics-.*\.json$/.test(await input.inputValue()), 10_000, 'the proposed file name');
+    await waitUntil(async () => /mcp-tunnel-diagnostics-.*\.zip$/.test(await input.inputValue()), 10_000, 'the proposed file name');
     const proposed = await input.inputValue();
     await screenshot(wb.page, 'export-diagnostics-dialog');
     await wb.page.keyboard.press('Escape');

@@ -55,6 +55,8 @@ export interface OAuthMcpServerOptions {
   authPort?: number;
   /** Host name in the URLs (default 127.0.0.1). */
   host?: string;
+  /** Runs before the authorization server's routes (tests record who called it). */
+  authMiddleware?: express.RequestHandler;
 }
 
 async function listen(app: express.Express, port: number): Promise<Server> {
@@ -91,6 +93,7 @@ export async function startOAuthMcpServer(options: OAuthMcpServerOptions = {}): 
   const authApp = express();
   const authServer = await listen(authApp, options.authPort ?? 0);
   const issuerUrl = new URL(`http://${host}:${(authServer.address() as AddressInfo).port}`);
+  if (options.authMiddleware) authApp.use(options.authMiddleware);
   authApp.use(mcpAuthRouter({ provider, issuerUrl, scopesSupported: OAUTH_SCOPES }));
   const oauthMetadata = createOAuthMetadata({ provider, issuerUrl, scopesSupported: OAUTH_SCOPES });
 

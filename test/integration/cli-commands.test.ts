@@ -220,7 +220,7 @@ describe('mcp-tunnel CLI: operator commands', function () {
 
   describe('help topics', () => {
     it('prints each topic with exit 0 and names the topics for an unknown one (exit 2)', async () => {
-      for (const topic of ['quickstart', 'samples', 'doctor', 'oauth', 'troubleshooting']) {
+      for (const topic of ['quickstart', 'samples', 'doctor', 'oauth', 'admin', 'troubleshooting']) {
         const { code, stdout } = await runCli(['help', topic]);
         assert.equal(code, 0, topic);
         assert.match(stdout, new RegExp(`^mcp-tunnel help ${topic}:`));
@@ -228,7 +228,7 @@ describe('mcp-tunnel CLI: operator commands', function () {
       assert.match((await runCli(['help'])).stdout, /^Usage:/m);
       const unknown = await runCli(['help', 'teleport']);
       assert.equal(unknown.code, 2);
-      assert.match(unknown.stderr, /quickstart, samples, doctor, oauth, troubleshooting/);
+      assert.match(unknown.stderr, /quickstart, samples, doctor, oauth, admin, troubleshooting/);
     });
   });
 

@@ -39,7 +39,36 @@ function Row({ label, children, current }: { label: string; children: preact.Com
   );
 }
 
+/** Harpoon's targets and recent calls; bodies only when the profile captures them (already redacted). */
+function Harpoon({ c }: { c: ChannelStatusEntry }) {
+  const calls = [...(c.harpoonCalls ?? [])].reverse();
+  return (
+    <dl class="facts">
+      <Row label="Channel">{c.channel}</Row>
+      <Row label="Transport">Harpoon (built-in constrained HTTP client)</Row>
+      <Row label="Targets">{(c.harpoonTargets ?? []).map((t) => `${t.label} (${t.source})`).join(', ') || 'none'}</Row>
+      <Row label="In flight">{c.inFlight}</Row>
+      <Row label="Recent calls">
+        {calls.length === 0 ? (
+          'none yet'
+        ) : (
+          <ul class="harpoon-calls">
+            {calls.map((call) => (
+              <li key={`${call.at}-${call.label}`}>
+                {call.method} {call.label} → {call.error ? call.error : call.status} · {call.latencyMs} ms · {call.responseBytes} B
+                {call.requestBody !== undefined && <pre class="payload">{call.requestBody}</pre>}
+                {call.responseBody !== undefined && <pre class="payload">{call.responseBody}</pre>}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Row>
+    </dl>
+  );
+}
+
 function Channel({ c, now }: { c: ChannelStatusEntry; now: number }) {
+  if (c.kind === 'harpoon') return <Harpoon c={c} />;
   return (
     <dl class="facts">
       <Row label="Channel">{c.channel}</Row>

@@ -80,7 +80,7 @@ export interface ChannelEvents {
 
 export interface McpChannel {
   readonly name: string;
-  readonly kind: 'stdio' | 'http';
+  readonly kind: 'stdio' | 'http' | 'harpoon';
   /** Process-local state (a stdio child): declared as proc_affinity in X-Tunnel-MCP-Server-Info. */
   readonly procAffinity: boolean;
   start(): Promise<void>;

@@ -37,3 +37,32 @@ describe('Logger', () => {
     assert.ok(!JSON.stringify(records).includes('my-runtime-key-123'));
   });
 });
+
+describe('redaction of credentials inside text', () => {
+  it('hides the user information of a URL but keeps its host', () => {
+    assert.equal(redactText('proxy at http://alice:s3cr3t-pw@proxy.local:3128/x'), `proxy at http://${REDACTED}@proxy.local:3128/x`);
+  });
+
+  it('hides query parameters named like secrets and keeps the others', () => {
+    const out = redactText('GET https://cp.example/poll?tunnel=t1&token=abc123&api_key=k-999&code=oauth-code-1&sig=zz&page=2');
+    assert.equal(out, `GET https://cp.example/poll?tunnel=t1&token=${REDACTED}&api_key=${REDACTED}&code=${REDACTED}&sig=${REDACTED}&page=2`);
+  });
+
+  it('hides cookie header values written as text', () => {
+    assert.equal(redactText('Cookie: session=abcdef; theme=dark'), `Cookie: ${REDACTED}`);
+    assert.equal(redactText('set-cookie=id=42; HttpOnly'), `set-cookie=${REDACTED}`);
+  });
+
+  it('hides bearer tokens and shard tokens by field name', () => {
+    const out = redactValue({ shard_token: 'shard-abc-123', 'X-Tunnel-Shard-Token': 'shard-xyz', cookie: 'a=b', msg: 'Authorization: Bearer abcdefgh' }) as Record<string, unknown>;
+    assert.equal(out.shard_token, REDACTED);
+    assert.equal(out['X-Tunnel-Shard-Token'], REDACTED);
+    assert.equal(out.cookie, REDACTED);
+    assert.equal(out.msg, `Authorization: Bearer ${REDACTED}`);
+  });
+
+  it('leaves ordinary text alone', () => {
+    const text = 'process exited with code=1 after 3 attempts; see https://example.com/docs?page=2#x';
+    assert.equal(redactText(text), text);
+  });
+});

@@ -42,8 +42,9 @@ describe('reference tunnel-client configuration', () => {
     const managed = await failure(load(`${BASE}cloudflared:\n  managed: true\n`));
     assert.equal(managed.field, 'cloudflared.managed');
     assert.match(managed.fix, /set it to false/);
-    const harpoon = await failure(load(`${BASE}harpoon:\n  targets:\n    - label: auth\n      url: https://auth.example.com\n`));
-    assert.equal(harpoon.field, 'harpoon.targets');
+    const harpoon = await load(`${BASE}harpoon:\n  targets:\n    - label: auth\n      url: https://auth.example.com\n  additional_transports: [http-streamable]\n`);
+    assert.deepEqual(harpoon.profile.harpoon.targets, [{ label: 'auth', url: 'https://auth.example.com' }]);
+    assert.deepEqual(harpoon.warnings.map((w) => w.split(' (in ')[0]), ['harpoon.additional_transports']);
     const socket = await failure(load(`control_plane:\n  tunnel_id: ${TUNNEL_ID}\nmcp:\n  server_urls:\n    - url: http://x/mcp\n      unix_socket: /tmp/s\n`));
     assert.equal(socket.field, 'mcp.server_urls[0].unix_socket');
     const env = await failure(load(BASE, { CLOUDFLARED_MANAGED: 'true' }));

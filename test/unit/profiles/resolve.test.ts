@@ -1,3 +1,4 @@
+import { defaultHarpoonConfig } from '../../../src/engine/harpoon/config';
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { loadProfile } from '../../../src/profiles/load';
@@ -76,6 +77,7 @@ describe('resolving a profile into the engine config', () => {
       health: { listenAddr: '127.0.0.1:8080', urlFile: files.urlFile, setting: 'health.listen_addr' },
       log: { level: 'info' },
       trace: { capturePayloads: false, maxEntries: 1000 },
+      harpoon: defaultHarpoonConfig(),
     });
   });
 
