@@ -71,7 +71,7 @@ export class DaemonWebUi {
       onBound: async (url) => {
         if (!url) return;
         // The one line that shows the token; from here on the logger redacts it.
-        webLogger.info('web UI ready: open this URL (it holds this process\'s token)', { url });
+        webLogger.log('info', 'web UI ready: open this URL (it holds this process\'s token)', { url }, ['url']);
         logger.addSecret(this.server.token);
         if (this.healthUrlFile) await this.writeUrlFile(webUiUrlFile(this.healthUrlFile), `${url}\n`);
         if (switches.open) await this.open(url, webLogger);

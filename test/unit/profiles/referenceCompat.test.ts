@@ -124,10 +124,10 @@ describe('reference tunnel-client configuration', () => {
       '--log.level', 'DEBUG',
       '--mcp.connection-max-ttl', '1m30s',
       '--control-plane.extra-headers', 'X-A: 1',
-      '--harpoon.capture-payloads',
+      '--log.http-raw-unsafe',
     ]);
     const parsed = profileFlagsFrom(values);
-    assert.match(parsed.warnings.join('\n'), /^--harpoon.capture-payloads is ignored/);
+    assert.match(parsed.warnings.join('\n'), /^--log.http-raw-unsafe is ignored/);
     const loaded = await loadProfile({ flags: parsed.flags, flagSpellings: parsed.spellings, env: { CONTROL_PLANE_API_KEY: API_KEY } });
     assert.deepEqual(loaded.profile.mcp.servers.map((s) => s.channel), ['main', 'tools']);
     assert.deepEqual([loaded.profile.log.level, loaded.profile.health.listenAddr, loaded.profile.mcp.connectionMaxTtl], ['debug', '127.0.0.1:0', '1m30s']);
