@@ -118,6 +118,8 @@ export type WebviewMessage =
   /** Saves the given rows (what the filters show) as JSON, through a save dialog. */
   | { type: 'exportTrace'; keys: number[] }
   | { type: 'copyCurl'; key: number }
+  /** Saves the diagnostics bundle (recent logs, metrics, status, system, redacted configuration) as a zip. */
+  | { type: 'exportLogs' }
   /** Copies the loopback front door's URL, token or a curl request: the host reads the token and writes the clipboard. */
   | { type: 'copyEndpoint'; what: EndpointCopy }
   | { type: 'mcp'; reqId: number; request: McpRequest }
@@ -178,6 +180,7 @@ const WEBVIEW_MESSAGES: Validators<WebviewMessage> = {
   clearTrace: {},
   exportTrace: { keys: arrayOf(int) },
   copyCurl: { key: int },
+  exportLogs: {},
   copyEndpoint: { what: oneOf('url', 'token', 'curl') },
   mcp: { reqId: int, request: mcpRequest },
   setLogLevel: { level: logLevel },

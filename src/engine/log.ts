@@ -53,6 +53,11 @@ export class Logger {
     if (secret && secret.length >= 4 && !this.core.secrets.includes(secret)) this.core.secrets.push(secret);
   }
 
+  /** The values addSecret was given, for output that leaves the logger (a diagnostics bundle). */
+  get secretValues(): readonly string[] {
+    return this.core.secrets;
+  }
+
   addSink(sink: LogSink): () => void {
     this.core.sinks.add(sink);
     return () => this.core.sinks.delete(sink);

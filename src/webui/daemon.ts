@@ -13,6 +13,7 @@ import type { TunnelEngine } from '../engine/engine';
 import type { Logger } from '../engine/log';
 import { expandHome } from '../profiles/secrets';
 import { DaemonDashboard } from './daemonDashboard';
+import { daemonBundle, type RunConfiguration } from './exportBundle';
 import { LogRing } from './logRing';
 import { WebUiServer } from './server';
 
@@ -50,6 +51,7 @@ export class DaemonWebUi {
   readonly logs: LogRing;
   readonly server: WebUiServer;
   private dashboard: DaemonDashboard | undefined;
+  private engine: TunnelEngine | undefined;
   private readonly written: string[] = [];
 
   constructor(
@@ -57,6 +59,7 @@ export class DaemonWebUi {
     switches: WebUiSwitches,
     private readonly healthUrlFile: string | undefined,
     title: string,
+    run: RunConfiguration,
   ) {
     // Records are kept from the first line on; the token never stays in them.
     this.logs = new LogRing(() => [this.server.token]);
@@ -67,7 +70,12 @@ export class DaemonWebUi {
       logger: webLogger,
       allowRemote: switches.allowRemote,
       assetsDir: path.join(__dirname, 'webview'),
+      codiconsDir: path.join(__dirname, 'codicons'),
       title,
+      exportBundle: (minutes) => {
+        if (!this.engine) throw new Error('the web UI has no engine attached');
+        return daemonBundle(this.engine, this.logs, logger, run, minutes);
+      },
       onBound: async (url) => {
         if (!url) return;
         // The one line that shows the token; from here on the logger redacts it.
@@ -81,6 +89,7 @@ export class DaemonWebUi {
 
   /** Ties the UI to the engine; call before the engine starts. */
   attach(engine: TunnelEngine, profile: string): void {
+    this.engine = engine;
     this.dashboard = new DaemonDashboard(engine, this.logs, profile);
     this.server.attach(this.dashboard);
   }

@@ -13,7 +13,7 @@ import type { MetricsSnapshot } from '../engine/events';
 import type { LogLevel, LogRecord } from '../engine/log';
 import { healthTone, localEntry, runDashboardRequest, type DashboardAnswer } from '../host/dashboardRequests';
 import { LocalMcpClient } from '../host/mcpClient';
-import { TraceKeys } from '../host/traceRows';
+import { TraceKeys, traceExport } from '../host/traceRows';
 import { CLIENT_VERSION } from '../version';
 import type { HealthView, HostMessage, McpRequest, TraceRow, WebviewMessage } from '../../webview/protocol';
 import type { LogRing } from './logRing';
@@ -115,14 +115,21 @@ export class DaemonDashboard {
         this.setLogLevel(message.level);
         break;
       case 'exportTrace':
+      case 'exportLogs':
       case 'copyCurl':
       case 'copyEndpoint':
       case 'tunnel':
-        // The editor's save dialog, clipboard and Start/Stop have no counterpart here; the app does not offer them for this host.
+        // Downloads go through /api/trace/export and /api/logs/export (the browser saves them); the
+        // loopback front door's copy buttons and Start/Stop have no counterpart here, and the app does not show them.
         this.engine.logger.child('web-ui').debug(`web UI: "${message.type}" is not available outside the editor`);
         break;
     }
     return true;
+  }
+
+  /** The trace table's "Export as JSON" for the rows with these keys. */
+  traceExport(keys: readonly number[]): { fileName: string; text: string; count: number } {
+    return traceExport(this.profile, this.engine.trace.list(), this.keys, keys);
   }
 
   private async run(request: McpRequest): Promise<DashboardAnswer> {

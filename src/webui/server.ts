@@ -2,8 +2,10 @@
  * The web UI of `mcp-tunnel run`, mounted on its health server: /ui (the
  * dashboard page), /ui/assets/* (its script and styles), /api/events (host →
  * app messages as server-sent events), /api/message (app → host messages),
- * /api/log-level (GET and PUT the live log level) and /api/logs (recent log
- * records, filtered by level and text).
+ * /api/log-level (GET and PUT the live log level), /api/logs (recent log
+ * records, filtered by level and text), /api/logs/export?minutes=N (the
+ * diagnostics zip) and /api/trace/export (chosen trace entries as JSON), and
+ * the codicon font the app's icons use (/ui/codicons/*).
  *
  * Every request to these paths is checked, in this order:
  *  - the server listens on loopback, or the operator allowed a wider bind
@@ -21,6 +23,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import type { HealthBinding, HealthRoute } from '../engine/health';
 import { isLogLevel, LOG_LEVELS, type Logger } from '../engine/log';
+import { ExportWindowError, parseExportMinutes, type SupportBundle } from '../engine/supportBundle';
 import { parseWebviewMessage, type HostMessage } from '../../webview/protocol';
 import type { DaemonDashboard } from './daemonDashboard';
 import type { LogRing } from './logRing';
@@ -28,6 +31,7 @@ import type { LogRing } from './logRing';
 export const TOKEN_COOKIE = 'mcp_tunnel_ui';
 const MAX_BODY = 1 << 20;
 const ASSETS: Record<string, string> = { 'webui.js': 'text/javascript; charset=utf-8', 'webui.css': 'text/css; charset=utf-8' };
+const CODICONS: Record<string, string> = { 'codicon.css': 'text/css; charset=utf-8', 'codicon.ttf': 'font/ttf' };
 
 export interface WebUiOptions {
   logs: LogRing;
@@ -36,6 +40,10 @@ export interface WebUiOptions {
   allowRemote: boolean;
   /** The folder holding webui.js and webui.css (dist/webview). */
   assetsDir: string;
+  /** The folder holding codicon.css and codicon.ttf (dist/codicons). */
+  codiconsDir: string;
+  /** Builds the diagnostics zip of the last `minutes` minutes. */
+  exportBundle(minutes: number): Promise<SupportBundle>;
   title: string;
   /** The token; a fresh random one by default. */
   token?: string;
@@ -133,7 +141,8 @@ export class WebUiServer implements HealthRoute {
       return text(res, 401, 'unauthorized: open the web UI with the URL from the startup log (…/ui?token=…), or send Authorization: Bearer TOKEN\n');
     }
     if (p === '/ui' || p === '/ui/') return this.page(req, res);
-    if (p.startsWith('/ui/assets/')) return this.asset(req, res, p.slice('/ui/assets/'.length));
+    if (p.startsWith('/ui/assets/')) return this.asset(req, res, ASSETS, this.options.assetsDir, p.slice('/ui/assets/'.length));
+    if (p.startsWith('/ui/codicons/')) return this.asset(req, res, CODICONS, this.options.codiconsDir, p.slice('/ui/codicons/'.length));
     switch (p) {
       case '/api/events':
         return this.events(req, res, url);
@@ -143,8 +152,12 @@ export class WebUiServer implements HealthRoute {
         return this.logLevel(req, res);
       case '/api/logs':
         return this.logsQuery(req, res, url);
+      case '/api/logs/export':
+        return this.logsExport(req, res, url);
+      case '/api/trace/export':
+        return this.traceExport(req, res);
       default:
-        return text(res, 404, 'not found: the web UI has /ui and /api/{events,message,log-level,logs}\n');
+        return text(res, 404, 'not found: the web UI has /ui and /api/{events,message,log-level,logs,logs/export,trace/export}\n');
     }
   }
 
@@ -156,6 +169,7 @@ export class WebUiServer implements HealthRoute {
 <head>
 <meta charset="UTF-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="/ui/codicons/codicon.css">
 <link rel="stylesheet" href="/ui/assets/webui.css">
 <title>${escapeHtml(this.options.title)}</title>
 </head>
@@ -168,18 +182,19 @@ export class WebUiServer implements HealthRoute {
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': csp.join('; '), 'X-Frame-Options': 'DENY' }).end(req.method === 'HEAD' ? undefined : body);
   }
 
-  private asset(req: IncomingMessage, res: ServerResponse, name: string): void {
+  private asset(req: IncomingMessage, res: ServerResponse, types: Record<string, string>, dir: string, name: string): void {
     if (!allow(req, res, 'GET, HEAD')) return;
-    const type = ASSETS[name];
+    const type = Object.hasOwn(types, name) ? types[name] : undefined;
     if (!type) return text(res, 404, 'not found\n');
-    let body = this.assets.get(name);
+    const file = path.join(dir, name);
+    let body = this.assets.get(file);
     if (!body) {
       try {
-        body = readFileSync(path.join(this.options.assetsDir, name));
+        body = readFileSync(file);
       } catch {
-        return text(res, 404, `not found: ${name} is missing from ${this.options.assetsDir} (build with npm run build)\n`);
+        return text(res, 404, `not found: ${name} is missing from ${dir} (build with npm run build)\n`);
       }
-      this.assets.set(name, body);
+      this.assets.set(file, body);
     }
     res.writeHead(200, { 'Content-Type': type }).end(req.method === 'HEAD' ? undefined : body);
   }
@@ -241,6 +256,35 @@ export class WebUiServer implements HealthRoute {
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) return text(res, 400, 'limit must be a positive whole number\n');
     json(res, 200, { logs: this.options.logs.query({ level, text: url.searchParams.get('q') ?? undefined, limit }) });
   }
+
+  private async logsExport(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (!allow(req, res, 'GET')) return;
+    let minutes: number;
+    try {
+      minutes = parseExportMinutes(url.searchParams.get('minutes'));
+    } catch (err) {
+      if (err instanceof ExportWindowError) return text(res, 400, `bad request: ${err.message}\n`);
+      throw err;
+    }
+    const bundle = await this.options.exportBundle(minutes);
+    this.options.logger.info('diagnostics bundle exported', { minutes, files: bundle.files.length, bytes: bundle.bytes.length });
+    res.writeHead(200, { 'Content-Type': 'application/zip', 'Content-Disposition': attachment(bundle.fileName), 'Content-Length': bundle.bytes.length }).end(bundle.bytes);
+  }
+
+  private async traceExport(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!allow(req, res, 'POST')) return;
+    const body = await readJson(req, res);
+    if (body === undefined) return;
+    const keys = (body as { keys?: unknown } | null)?.keys;
+    if (!Array.isArray(keys) || !keys.every((k) => Number.isInteger(k))) return text(res, 400, 'bad request: send {"keys": [1, 2, …]}, the keys of the trace rows to export\n');
+    const file = this.dashboard.traceExport(keys as number[]);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Disposition': attachment(file.fileName) }).end(file.text);
+  }
+}
+
+/** `attachment; filename="…"` for a name this process made (letters, digits, - _ .). */
+function attachment(fileName: string): string {
+  return `attachment; filename="${fileName.replace(/[^\w.-]/g, '_')}"`;
 }
 
 function allow(req: IncomingMessage, res: ServerResponse, methods: string): boolean {

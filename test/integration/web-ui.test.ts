@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { strFromU8, unzipSync } from 'fflate';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,6 +133,13 @@ describe('web UI of mcp-tunnel run (/ui on the health server)', function () {
     assert.equal(page.status, 200);
     assert.match(page.body, /\/ui\/assets\/webui\.js/);
     assert.equal((await http(`${base}/ui/assets/webui.js`, { headers: { Cookie: cookie } })).status, 200);
+    // The codicon font the app's icons need is served beside it, under the same checks.
+    assert.match(page.body, /\/ui\/codicons\/codicon\.css/);
+    const codicons = await http(`${base}/ui/codicons/codicon.css`, { headers: { Cookie: cookie } });
+    assert.equal(codicons.status, 200);
+    assert.match(codicons.body, /url\("\.\/codicon\.ttf/);
+    assert.equal((await http(`${base}/ui/codicons/codicon.ttf`, { headers: { Cookie: cookie } })).status, 200);
+    assert.equal((await http(`${base}/ui/codicons/codicon.css`)).status, 401);
 
     // Log level: GET, a bad PUT (400, level unchanged), then debug, live.
     const level = JSON.parse((await http(`${base}/api/log-level`, { headers: bearer })).body) as { level: string; supported_levels: string[] };
@@ -174,6 +182,39 @@ describe('web UI of mcp-tunnel run (/ui on the health server)', function () {
     assert.equal(result.error, undefined);
     assert.match(JSON.stringify(result.result), /from the web UI/);
     assert.ok(result.traceKey !== undefined, 'the call is in the trace');
+
+    // The trace table's "Export as JSON": the chosen rows, as a download.
+    const traceFile = await http(`${base}/api/trace/export`, { method: 'POST', headers: json, body: JSON.stringify({ keys: [result.traceKey] }) });
+    assert.equal(traceFile.status, 200);
+    assert.match(String(traceFile.headers['content-disposition']), /^attachment; filename="mcp-tunnel-trace-.+\.json"$/);
+    const exported = JSON.parse(traceFile.body) as { entries: { method?: string; origin?: string }[] };
+    assert.deepEqual(exported.entries.map((e) => [e.method, e.origin]), [['tools/call', 'local']]);
+    assert.equal((await http(`${base}/api/trace/export`, { method: 'POST', headers: json, body: '{"keys":"all"}' })).status, 400);
+
+    // Log export: a bad window is a 400 that says what to send; the default is a zip of every part, no secret in it.
+    const badWindow = await http(`${base}/api/logs/export?minutes=0`, { headers: bearer });
+    assert.equal(badWindow.status, 400);
+    assert.match(badWindow.body, /minutes must be a whole number from 1 to 1440/);
+    assert.equal((await http(`${base}/api/logs/export?minutes=1441`, { headers: bearer })).status, 400);
+    assert.equal((await http(`${base}/api/logs/export`)).status, 401);
+    assert.equal((await http(`${base}/api/logs/export`, { headers: { ...bearer, Origin: 'http://evil.example' } })).status, 403);
+    const zip = await fetch(`${base}/api/logs/export?minutes=5`, { headers: bearer });
+    assert.equal(zip.status, 200);
+    assert.equal(zip.headers.get('content-type'), 'application/zip');
+    assert.match(zip.headers.get('content-disposition') ?? '', /^attachment; filename="mcp-tunnel-diagnostics-\d{8}T\d{6}Z\.zip"$/);
+    const files = unzipSync(new Uint8Array(await zip.arrayBuffer()));
+    assert.deepEqual(Object.keys(files).sort(), ['config.json', 'logs.ndjson', 'manifest.json', 'metrics.prom', 'status.json', 'system.json']);
+    assert.equal((JSON.parse(strFromU8(files['manifest.json']!)) as { windowMinutes: number }).windowMinutes, 5);
+    assert.match(strFromU8(files['metrics.prom']!), /^# TYPE \w+/m);
+    assert.match(strFromU8(files['logs.ndjson']!), /runtime log level updated/);
+    const config = JSON.parse(strFromU8(files['config.json']!)) as { argv: string[]; environment: Record<string, string> };
+    assert.equal(config.environment.CONTROL_PLANE_API_KEY, '[REDACTED]');
+    assert.equal(config.environment.CONTROL_PLANE_TUNNEL_ID, relay.tunnel_id);
+    for (const [name, data] of Object.entries(files)) {
+      const body = strFromU8(data);
+      assert.ok(!body.includes(relay.api_key!), `${name} holds the API key`);
+      assert.ok(!body.includes(token), `${name} holds the web UI token`);
+    }
   });
 
   it('refuses /ui and /api on a non-loopback bind without --allow-remote-ui, saying which flag widens it', async () => {

@@ -5,24 +5,49 @@
  * random client id ties the two together, so answers (snapshot, trace
  * details, MCP results) reach the tab that asked. The session cookie set by
  * /ui authenticates both; UI state lives in the tab's sessionStorage.
+ *
+ * What the editor does with a save dialog, the browser does as a download:
+ * 'exportLogs' fetches the diagnostics zip (/api/logs/export), 'exportTrace'
+ * the chosen trace entries (/api/trace/export).
  */
 import type { WebviewMessage } from '../protocol';
 import type { DashboardHost } from './host';
 
 const STATE_KEY = 'mcp-tunnel-dashboard';
 
+/** The file name a response's Content-Disposition gives, else `fallback`. */
+function fileNameOf(response: Response, fallback: string): string {
+  const match = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') ?? '');
+  return match?.[1] ?? fallback;
+}
+
+/** Fetches `url` and hands the body to the browser as a download. */
+async function download(base: string, url: string, init: RequestInit, fallback: string): Promise<void> {
+  const response = await fetch(`${base}${url}`, { ...init, credentials: 'same-origin' });
+  if (!response.ok) throw new Error(`${url} answered ${response.status}: ${(await response.text()).trim()}`);
+  const href = URL.createObjectURL(await response.blob());
+  const a = document.createElement('a');
+  a.href = href;
+  a.download = fileNameOf(response, fallback);
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 60_000);
+}
+
 export function httpHost(base = ''): DashboardHost {
   const client = crypto.randomUUID();
   const listeners: ((data: unknown) => void)[] = [];
   let open = false;
   const queue: WebviewMessage[] = [];
+  const warn = (err: Error) => console.warn(`MCP Tunnel dashboard: ${err.message}`);
   const send = (message: WebviewMessage) =>
     void fetch(`${base}/api/message`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'X-Dashboard-Client': client },
       body: JSON.stringify(message),
       credentials: 'same-origin',
-    }).catch((err: Error) => console.warn(`MCP Tunnel dashboard: could not reach the daemon: ${err.message}`));
+    }).catch((err: Error) => warn(new Error(`could not reach the daemon: ${err.message}`)));
 
   const events = new EventSource(`${base}/api/events?client=${encodeURIComponent(client)}`);
   events.addEventListener('open', () => {
@@ -47,6 +72,11 @@ export function httpHost(base = ''): DashboardHost {
 
   return {
     post: (message) => {
+      if (message.type === 'exportLogs') return void download(base, '/api/logs/export', {}, 'mcp-tunnel-diagnostics.zip').catch(warn);
+      if (message.type === 'exportTrace') {
+        const init = { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ keys: message.keys }) };
+        return void download(base, '/api/trace/export', init, 'mcp-tunnel-trace.json').catch(warn);
+      }
       if (open) send(message);
       else queue.push(message);
     },

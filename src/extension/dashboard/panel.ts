@@ -36,7 +36,7 @@ import type { TunnelManager } from '../tunnels';
 import { buildCurl } from './curl';
 import { LocalMcpClient } from '../../host/mcpClient';
 import { healthTone, localEntry, runDashboardRequest, type DashboardAnswer } from '../../host/dashboardRequests';
-import { TraceKeys } from '../../host/traceRows';
+import { TraceKeys, traceExport } from '../../host/traceRows';
 import { authModeText, type LoopbackEndpoint } from '../endpoint/endpoint';
 
 export interface DashboardDeps {
@@ -287,6 +287,10 @@ export class DashboardPanel implements vscode.Disposable {
         return this.exportTrace(message.keys);
       case 'copyCurl':
         return this.copyCurl(message.key);
+      case 'exportLogs':
+        // The same bundle as the command palette's Export Diagnostics…
+        await vscode.commands.executeCommand('mcpTunnel.exportDiagnostics');
+        return;
       case 'copyEndpoint':
         await vscode.commands.executeCommand(ENDPOINT_COPY_COMMANDS[message.what], this.profile);
         return;
@@ -307,18 +311,15 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   private async exportTrace(keys: number[]): Promise<void> {
-    const wanted = new Set(keys);
-    const entries = this.deps.tunnels.traces(this.profile).filter((e) => wanted.has(this.keys.keyOf(e)));
-    const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+    const file = traceExport(this.profile, this.deps.tunnels.traces(this.profile), this.keys, keys);
     const uri = await vscode.window.showSaveDialog({
       title: `Export the trace of "${this.profile}"`,
-      defaultUri: exportDefaultUri(`mcp-tunnel-trace-${this.profile.replace(/[^\w.-]+/g, '_')}-${stamp}.json`),
+      defaultUri: exportDefaultUri(file.fileName),
       filters: { JSON: ['json'] },
     });
     if (!uri) return;
-    const body = { profile: this.profile, exportedAt: new Date().toISOString(), entries };
-    await writeFile(uri.fsPath, JSON.stringify(body, null, 2) + '\n', { mode: 0o600 });
-    void vscode.window.showInformationMessage(`Saved ${entries.length} trace entr${entries.length === 1 ? 'y' : 'ies'} to ${uri.fsPath} (payloads as captured, secrets redacted).`);
+    await writeFile(uri.fsPath, file.text, { mode: 0o600 });
+    void vscode.window.showInformationMessage(`Saved ${file.count} trace entr${file.count === 1 ? 'y' : 'ies'} to ${uri.fsPath} (payloads as captured, secrets redacted).`);
   }
 
   private async copyCurl(key: number): Promise<void> {
