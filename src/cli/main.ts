@@ -67,15 +67,17 @@ spellings work too, and its dash aliases (--control-plane-tunnel-id …):
   --harpoon.target label=NAME,url=URL[,desc=TEXT][,unix-socket=PATH] (repeat)  --harpoon.allow-plaintext-http
   --harpoon.max-response-bytes N  --harpoon.max-redirects N  --harpoon.http-proxy URL  --harpoon.capture-payloads
   --harpoon.hosts-include-suffix S (repeat)  --harpoon.hosts-include-regex RE (repeat)
+  --open-web-ui  --allow-remote-ui  --admin-ui.log-buffer-events N   (the web UI at <health>/ui)
 Reference flags of features this client lacks (--cloudflared.*, --harpoon.additional-transport, …)
 are ignored with a warning; --cloudflared.managed and --cloudflared.token are refused.
 
 Environment: CONTROL_PLANE_BASE_URL, CONTROL_PLANE_TUNNEL_ID, CONTROL_PLANE_API_KEY
-(or OPENAI_API_KEY), MCP_COMMAND, MCP_SERVER_URL, HEALTH_LISTEN_ADDR, LOG_LEVEL, LOG_FORMAT, …
+(or OPENAI_API_KEY), MCP_COMMAND, MCP_SERVER_URL, HEALTH_LISTEN_ADDR, LOG_LEVEL, LOG_FORMAT,
+OPEN_WEB_UI, ALLOW_REMOTE_UI, …
 (every variable of the reference tunnel-client; see the README).
 API keys are never accepted as flags: use the environment or a file: reference.
 
-Guides: mcp-tunnel help quickstart | samples | doctor | oauth | admin | troubleshooting
+Guides: mcp-tunnel help quickstart | samples | doctor | oauth | admin | troubleshooting | web-ui
 `;
 
 function logLevelOf(values: CliValues, fallback: LogLevel = 'info'): LogLevel {

@@ -11,7 +11,7 @@ import { configSourceFrom, profileFlagsFrom } from './profileFlags';
 import { createRunLogger, writePidFile } from './runFiles';
 import { sampleServerCommand } from './sampleServer';
 import { resolveSample } from './samples';
-import { DaemonWebUi, webUiSwitches, type WebUiSwitches } from '../webui/daemon';
+import { DaemonWebUi, webUiSwitches } from '../webui/daemon';
 import type { RunConfiguration } from '../webui/exportBundle';
 import { redactProfileText } from './profileRedact';
 
@@ -42,7 +42,7 @@ export async function runRunCommand(values: CliValues): Promise<number> {
   for (const w of warnings) logger.warn(w);
   if (values['embedded-mcp-stub']) logger.info('embedded MCP stub: the bundled sample server (tools echo, add, countdown) is the main channel');
   const removePidFile = await writePidFile(loaded.profile.process.pidFile, loaded.describeField(['process', 'pidFile']));
-  const switches = webUiSwitchesOrUsage(values);
+  const switches = webUiSwitches(loaded.profile.adminUi);
   const webUi = config.health ? new DaemonWebUi(logger, switches, config.health.urlFile, `MCP Tunnel: ${values.profile ?? config.controlPlane.tunnelId}`, await runConfiguration(loaded)) : undefined;
   if (!webUi && (switches.allowRemote || switches.open)) logger.warn('the web UI lives on the health server, which is off (empty health listen address): --allow-remote-ui and --open-web-ui do nothing');
   const engine = new TunnelEngine(config, { logger: logger.child('engine'), healthRoutes: webUi ? [webUi.server] : [] });
@@ -79,14 +79,6 @@ async function runConfiguration(loaded: LoadedProfile): Promise<RunConfiguration
     }
   }
   return { argv: process.argv, env: process.env, profile: loaded.profile, profileYaml, profileFile: loaded.file };
-}
-
-function webUiSwitchesOrUsage(values: CliValues): WebUiSwitches {
-  try {
-    return webUiSwitches(values, process.env);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
 }
 
 /** JSON report shapes: the reference daemon's (the default of --json, for its scripts) or this project's own. */

@@ -1,6 +1,7 @@
 /**
- * The web UI of `mcp-tunnel run`: its switches (`--allow-remote-ui` /
- * ALLOW_REMOTE_UI, `--open-web-ui` / OPEN_WEB_UI), the log ring it reads, the
+ * The web UI of `mcp-tunnel run`: its switches (the profile's admin_ui
+ * section: `--allow-remote-ui` / ALLOW_REMOTE_UI, `--open-web-ui` /
+ * OPEN_WEB_UI, `--admin-ui.log-buffer-events`), the log ring it reads, the
  * startup line with its ready-to-open URL (the only place the token is
  * logged), the `<health URL file>.ui` file (mode 0600) holding that URL, and
  * opening a browser on request.
@@ -20,26 +21,13 @@ import { WebUiServer } from './server';
 export interface WebUiSwitches {
   allowRemote: boolean;
   open: boolean;
+  /** How many log records the ring keeps (admin_ui.log_buffer_events). */
+  logBufferEvents?: number;
 }
 
-const TRUE = new Set(['1', 'true', 'yes', 'on']);
-const FALSE = new Set(['0', 'false', 'no', 'off', '']);
-
-/** A boolean environment variable; a value that is neither true nor false is an error that names it. */
-export function envSwitch(env: NodeJS.ProcessEnv, name: string): boolean {
-  const raw = env[name];
-  if (raw === undefined) return false;
-  const v = raw.trim().toLowerCase();
-  if (TRUE.has(v)) return true;
-  if (FALSE.has(v)) return false;
-  throw new Error(`${name}="${raw.slice(0, 20)}" is not a switch: use true or false`);
-}
-
-export function webUiSwitches(values: Record<string, unknown>, env: NodeJS.ProcessEnv): WebUiSwitches {
-  return {
-    allowRemote: values['allow-remote-ui'] === true || envSwitch(env, 'ALLOW_REMOTE_UI'),
-    open: values['open-web-ui'] === true || envSwitch(env, 'OPEN_WEB_UI'),
-  };
+/** The profile's admin_ui section (flags --allow-remote-ui, --open-web-ui; ALLOW_REMOTE_UI, OPEN_WEB_UI) as the web UI uses it. */
+export function webUiSwitches(adminUi: { allowRemote: boolean; openBrowser: boolean; logBufferEvents: number }): WebUiSwitches {
+  return { allowRemote: adminUi.allowRemote, open: adminUi.openBrowser, logBufferEvents: adminUi.logBufferEvents };
 }
 
 /** The file beside the health URL file that holds the web UI's URL with its token. */
@@ -62,7 +50,7 @@ export class DaemonWebUi {
     run: RunConfiguration,
   ) {
     // Records are kept from the first line on; the token never stays in them.
-    this.logs = new LogRing(() => [this.server.token]);
+    this.logs = new LogRing(() => [this.server.token], switches.logBufferEvents);
     logger.addSink((record) => this.logs.push(record));
     const webLogger = logger.child('web-ui');
     this.server = new WebUiServer({

@@ -9,12 +9,15 @@ export class LogRing {
   private readonly listeners = new Set<(record: LogRecord) => void>();
 
   /** `secrets`: values that never leave this ring (the web UI's own token). */
-  constructor(private readonly secrets: () => readonly string[] = () => []) {}
+  constructor(
+    private readonly secrets: () => readonly string[] = () => [],
+    private readonly size = LOG_RING_SIZE,
+  ) {}
 
   push(record: LogRecord): void {
     const clean = redactValue(record, this.secrets()) as LogRecord;
     this.records.push(clean);
-    if (this.records.length > LOG_RING_SIZE) this.records.splice(0, this.records.length - LOG_RING_SIZE);
+    if (this.records.length > this.size) this.records.splice(0, this.records.length - this.size);
     for (const l of this.listeners) l(clean);
   }
 
