@@ -87,7 +87,10 @@ export class DaemonDashboard {
 
   /** A log level change, from /api/log-level or a tab: every tab shows it. */
   setLogLevel(level: LogLevel): void {
-    if (level !== this.engine.logger.level) this.engine.setLogLevel(level);
+    const previous = this.engine.logger.level;
+    if (level !== previous) this.engine.setLogLevel(level);
+    // At the new level, so a switch to debug shows its first debug line at once.
+    this.engine.logger.child('web-ui').log(level, 'runtime log level updated', { previous_level: previous, new_level: level });
     this.broadcast({ type: 'logLevel', level: this.engine.logger.level });
   }
 

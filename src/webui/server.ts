@@ -241,9 +241,7 @@ export class WebUiServer implements HealthRoute {
     const raw = (body as { level?: unknown }).level;
     const level = typeof raw === 'string' ? raw.trim().toLowerCase() : raw;
     if (!isLogLevel(level)) return text(res, 400, `unsupported log level ${JSON.stringify(raw)} (expected one of: ${LOG_LEVELS.join(', ')})\n`);
-    const previous = this.options.logger.level;
     this.dashboard.setLogLevel(level);
-    this.options.logger.log(level, 'runtime log level updated', { previous_level: previous, new_level: level });
     return reply();
   }
 
