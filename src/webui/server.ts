@@ -13,6 +13,10 @@
  *  - `Host` is one of the names of this server (localhost, 127.0.0.1, [::1]
  *    or the bound address, with its port), against DNS rebinding;
  *  - `Origin`, when sent, is this server's own origin (`http://` + Host);
+ *  - `Sec-Fetch-Site`, when the browser sends it, is `same-origin` or `none`
+ *    (typed, bookmarked): another port of this machine is the same *site*, so
+ *    neither SameSite cookies nor a GET (which carries no Origin) stop a page
+ *    there. Only opening /ui itself is allowed from anywhere;
  *  - the per-process token: `?token=` on /ui (which sets an HttpOnly,
  *    SameSite=Strict cookie and redirects to the bare URL), the cookie, or
  *    `Authorization: Bearer TOKEN`.
@@ -109,6 +113,10 @@ export class WebUiServer implements HealthRoute {
     if (!b.hosts.has(host)) return { status: 403, message: `forbidden: Host must name this server (${[...b.hosts].join(', ')})\n` };
     const origin = req.headers.origin;
     if (origin !== undefined && origin.toLowerCase() !== `http://${host}`) return { status: 403, message: 'forbidden: Origin is not this server\n' };
+    const site = header(req, 'sec-fetch-site');
+    const path = (req.url ?? '').split('?')[0];
+    const opensPage = (path === '/ui' || path === '/ui/') && req.method === 'GET' && header(req, 'sec-fetch-mode') === 'navigate';
+    if (site !== undefined && site !== 'same-origin' && site !== 'none' && !opensPage) return { status: 403, message: `forbidden: a request from another origin (Sec-Fetch-Site: ${site.slice(0, 20)})\n` };
     return undefined;
   }
 
@@ -134,7 +142,17 @@ export class WebUiServer implements HealthRoute {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (p === '/ui' && req.method === 'GET' && url.searchParams.has('token')) {
       if (!this.matches(url.searchParams.get('token') ?? undefined)) return text(res, 401, 'unauthorized: the token in this URL is not the one of this process; open the URL from its startup log or the .ui file\n');
-      res.writeHead(303, { Location: '/ui', 'Set-Cookie': `${TOKEN_COOKIE}=${this.token}; HttpOnly; SameSite=Strict; Path=/` }).end();
+      const setCookie = `${TOKEN_COOKIE}=${this.token}; HttpOnly; SameSite=Strict; Path=/`;
+      const site = header(req, 'sec-fetch-site');
+      if (site === undefined || site === 'none' || site === 'same-origin') {
+        res.writeHead(303, { Location: '/ui', 'Set-Cookie': setCookie }).end();
+        return;
+      }
+      // Opened from another site (the --open-web-ui forwarding page is a file): a redirect would stay
+      // cross-site and the browser would hold back the Strict cookie, so this page moves on by itself.
+      res
+        .writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Set-Cookie': setCookie, 'Content-Security-Policy': "default-src 'none'", 'X-Frame-Options': 'DENY' })
+        .end('<!DOCTYPE html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/ui"><title>MCP Tunnel</title><a href="/ui">Open the dashboard</a>\n');
       return;
     }
     if (!this.authorized(req)) {

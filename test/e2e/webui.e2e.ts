@@ -9,7 +9,7 @@
  * the same machine cannot use the UI's session.
  */
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -167,6 +167,7 @@ describe('web UI of mcp-tunnel run in a real browser', function () {
     await page.getByTestId('export-logs').click();
     const file = await download;
     assert.match(file.suggestedFilename(), /^mcp-tunnel-diagnostics-\d{8}T\d{6}Z\.zip$/);
+    await run.waitForLog(/diagnostics bundle exported/);
     const files = unzipSync(readFileSync((await file.path())!));
     assert.deepEqual(Object.keys(files).sort(), ['config.json', 'logs.ndjson', 'manifest.json', 'metrics.prom', 'profile.yaml', 'status.json', 'system.json']);
     const text = (name: string) => strFromU8(files[name]!);
@@ -187,6 +188,37 @@ describe('web UI of mcp-tunnel run in a real browser', function () {
     }
   });
 
+  it('--open-web-ui hands the browser a private page (not the token in argv) that opens the dashboard signed in', async () => {
+    // A stand-in for xdg-open that records what it was asked to open.
+    const bin = join(dir, 'bin');
+    const opened = join(dir, 'opened.txt');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`);
+    chmodSync(join(bin, 'xdg-open'), 0o755);
+    const second = startCli(['run', '--open-web-ui'], {
+      PATH: `${bin}:${process.env.PATH}`,
+      CONTROL_PLANE_BASE_URL: info.control_plane_base_url,
+      CONTROL_PLANE_TUNNEL_ID: info.tunnel_id,
+      CONTROL_PLANE_API_KEY: info.api_key,
+      MCP_COMMAND: `node ${EVERYTHING}`,
+      HEALTH_LISTEN_ADDR: '127.0.0.1:0',
+    });
+    try {
+      await waitUntil(async () => existsSync(opened), 30_000, 'the browser to be asked to open the UI');
+      const file = readFileSync(opened, 'utf8');
+      assert.ok(!file.includes('token='), 'the browser is given a file, not the URL with its token');
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      const tab = await page.context().browser()!.newPage();
+      await tab.goto(`file://${file}`);
+      await waitUntil(async () => ((await tab.locator('.header .badge').textContent({ timeout: 2_000 }).catch(() => '')) ?? '').trim() === 'ready', 30_000, 'the dashboard opened from the forwarding page');
+      assert.equal(new URL(tab.url()).search, '', 'the token is dropped from the address bar');
+      await tab.close();
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited();
+    }
+  });
+
   it('refuses a page of another origin on this machine, even though the browser holds the session cookie', async () => {
     foreign = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!DOCTYPE html><title>elsewhere</title>'));
     await new Promise<void>((resolve) => foreign!.listen(0, '127.0.0.1', resolve));
@@ -198,9 +230,13 @@ describe('web UI of mcp-tunnel run in a real browser', function () {
     // A simple request the browser sends without a preflight, with the cookie: the daemon answers 403 and does nothing.
     await other.evaluate(async (target) => {
       await fetch(`${target}/api/message`, { method: 'POST', mode: 'no-cors', credentials: 'include', headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify({ type: 'setLogLevel', level: 'error' }) }).catch(() => undefined);
-      await fetch(`${target}/api/logs/export`, { mode: 'no-cors', credentials: 'include' }).catch(() => undefined);
       await fetch(`${target}/api/log-level`, { method: 'PUT', credentials: 'include', headers: { 'Content-Type': 'application/json' }, body: '{"level":"error"}' }).catch(() => undefined);
     }, ui);
+    // A GET the browser sends without Origin (no-cors), with the cookie (another port is the same site): refused too.
+    await other.evaluate(async (target) => {
+      await fetch(`${target}/api/logs/export`, { mode: 'no-cors', credentials: 'include' }).catch(() => undefined);
+    }, ui);
+    await new Promise((r) => setTimeout(r, 1500));
     const read = await other.evaluate(async (target) => fetch(`${target}/api/logs`, { credentials: 'include' }).then((r) => `read ${r.status}`, (e: Error) => `blocked: ${e.message}`), ui);
     assert.match(read, /^blocked/, 'the other origin cannot read the logs');
     await other.close();
