@@ -120,6 +120,13 @@ describe('web UI of mcp-tunnel run (/ui on the health server)', function () {
     assert.equal((await http(`${base}/api/log-level`, { headers: { ...bearer, Host: `evil.example:${new URL(base).port}` } })).status, 403);
     assert.equal((await http(`${base}/api/log-level`, { headers: { ...bearer, Origin: 'http://evil.example' } })).status, 403);
     assert.equal((await http(`${base}/api/log-level`, { headers: { ...bearer, Origin: base } })).status, 200);
+    // What a browser marks as sent by another origin (another port is the same site) is refused too, but for opening /ui.
+    assert.equal((await http(`${base}/api/log-level`, { headers: { ...bearer, 'Sec-Fetch-Site': 'same-site' } })).status, 403);
+    assert.equal((await http(`${base}/api/log-level`, { headers: { ...bearer, 'Sec-Fetch-Site': 'same-origin' } })).status, 200);
+    const fromElsewhere = await http(uiUrl, { headers: { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'navigate' } });
+    assert.equal(fromElsewhere.status, 200, 'opened from another site: a page that moves on, not a redirect that would drop the cookie');
+    assert.match(String(fromElsewhere.headers['set-cookie']), /HttpOnly; SameSite=Strict/);
+    assert.match(fromElsewhere.body, /http-equiv="refresh" content="0;url=\/ui"/);
 
     // ?token= sets an HttpOnly SameSite=Strict cookie and redirects to the bare URL; the cookie then opens the page.
     const first = await http(uiUrl);
