@@ -84,9 +84,9 @@ const builds = [
   { ...nodeOptions, entryPoints: { worker: 'src/worker/main.ts', relay: 'src/cli/relayMain.ts', 'sample-server': 'src/sample/server.ts' }, outdir: out },
   // mcp-tunnel/embed: the tunnel inside a Node MCP server's own process (package.json "exports").
   { ...nodeOptions, entryPoints: { embed: 'src/embed/index.ts' }, outdir: out },
-  // The dashboard runs in a webview: browser code, one self-contained script and stylesheet.
+  // The dashboard runs in a webview (dashboard) and in the daemon's /ui (webui): browser code, one self-contained script and stylesheet each.
   {
-    entryPoints: { dashboard: 'webview/dashboard/main.tsx' },
+    entryPoints: { dashboard: 'webview/dashboard/main.tsx', webui: 'webview/dashboard/webui.tsx' },
     outdir: `${out}/webview`,
     bundle: true,
     platform: 'browser',
@@ -139,7 +139,9 @@ if (watch) {
   for (const options of [...builds, extensionDeferred()]) await (await esbuild.context(options)).watch();
   await core.watch();
 } else {
-  const named = only === 'extension' ? [] : [['cli', builds[0]], ['worker', builds[1]], ['webview', builds[2]]];
+  const names = ['cli', 'worker', 'embed', 'webview'];
+  if (names.length !== builds.length) throw new Error('esbuild.mjs: name every entry of builds, or it is not built');
+  const named = only === 'extension' ? [] : builds.map((options, i) => [names[i], options]);
   const extensionBuilds = (async () => {
     const core = await esbuild.build({ ...extension, metafile: true });
     checkActivationBundle(core);

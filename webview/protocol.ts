@@ -99,6 +99,8 @@ export type HostMessage =
       loopbackUrl?: string;
       /** How many trace entries the host keeps (mcpTunnel.trace.maxEntries). */
       maxEntries: number;
+      /** False when the host offers no Start/Stop/Restart (the daemon's web UI: the process is the tunnel). Absent: offered. */
+      tunnelControls?: boolean;
     }
   /** What changed since the last message; sent at most about once a second. */
   | { type: 'update'; health?: HealthView; metrics: MetricsSnapshot[]; trace: TraceRow[]; logs: LogRecord[]; loopbackUrl?: string }
@@ -116,6 +118,8 @@ export type WebviewMessage =
   /** Saves the given rows (what the filters show) as JSON, through a save dialog. */
   | { type: 'exportTrace'; keys: number[] }
   | { type: 'copyCurl'; key: number }
+  /** Saves the diagnostics bundle (recent logs, metrics, status, system, redacted configuration) as a zip. */
+  | { type: 'exportLogs' }
   /** Copies the loopback front door's URL, token or a curl request: the host reads the token and writes the clipboard. */
   | { type: 'copyEndpoint'; what: EndpointCopy }
   | { type: 'mcp'; reqId: number; request: McpRequest }
@@ -163,7 +167,7 @@ const mcpRequest: Check = (v) => {
 };
 
 const HOST_MESSAGES: Validators<HostMessage> = {
-  snapshot: { profile: str, health: healthView, metrics: arrayOf(metricsSnapshot), trace: arrayOf(traceRow), logs: arrayOf(logRecord), logLevel, loopbackUrl: opt(str), maxEntries: int },
+  snapshot: { profile: str, health: healthView, metrics: arrayOf(metricsSnapshot), trace: arrayOf(traceRow), logs: arrayOf(logRecord), logLevel, loopbackUrl: opt(str), maxEntries: int, tunnelControls: opt(bool) },
   update: { health: opt(healthView), metrics: arrayOf(metricsSnapshot), trace: arrayOf(traceRow), logs: arrayOf(logRecord), loopbackUrl: opt(str) },
   traceDetail: { key: int, entry: opt(traceEntry) },
   mcpResult: { reqId: int, result: anything, error: opt(str), traceKey: opt(int) },
@@ -176,6 +180,7 @@ const WEBVIEW_MESSAGES: Validators<WebviewMessage> = {
   clearTrace: {},
   exportTrace: { keys: arrayOf(int) },
   copyCurl: { key: int },
+  exportLogs: {},
   copyEndpoint: { what: oneOf('url', 'token', 'curl') },
   mcp: { reqId: int, request: mcpRequest },
   setLogLevel: { level: logLevel },

@@ -191,6 +191,36 @@ Try it all on this machine: mcp-tunnel relay --print-json prints both keys
 (api_key, admin_key) and its organization_id and workspace_id.
 `;
 
+const WEB_UI = `mcp-tunnel help web-ui: the dashboard of a headless run, in a browser
+
+mcp-tunnel run serves the editor's dashboard at /ui on its health server:
+health, metrics, the trace with payloads, the tool runner, live logs with a
+log level switch, and Export logs (a zip). Start/Stop are not offered: the
+process is the tunnel.
+
+  mcp-tunnel run --profile NAME --health-listen 127.0.0.1:8080
+  # the startup log prints: web UI ready: open this URL … url=http://127.0.0.1:8080/ui?token=…
+  # with --health-url-file FILE, the same URL is in FILE.ui (mode 0600)
+
+The token is new for every process; the URL sets a cookie and drops it from
+the address bar. Scripts send Authorization: Bearer TOKEN instead:
+  GET  /api/log-level            PUT /api/log-level  {"level":"debug"}
+  GET  /api/logs?level=warn&q=TEXT
+  GET  /api/logs/export?minutes=30   (1..1440): logs, metrics, status, system and
+       the configuration, secrets redacted
+
+Settings (flag, environment, profile key admin_ui.*):
+  --open-web-ui                    OPEN_WEB_UI=true       open_browser: open it in the browser
+  --allow-remote-ui                ALLOW_REMOTE_UI=true   allow_remote: serve it beyond loopback
+  --admin-ui.log-buffer-events N   ADMIN_UI_LOG_BUFFER_EVENTS   log_buffer_events (default 2000)
+
+Only loopback by default: on 0.0.0.0 or another address /ui and /api answer 403
+until you pass --allow-remote-ui (put TLS and a proxy in front; the token is
+still required). Every request must name this server in Host and, when sent,
+Origin, so a web page cannot reach it through DNS rebinding.
+Over SSH: ssh -L 8080:127.0.0.1:8080 HOST, then open the URL on your machine.
+`;
+
 export const HELP_TOPICS: Readonly<Record<string, string>> = {
   quickstart: QUICKSTART,
   samples: SAMPLES,
@@ -198,6 +228,7 @@ export const HELP_TOPICS: Readonly<Record<string, string>> = {
   oauth: OAUTH,
   admin: ADMIN,
   troubleshooting: TROUBLESHOOTING,
+  'web-ui': WEB_UI,
 };
 
 /** The text for `help TOPIC`; undefined for no topic or a command without a topic (the caller prints the usage). */

@@ -27,7 +27,7 @@ const WITH_ARGUMENTS = new Set(['profiles', 'help', 'admin', 'admin-profiles']);
 const HELP = `mcp-tunnel ${CLIENT_VERSION}: connect a private MCP server to hosted agents through the Secure MCP Tunnel
 
 Usage:
-  mcp-tunnel run      [--profile NAME | --profile-file FILE] [overrides] [--embedded-mcp-stub]   run the tunnel daemon
+  mcp-tunnel run      [--profile NAME | --profile-file FILE] [overrides] [--embedded-mcp-stub] [--open-web-ui] [--allow-remote-ui]   run the tunnel daemon (web UI at <health>/ui)
   mcp-tunnel doctor   [--profile NAME | --profile-file FILE] [--explain] [--json [--json-shape reference|mcp-tunnel]]
   mcp-tunnel init     --sample stdio-local|remote-http|oauth-http|enterprise-proxy --profile NAME [--force]
   mcp-tunnel profiles list [--json] | show NAME | add NAME (--sample S | --from-file FILE) [--force]
@@ -67,15 +67,17 @@ spellings work too, and its dash aliases (--control-plane-tunnel-id …):
   --harpoon.target label=NAME,url=URL[,desc=TEXT][,unix-socket=PATH] (repeat)  --harpoon.allow-plaintext-http
   --harpoon.max-response-bytes N  --harpoon.max-redirects N  --harpoon.http-proxy URL  --harpoon.capture-payloads
   --harpoon.hosts-include-suffix S (repeat)  --harpoon.hosts-include-regex RE (repeat)
-Reference flags of features this client lacks (--cloudflared.*, --harpoon.additional-transport, --open-web-ui, …)
+  --open-web-ui  --allow-remote-ui  --admin-ui.log-buffer-events N   (the web UI at <health>/ui)
+Reference flags of features this client lacks (--cloudflared.*, --harpoon.additional-transport, …)
 are ignored with a warning; --cloudflared.managed and --cloudflared.token are refused.
 
 Environment: CONTROL_PLANE_BASE_URL, CONTROL_PLANE_TUNNEL_ID, CONTROL_PLANE_API_KEY
-(or OPENAI_API_KEY), MCP_COMMAND, MCP_SERVER_URL, HEALTH_LISTEN_ADDR, LOG_LEVEL, LOG_FORMAT, …
+(or OPENAI_API_KEY), MCP_COMMAND, MCP_SERVER_URL, HEALTH_LISTEN_ADDR, LOG_LEVEL, LOG_FORMAT,
+OPEN_WEB_UI, ALLOW_REMOTE_UI, …
 (every variable of the reference tunnel-client; see the README).
 API keys are never accepted as flags: use the environment or a file: reference.
 
-Guides: mcp-tunnel help quickstart | samples | doctor | oauth | admin | troubleshooting
+Guides: mcp-tunnel help quickstart | samples | doctor | oauth | admin | troubleshooting | web-ui
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -47,6 +47,9 @@ const OPTIONS = {
   'from-file': { type: 'string' },
   // run
   'embedded-mcp-stub': { type: 'boolean' },
+  // run: the web UI on the health server
+  'allow-remote-ui': { type: 'boolean' },
+  'open-web-ui': { type: 'boolean' },
   // admin tunnels, admin-profiles (and the relay's admin key and scope)
   'admin-key': { type: 'string' },
   'organization-id': { type: 'string', multiple: true },

@@ -2,7 +2,8 @@
 import { TunnelEngine } from '../engine/engine';
 import { nextSteps, runInit } from './init';
 import { formatDoctor, formatReferenceDoctorJson, runDoctor } from '../doctor';
-import { loadProfile, type LoadProfileOptions } from '../profiles/load';
+import { readFile } from 'node:fs/promises';
+import { loadProfile, type LoadedProfile, type LoadProfileOptions } from '../profiles/load';
 import { resolveProfile } from '../profiles/resolve';
 import type { CliValues } from './options';
 import { onShutdownSignal, UsageError } from './output';
@@ -10,6 +11,9 @@ import { configSourceFrom, profileFlagsFrom } from './profileFlags';
 import { createRunLogger, writePidFile } from './runFiles';
 import { sampleServerCommand } from './sampleServer';
 import { resolveSample } from './samples';
+import { DaemonWebUi, webUiSwitches } from '../webui/daemon';
+import type { RunConfiguration } from '../webui/exportBundle';
+import { redactProfileText } from './profileRedact';
 
 /** The profile sources a command line names: flags (both spellings), and the file it selects. */
 function profileOptions(values: CliValues): LoadProfileOptions & { flagWarnings: string[] } {
@@ -38,9 +42,14 @@ export async function runRunCommand(values: CliValues): Promise<number> {
   for (const w of warnings) logger.warn(w);
   if (values['embedded-mcp-stub']) logger.info('embedded MCP stub: the bundled sample server (tools echo, add, countdown) is the main channel');
   const removePidFile = await writePidFile(loaded.profile.process.pidFile, loaded.describeField(['process', 'pidFile']));
-  const engine = new TunnelEngine(config, { logger: logger.child('engine') });
+  const switches = webUiSwitches(loaded.profile.adminUi);
+  const webUi = config.health ? new DaemonWebUi(logger, switches, config.health.urlFile, `MCP Tunnel: ${values.profile ?? config.controlPlane.tunnelId}`, await runConfiguration(loaded)) : undefined;
+  if (!webUi && (switches.allowRemote || switches.open)) logger.warn('the web UI lives on the health server, which is off (empty health listen address): --allow-remote-ui and --open-web-ui do nothing');
+  const engine = new TunnelEngine(config, { logger: logger.child('engine'), healthRoutes: webUi ? [webUi.server] : [] });
+  webUi?.attach(engine, values.profile ?? config.controlPlane.tunnelId);
   onShutdownSignal(async () => {
     await engine.stop();
+    await webUi?.close();
     await removePidFile();
     await close();
   });
@@ -57,6 +66,19 @@ export async function runRunCommand(values: CliValues): Promise<number> {
     });
   });
   return -1;
+}
+
+/** What the diagnostics bundle shows of this run's configuration: the profile file as `profiles show` prints it. */
+async function runConfiguration(loaded: LoadedProfile): Promise<RunConfiguration> {
+  let profileYaml: string | undefined;
+  if (loaded.file) {
+    try {
+      profileYaml = redactProfileText(await readFile(loaded.file, 'utf8')).text;
+    } catch (err) {
+      profileYaml = `# ${loaded.file} could not be read again: ${(err as Error).message}\n`;
+    }
+  }
+  return { argv: process.argv, env: process.env, profile: loaded.profile, profileYaml, profileFile: loaded.file };
 }
 
 /** JSON report shapes: the reference daemon's (the default of --json, for its scripts) or this project's own. */

@@ -48,6 +48,9 @@ const SPELLINGS: ReadonlyArray<[keyof ProfileFlags, Kind, string[]]> = [
   ['logFormat', 'string', ['log-format', 'log.format']],
   ['logFile', 'string', ['log.file']],
   ['pidFile', 'string', ['pid.file']],
+  ['allowRemoteUi', 'boolean', ['allow-remote-ui']],
+  ['openWebUi', 'boolean', ['open-web-ui']],
+  ['adminUiLogBufferEvents', 'string', ['admin-ui.log-buffer-events']],
   ['harpoonTargets', 'list', ['harpoon.target']],
   ['harpoonAllowPlaintextHttp', 'boolean', ['harpoon.allow-plaintext-http']],
   ['harpoonMaxResponseBytes', 'string', ['harpoon.max-response-bytes']],
@@ -61,10 +64,8 @@ const SPELLINGS: ReadonlyArray<[keyof ProfileFlags, Kind, string[]]> = [
 ];
 
 /** Options the main table already declares for other commands; their type there is kept. */
-const SHARED = new Set(['tunnel-id', 'base-url', 'api-key', 'mcp-command', 'mcp-server-url', 'health-listen', 'health-url-file', 'log-level', 'log-format']);
+const SHARED = new Set(['tunnel-id', 'base-url', 'api-key', 'mcp-command', 'mcp-server-url', 'health-listen', 'health-url-file', 'log-level', 'log-format', 'allow-remote-ui', 'open-web-ui']);
 const BOOLEAN_UNSUPPORTED = new Set([
-  '--allow-remote-ui',
-  '--open-web-ui',
   '--cloudflared.managed',
   '--log.http-raw-unsafe',
   '--log-http-raw-unsafe',

@@ -13,7 +13,7 @@ import { ControlPlaneHealth } from './controlPlaneHealth';
 import { Dispatcher } from './dispatcher';
 import { DeadlineExceededError, TunnelFailureError, synthesizeFailure } from './failure';
 import type { ChannelStatusEntry, EngineEvents, EngineState, EngineStatus, MetricsSnapshot } from './events';
-import { HealthServer, type Readiness } from './health';
+import { HealthServer, type HealthRoute, type Readiness } from './health';
 import { LatencyWindow } from './latency';
 import { Logger, type LogLevel } from './log';
 import type { McpChannel, McpOutcome } from './mcp/channel';
@@ -38,6 +38,8 @@ export interface EngineOptions {
   metricsIntervalMs?: number;
   /** Total time a stop may take before children are killed (default 5000). */
   stopTimeoutMs?: number;
+  /** More routes on the health server (the web UI). */
+  healthRoutes?: HealthRoute[];
   /** Name resolution for Harpoon target hosts (tests stand in a resolver whose answer changes). */
   harpoonLookup?: Lookup;
 }
@@ -202,7 +204,7 @@ export class TunnelEngine extends EventEmitter {
     this.updateState();
     const cp = this.config.controlPlane;
     if (this.config.health) {
-      this.health = new HealthServer(this.config.health.listenAddr, () => this.readiness(), this.metrics.registry, this.logger.child('health'), this.config.health.urlFile, this.config.health.setting);
+      this.health = new HealthServer(this.config.health.listenAddr, () => this.readiness(), this.metrics.registry, this.logger.child('health'), this.config.health.urlFile, this.config.health.setting, this.options.healthRoutes);
       await this.health.start();
     }
     this.harpoon?.start();

@@ -17,6 +17,28 @@ export interface Readiness {
   reason: string;
 }
 
+/** Where the server listens, for a mounted route's own checks. */
+export interface HealthBinding {
+  url: string;
+  /** The Host header values that name this server (loopback names, or the bound address). */
+  hosts: ReadonlySet<string>;
+  loopback: boolean;
+  /** The address as bound, e.g. `127.0.0.1:8080` or `0.0.0.0:8080`. */
+  address: string;
+}
+
+/**
+ * More paths on the same server (the web UI). A route owns its paths
+ * entirely, methods and checks included: the Host guard below does not run
+ * for them, so the route must run its own.
+ */
+export interface HealthRoute {
+  owns(path: string): boolean;
+  handle(req: IncomingMessage, res: ServerResponse, path: string): void;
+  /** Called once the server listens. */
+  bound?(binding: HealthBinding): void | Promise<void>;
+}
+
 /** Routes a probe may reach from any Host once the server is bound beyond loopback. */
 const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
 
@@ -34,6 +56,7 @@ export class HealthServer {
     private readonly logger: Logger,
     private readonly urlFile?: string,
     private readonly setting = 'health listen address',
+    private readonly routes: readonly HealthRoute[] = [],
   ) {}
 
   async start(): Promise<string> {
@@ -50,6 +73,7 @@ export class HealthServer {
       await rename(tmp, this.urlFile);
     }
     this.logger.info('health server listening', { url: this.url, address: bound.address });
+    for (const route of this.routes) await route.bound?.({ url: bound.url, hosts: bound.hosts, loopback: bound.loopback, address: bound.address });
     if (!bound.loopback) {
       const where = bound.wide ? `every interface (${bound.address})` : bound.address;
       this.logger.warn(
@@ -61,7 +85,12 @@ export class HealthServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const route = this.routes.find((r) => r.owns(path));
+    if (route) {
+      route.handle(req, res, path);
+      return;
+    }
     const host = (req.headers.host ?? '').toLowerCase();
     if (!(this.probesFromAnyHost && PROBE_PATHS.has(path)) && !this.allowedHosts.has(host)) {
       res.writeHead(403, { 'Content-Type': 'text/plain' }).end('forbidden: Host must be the loopback address this server is bound to\n');

@@ -53,6 +53,11 @@ export class Logger {
     if (secret && secret.length >= 4 && !this.core.secrets.includes(secret)) this.core.secrets.push(secret);
   }
 
+  /** The values addSecret was given, for output that leaves the logger (a diagnostics bundle). */
+  get secretValues(): readonly string[] {
+    return this.core.secrets;
+  }
+
   addSink(sink: LogSink): () => void {
     this.core.sinks.add(sink);
     return () => this.core.sinks.delete(sink);
@@ -75,7 +80,12 @@ export class Logger {
     this.log('error', msg, fields);
   }
 
-  log(level: LogLevel, msg: string, fields?: Record<string, unknown>): void {
+  /**
+   * `verbatim` names fields passed on unredacted (still bounded): only for a
+   * value the operator must read whole, once, such as the web UI's URL with
+   * its token.
+   */
+  log(level: LogLevel, msg: string, fields?: Record<string, unknown>, verbatim: readonly string[] = []): void {
     if (!this.enabled(level) || this.core.sinks.size === 0) return;
     const record: LogRecord = {
       time: new Date().toISOString(),
@@ -83,7 +93,11 @@ export class Logger {
       msg: bound(redactText(msg, this.core.secrets), MAX_MESSAGE_CHARS),
       scope: this.scope,
     };
-    if (fields) record.fields = boundFields(redactValue(fields, this.core.secrets) as Record<string, unknown>);
+    if (fields) {
+      const redacted = redactValue(fields, this.core.secrets) as Record<string, unknown>;
+      for (const key of verbatim) if (key in fields) redacted[key] = fields[key];
+      record.fields = boundFields(redacted);
+    }
     for (const sink of this.core.sinks) sink(record);
   }
 }

@@ -31,7 +31,7 @@ export interface SupportBundleInput {
   /** Tunnel status, as the host reports it. */
   status: unknown;
   /** The effective configuration: argv, the process environment (filtered here), profile(s), settings. */
-  config: { argv: readonly string[]; env: Readonly<Record<string, string | undefined>>; profile?: unknown; settings?: unknown };
+  config: { argv: readonly string[]; env: Readonly<Record<string, string | undefined>>; profile?: unknown; settings?: unknown; profileYaml?: string };
   /** Values that must not appear anywhere in the bundle (API keys, header tokens). */
   secrets?: readonly string[];
   /** Extra host facts for system.json (editor version…). */
@@ -141,6 +141,8 @@ export function buildSupportBundle(input: SupportBundleInput): SupportBundle {
     'config.json': json(config),
   };
   if (input.metricsText !== undefined) files['metrics.prom'] = strToU8(redactText(input.metricsText, secrets));
+  // The profile file as loaded, its secret values already hidden by the caller; redacted again here like every file.
+  if (input.config.profileYaml !== undefined) files['profile.yaml'] = strToU8(redactText(input.config.profileYaml, secrets));
   const names = ['manifest.json', ...Object.keys(files)];
   const manifest = {
     generatedAt: now.toISOString(),

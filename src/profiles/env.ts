@@ -68,6 +68,9 @@ export const ENV_VARS: Record<string, string> = {
   'log.format': 'LOG_FORMAT',
   'log.file': 'LOG_FILE',
   'process.pidFile': 'PID_FILE',
+  'adminUi.allowRemote': 'ALLOW_REMOTE_UI',
+  'adminUi.openBrowser': 'OPEN_WEB_UI',
+  'adminUi.logBufferEvents': 'ADMIN_UI_LOG_BUFFER_EVENTS',
   'harpoon.targets': 'HARPOON_TARGETS',
   'harpoon.allowPlaintextHttp': 'HARPOON_ALLOW_PLAINTEXT_HTTP',
   'harpoon.maxResponseBytes': 'HARPOON_MAX_RESPONSE_BYTES',
@@ -80,7 +83,7 @@ export const ENV_VARS: Record<string, string> = {
   'harpoon.hostsIncludePrivate': 'HARPOON_HOSTS_INCLUDE_PRIVATE',
 };
 
-const BOOLEAN_VARS = new Set(['HARPOON_ALLOW_PLAINTEXT_HTTP', 'HARPOON_CAPTURE_PAYLOADS', 'HARPOON_HOSTS_INCLUDE_LOOPBACK', 'HARPOON_HOSTS_INCLUDE_PRIVATE']);
+const BOOLEAN_VARS = new Set(['ALLOW_REMOTE_UI', 'OPEN_WEB_UI', 'HARPOON_ALLOW_PLAINTEXT_HTTP', 'HARPOON_CAPTURE_PAYLOADS', 'HARPOON_HOSTS_INCLUDE_LOOPBACK', 'HARPOON_HOSTS_INCLUDE_PRIVATE']);
 const LIST_VARS = new Set(['HARPOON_HOSTS_INCLUDE_SUFFIX', 'HARPOON_HOSTS_INCLUDE_REGEX']);
 
 /** The reference daemon's boolean spellings (Go's strconv.ParseBool). */
@@ -107,6 +110,7 @@ const NUMBER_RANGES: Record<string, string> = {
   MCP_MAX_MESSAGE_BYTES: 'a number between 1024 and 1073741824',
   HARPOON_MAX_RESPONSE_BYTES: 'a number between 1 and 102400',
   HARPOON_MAX_REDIRECTS: 'a number between 0 and 5',
+  ADMIN_UI_LOG_BUFFER_EVENTS: 'a number between 1 and 100000',
 };
 
 function setAt(target: RawProfile, dotted: string, value: unknown): void {

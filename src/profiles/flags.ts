@@ -55,6 +55,9 @@ export interface ProfileFlags {
   logFormat?: string;
   logFile?: string;
   pidFile?: string;
+  allowRemoteUi?: boolean;
+  openWebUi?: boolean;
+  adminUiLogBufferEvents?: number | string;
   capturePayloads?: boolean | string;
   /** `label=…,url=…[,desc=…][,unix-socket=…]` entries. */
   harpoonTargets?: string[];
@@ -103,6 +106,9 @@ export const FLAG_FIELDS: Record<keyof ProfileFlags, string> = {
   logFormat: 'log.format',
   logFile: 'log.file',
   pidFile: 'process.pidFile',
+  allowRemoteUi: 'adminUi.allowRemote',
+  openWebUi: 'adminUi.openBrowser',
+  adminUiLogBufferEvents: 'adminUi.logBufferEvents',
   capturePayloads: 'trace.capturePayloads',
   harpoonTargets: 'harpoon.targets',
   harpoonAllowPlaintextHttp: 'harpoon.allowPlaintextHttp',
@@ -184,7 +190,7 @@ export function flagsLayer(flags: ProfileFlags, spellings: FlagSpellings = {}): 
       }
       continue;
     }
-    if ((key === 'maxInflightRequests' || key === 'mcpMaxConcurrentRequests' || key === 'harpoonMaxResponseBytes' || key === 'harpoonMaxRedirects') && typeof value === 'string') {
+    if ((key === 'maxInflightRequests' || key === 'mcpMaxConcurrentRequests' || key === 'harpoonMaxResponseBytes' || key === 'harpoonMaxRedirects' || key === 'adminUiLogBufferEvents') && typeof value === 'string') {
       if (!/^\s*\d+\s*$/.test(value)) throw new ConfigError(flag, 'is not a whole number', `Pass ${flag} with a number, e.g. ${flag} 20`);
       value = Number(value);
     }

@@ -18,14 +18,10 @@ export interface IgnoredSetting {
   why: string;
 }
 
-const NO_ADMIN_UI = 'this client has no admin UI (the editor dashboard takes its place)';
 const NO_HARPOON_TRANSPORT = 'Harpoon is served on channel harpoon only (no /harpoon/mcp on the health server)';
 const NO_CLOUDFLARED = 'this client does not run cloudflared';
 
 export const IGNORED_SETTINGS: readonly IgnoredSetting[] = [
-  { yaml: 'admin_ui.allow_remote', env: 'ALLOW_REMOTE_UI', flags: ['--allow-remote-ui'], why: NO_ADMIN_UI },
-  { yaml: 'admin_ui.open_browser', env: 'OPEN_WEB_UI', flags: ['--open-web-ui'], why: NO_ADMIN_UI },
-  { yaml: 'admin_ui.log_buffer_events', env: 'ADMIN_UI_LOG_BUFFER_EVENTS', flags: ['--admin-ui.log-buffer-events'], why: NO_ADMIN_UI },
   { yaml: 'cloudflared.path', env: 'CLOUDFLARED_PATH', flags: ['--cloudflared.path'], why: NO_CLOUDFLARED },
   { yaml: 'cloudflared.ready_timeout', env: 'CLOUDFLARED_READY_TIMEOUT', flags: ['--cloudflared.ready-timeout'], why: NO_CLOUDFLARED },
   { yaml: 'harpoon.additional_transports', env: 'HARPOON_ADDITIONAL_TRANSPORTS', flags: ['--harpoon.additional-transport'], why: NO_HARPOON_TRANSPORT },
@@ -94,7 +90,7 @@ export function takeUnsupportedYaml(raw: Record<string, unknown>, file: string, 
         delete record[key];
       }
     }
-    if (['admin_ui', 'cloudflared', 'proxy'].includes(section) || (section === 'harpoon' && Object.keys(record).length === 0)) delete raw[section];
+    if (['cloudflared', 'proxy'].includes(section) || (['admin_ui', 'harpoon'].includes(section) && Object.keys(record).length === 0)) delete raw[section];
   }
 }
 

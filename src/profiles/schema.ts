@@ -426,6 +426,27 @@ const ProcessSchema = z
   .prefault({})
   .meta(doc('The command-line client process.'));
 
+/** The reference daemon's bounds for admin_ui.log_buffer_events. */
+export const LOG_BUFFER_EVENTS_MAX = 100_000;
+
+const AdminUiSchema = z
+  .strictObject({
+    allowRemote: z
+      .boolean()
+      .default(false)
+      .meta(doc('Serve the web UI (/ui, /api) also when the health server listens beyond loopback; the token is still required.', 'Serve the web UI (`/ui`, `/api`) also when the health server listens beyond loopback (`--allow-remote-ui`, `ALLOW_REMOTE_UI`); its token is still required.')),
+    openBrowser: z.boolean().default(false).meta(doc('Open the web UI in the desktop browser once the health server listens (--open-web-ui, OPEN_WEB_UI).', 'Open the web UI in the desktop browser once the health server listens (`--open-web-ui`, `OPEN_WEB_UI`).')),
+    logBufferEvents: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(LOG_BUFFER_EVENTS_MAX, `must be at most ${LOG_BUFFER_EVENTS_MAX}`)
+      .default(2000)
+      .meta(doc('How many recent log records the web UI and the log export keep in memory.')),
+  })
+  .prefault({})
+  .meta(doc('The web UI that `mcp-tunnel run` serves at /ui on its health server.'));
+
 const TraceSchema = z
   .strictObject({
     capturePayloads: z
@@ -463,6 +484,7 @@ export const TunnelProfileSchema = z
     health: HealthSchema,
     log: LogSchema,
     process: ProcessSchema,
+    adminUi: AdminUiSchema,
     trace: TraceSchema,
     harpoon: HarpoonSchema,
   })

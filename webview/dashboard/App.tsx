@@ -8,7 +8,7 @@ import type { DashboardStore } from './store';
 import { Tools } from './Tools';
 import { Trace } from './Trace';
 import type { HealthView, TunnelAction } from '../protocol';
-import { loadState, post, saveState } from './vscode';
+import { loadState, post, saveState } from './host';
 
 const TAB_LABELS: Record<Tab, { label: string; icon: string }> = {
   health: { label: 'Health', icon: 'pulse' },
@@ -89,7 +89,7 @@ export function App({ store }: { store: DashboardStore }) {
       <header class="header">
         <h1>MCP Tunnel: {store.profile || ui.profile || '…'}</h1>
         <StateBadge health={store.health} />
-        <TunnelButtons health={store.health} />
+        {store.tunnelControls && <TunnelButtons health={store.health} />}
       </header>
       <nav class="tabs" role="tablist" aria-label="Dashboard sections">
         {TABS.map((tab, i) => (

@@ -2,7 +2,7 @@
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import { LOG_LEVEL_NAMES, type LogLevel, type LogRecord } from '../protocol';
 import { clock } from './format';
-import { post } from './vscode';
+import { post } from './host';
 
 const SHOWN = 1000;
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
@@ -51,6 +51,15 @@ export function Logs({ logs, engineLevel, showLevel, text, onShowLevel, onText }
         <span class="count">
           {shown.length} of {logs.length}
         </span>
+        <button
+          type="button"
+          class="secondary"
+          onClick={() => post({ type: 'exportLogs' })}
+          title="Save a zip of the last 30 minutes: logs, metrics, status, system and the configuration, secrets redacted"
+          data-testid="export-logs"
+        >
+          <span class="codicon codicon-desktop-download" aria-hidden="true" /> Export logs
+        </button>
       </div>
       <div
         class="log-lines"

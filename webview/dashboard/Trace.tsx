@@ -11,7 +11,7 @@ import { bytes, clock, ms } from './format';
 import { JsonSection } from './JsonView';
 import { ResultView } from './Result';
 import type { DashboardStore, McpAnswer } from './store';
-import { post } from './vscode';
+import { post } from './host';
 
 export const ROW_HEIGHT = 24;
 const OVERSCAN = 8;

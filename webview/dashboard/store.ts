@@ -5,7 +5,7 @@
 import { MetricsSeries } from '../model/metricsSeries';
 import { TraceStore } from '../model/traceFilter';
 import { parseHostMessage, type HealthView, type HostMessage, type LogLevel, type LogRecord, type McpRequest, type TraceEntry } from '../protocol';
-import { post } from './vscode';
+import { post } from './host';
 
 const LOGS_KEEP = 2000;
 const DETAILS_KEEP = 50;
@@ -21,6 +21,8 @@ export class DashboardStore {
   health: HealthView | undefined;
   logLevel: LogLevel = 'info';
   loopbackUrl: string | undefined;
+  /** The host offers Start/Stop/Restart. */
+  tunnelControls = true;
   /** False until the first snapshot. */
   loaded = false;
   readonly metrics = new MetricsSeries();
@@ -59,6 +61,7 @@ export class DashboardStore {
         this.health = message.health;
         this.logLevel = message.logLevel;
         this.loopbackUrl = message.loopbackUrl;
+        this.tunnelControls = message.tunnelControls !== false;
         this.metrics.reset(message.metrics);
         this.trace.setMax(message.maxEntries);
         this.trace.reset(message.trace);

@@ -1,6 +1,5 @@
-/** The webview's only way out: typed messages to the host, and the UI state VS Code keeps for it. */
-import type { WebviewMessage } from '../protocol';
-import { defaultState, type UiState } from './state';
+/** The editor's host adapter: VS Code's webview API (postMessage, window messages, getState/setState). */
+import type { DashboardHost } from './host';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -10,17 +9,12 @@ interface VsCodeApi {
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
-const api = acquireVsCodeApi();
-
-export function post(message: WebviewMessage): void {
-  api.postMessage(message);
-}
-
-export function loadState(): UiState {
-  const saved = api.getState();
-  return typeof saved === 'object' && saved !== null ? { ...defaultState(), ...(saved as Partial<UiState>) } : defaultState();
-}
-
-export function saveState(state: UiState): void {
-  api.setState(state);
+export function vscodeHost(): DashboardHost {
+  const api = acquireVsCodeApi();
+  return {
+    post: (message) => api.postMessage(message),
+    listen: (listener) => window.addEventListener('message', (event: MessageEvent) => listener(event.data)),
+    getState: () => api.getState(),
+    setState: (state) => api.setState(state),
+  };
 }

@@ -15,14 +15,12 @@ import { writeFile } from 'node:fs/promises';
 import type { MetricsSnapshot } from '../../engine/events';
 import { isLogLevel, type LogLevel, type LogRecord } from '../../engine/log';
 import type { TraceEntry } from '../../engine/trace';
-import type { JsonRpcMessage } from '../../protocol/jsonrpc';
 import { CLIENT_VERSION } from '../../version';
 import {
   DASHBOARD_VIEW_TYPE,
   parseWebviewMessage,
   type EndpointCopy,
   restoredProfile,
-  type HealthTone,
   type HealthView,
   type HostMessage,
   type McpRequest,
@@ -36,8 +34,9 @@ import { editorSettings, SETTINGS_SECTION, updateEditorSetting } from '../settin
 import { presentState } from '../tree';
 import type { TunnelManager } from '../tunnels';
 import { buildCurl } from './curl';
-import { LocalMcpClient, McpRequestError } from '../../host/mcpClient';
-import { TraceKeys } from './rows';
+import { LocalMcpClient } from '../../host/mcpClient';
+import { healthTone, localEntry, runDashboardRequest, type DashboardAnswer } from '../../host/dashboardRequests';
+import { TraceKeys, traceExport } from '../../host/traceRows';
 import { authModeText, type LoopbackEndpoint } from '../endpoint/endpoint';
 
 export interface DashboardDeps {
@@ -57,16 +56,6 @@ const FLUSH_MS = 1000;
 const METRICS_KEEP = 300;
 const STDERR_SHOWN = 100;
 
-const TONES: Record<string, HealthTone> = {
-  ready: 'ok',
-  starting: 'busy',
-  restarting: 'busy',
-  stopping: 'busy',
-  degraded: 'warn',
-  'auth error': 'error',
-  crashed: 'error',
-  invalid: 'error',
-};
 
 function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
   return {
@@ -254,7 +243,7 @@ export class DashboardPanel implements vscode.Disposable {
     const reason = entry?.error ?? entry?.blockedReason ?? (state === 'ready' ? undefined : (view?.lastError ?? view?.status?.reason));
     return {
       state,
-      tone: TONES[state] ?? 'idle',
+      tone: healthTone(state),
       reason: reason ?? (entry ? undefined : `No profile named "${this.profile}" in the settings.`),
       running: !!view,
       status: view?.status,
@@ -298,6 +287,10 @@ export class DashboardPanel implements vscode.Disposable {
         return this.exportTrace(message.keys);
       case 'copyCurl':
         return this.copyCurl(message.key);
+      case 'exportLogs':
+        // The same bundle as the command palette's Export Diagnostics…
+        await vscode.commands.executeCommand('mcpTunnel.exportDiagnostics');
+        return;
       case 'copyEndpoint':
         await vscode.commands.executeCommand(ENDPOINT_COPY_COMMANDS[message.what], this.profile);
         return;
@@ -318,18 +311,15 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   private async exportTrace(keys: number[]): Promise<void> {
-    const wanted = new Set(keys);
-    const entries = this.deps.tunnels.traces(this.profile).filter((e) => wanted.has(this.keys.keyOf(e)));
-    const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+    const file = traceExport(this.profile, this.deps.tunnels.traces(this.profile), this.keys, keys);
     const uri = await vscode.window.showSaveDialog({
       title: `Export the trace of "${this.profile}"`,
-      defaultUri: exportDefaultUri(`mcp-tunnel-trace-${this.profile.replace(/[^\w.-]+/g, '_')}-${stamp}.json`),
+      defaultUri: exportDefaultUri(file.fileName),
       filters: { JSON: ['json'] },
     });
     if (!uri) return;
-    const body = { profile: this.profile, exportedAt: new Date().toISOString(), entries };
-    await writeFile(uri.fsPath, JSON.stringify(body, null, 2) + '\n', { mode: 0o600 });
-    void vscode.window.showInformationMessage(`Saved ${entries.length} trace entr${entries.length === 1 ? 'y' : 'ies'} to ${uri.fsPath} (payloads as captured, secrets redacted).`);
+    await writeFile(uri.fsPath, file.text, { mode: 0o600 });
+    void vscode.window.showInformationMessage(`Saved ${file.count} trace entr${file.count === 1 ? 'y' : 'ies'} to ${uri.fsPath} (payloads as captured, secrets redacted).`);
   }
 
   private async copyCurl(key: number): Promise<void> {
@@ -349,52 +339,18 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   private async runMcp(reqId: number, request: McpRequest): Promise<void> {
-    const reply = (fields: { result?: unknown; error?: string; traceSeq?: number }) =>
+    const reply = (fields: DashboardAnswer) =>
       this.post({ type: 'mcpResult', reqId, result: fields.result, error: fields.error, traceKey: fields.traceSeq === undefined ? undefined : this.keyForLocalSeq(fields.traceSeq) });
     if (!this.deps.tunnels.isRunning(this.profile)) {
       reply({ error: `Tunnel "${this.profile}" is not running: start it to call its MCP server.` });
       return;
     }
-    try {
-      switch (request.method) {
-        case 'tools/list': {
-          const { items, traceSeq } = await this.client.list('tools/list', 'tools');
-          return reply({ result: { tools: items }, traceSeq });
-        }
-        case 'resources/list': {
-          const { items, traceSeq } = await this.client.list('resources/list', 'resources');
-          return reply({ result: { resources: items }, traceSeq });
-        }
-        case 'prompts/list': {
-          const { items, traceSeq } = await this.client.list('prompts/list', 'prompts');
-          return reply({ result: { prompts: items }, traceSeq });
-        }
-        case 'tools/call':
-          return reply(await this.client.request('tools/call', { name: request.name, arguments: request.arguments }));
-        case 'resources/read':
-          return reply(await this.client.request('resources/read', { uri: request.uri }));
-        case 'prompts/get':
-          return reply(await this.client.request('prompts/get', { name: request.name, arguments: request.arguments }));
-        case 'replay': {
-          const entry = this.entry(request.key);
-          if (!entry?.request) return reply({ error: 'This exchange has no captured request to replay (payload capture was off).' });
-          const { response, traceSeq } = await this.client.replay(entry.request as JsonRpcMessage);
-          return reply({ result: response ?? { accepted: true }, traceSeq });
-        }
-      }
-    } catch (err) {
-      const code = err instanceof McpRequestError && err.code !== undefined ? ` (${err.code})` : '';
-      reply({ error: `${(err as Error).message}${code}`, traceSeq: err instanceof McpRequestError ? err.traceSeq : undefined });
-    }
+    reply(await runDashboardRequest(this.client, request, (key) => this.entry(key)));
   }
 
   private keyForLocalSeq(seq: number): number | undefined {
-    const entries = this.deps.tunnels.traces(this.profile);
-    for (let i = entries.length - 1; i >= 0 && i >= entries.length - 200; i--) {
-      const e = entries[i]!;
-      if (e.origin === 'local' && e.seq === seq) return this.keys.keyOf(e);
-    }
-    return undefined;
+    const entry = localEntry(this.deps.tunnels.traces(this.profile), seq);
+    return entry && this.keys.keyOf(entry);
   }
 
   // ── page ─────────────────────────────────────────────────────────────────

@@ -12,7 +12,7 @@ describe('mcp-tunnel help topics', () => {
       for (const [, sub] of text.matchAll(/mcp-tunnel profiles ([a-z]+)/g)) assert.ok(PROFILES_SUBCOMMANDS.includes(sub), `profiles ${sub}`);
       for (const [, sub] of text.matchAll(/mcp-tunnel profiles samples ([a-z]+)/g)) assert.ok(['list', 'show'].includes(sub), `samples ${sub}`);
       for (const [, name] of text.matchAll(/--sample ([a-z_-]+)/g)) assert.ok(SAMPLES.some((s) => s.name === name), `sample ${name}`);
-      for (const [, flag] of text.matchAll(/(?<![\w-])--([a-z][a-z0-9-]*)/g)) {
+      for (const [, flag] of text.matchAll(/(?<![\w-])--([a-z](?:[a-z0-9.-]*[a-z0-9])?)/g)) {
         assert.doesNotThrow(
           () => {
             try {

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { buildCurl, shellQuote } from '../../../src/extension/dashboard/curl';
 import { LocalMcpClient, McpRequestError, type LocalCall } from '../../../src/host/mcpClient';
-import { TraceKeys, toRow } from '../../../src/extension/dashboard/rows';
+import { TraceKeys, toRow } from '../../../src/host/traceRows';
 import type { JsonRpcMessage } from '../../../src/protocol/jsonrpc';
 import type { Headers } from '../../../src/protocol/wire';
 import { traceEntry } from './fixtures';

@@ -36,6 +36,7 @@ const WEBVIEW_SAMPLES: Record<WebviewMessage['type'], WebviewMessage[]> = {
   clearTrace: [{ type: 'clearTrace' }],
   exportTrace: [{ type: 'exportTrace', keys: [1, 2, 3] }, { type: 'exportTrace', keys: [] }],
   copyCurl: [{ type: 'copyCurl', key: 9 }],
+  exportLogs: [{ type: 'exportLogs' }],
   copyEndpoint: [{ type: 'copyEndpoint', what: 'url' }, { type: 'copyEndpoint', what: 'token' }, { type: 'copyEndpoint', what: 'curl' }],
   tunnel: [{ type: 'tunnel', action: 'start' }, { type: 'tunnel', action: 'stop' }, { type: 'tunnel', action: 'restart' }],
   mcp: [

@@ -79,4 +79,22 @@ describe('diagnostics bundle', () => {
       assert.throws(() => parseExportMinutes(bad), (e: unknown) => e instanceof ExportWindowError && /1 to 1440/.test((e as Error).message), bad);
     }
   });
+
+  it('adds the profile file as profile.yaml when one was loaded, redacted like every file', () => {
+    const files = unzipSync(
+      buildSupportBundle({
+        host: 'daemon',
+        minutes: 5,
+        now: NOW,
+        logs: [],
+        status: {},
+        config: { argv: [], env: {}, profileYaml: `control_plane:\n  api_key: env:KEY\n  # old key: ${API_KEY}\n` },
+        secrets: [API_KEY],
+      }).bytes,
+    );
+    const yaml = strFromU8(files['profile.yaml']!);
+    assert.match(yaml, /api_key: env:KEY/);
+    assert.ok(!yaml.includes(API_KEY));
+    assert.equal(files['metrics.prom'], undefined, 'no metrics file without metrics text');
+  });
 });

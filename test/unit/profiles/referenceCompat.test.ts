@@ -36,8 +36,9 @@ describe('reference tunnel-client configuration', () => {
     const loaded = await load(`${BASE}admin_ui:\n  open_browser: false\ncloudflared:\n  managed: false\n  path: /opt/cf\nproxy:\n  check_interval: 60s\nlog:\n  http_raw_unsafe: true\n`);
     assert.deepEqual(
       loaded.warnings.map((w) => w.split(' (in ')[0]),
-      ['admin_ui.open_browser', 'cloudflared.managed', 'cloudflared.path', 'proxy.check_interval', 'log.http_raw_unsafe'],
+      ['cloudflared.managed', 'cloudflared.path', 'proxy.check_interval', 'log.http_raw_unsafe'],
     );
+    assert.equal(loaded.profile.adminUi.openBrowser, false, 'admin_ui is read, not ignored');
     assert.ok(loaded.warnings.every((w) => / is ignored: /.test(w)));
     const managed = await failure(load(`${BASE}cloudflared:\n  managed: true\n`));
     assert.equal(managed.field, 'cloudflared.managed');
@@ -49,7 +50,25 @@ describe('reference tunnel-client configuration', () => {
     assert.equal(socket.field, 'mcp.server_urls[0].unix_socket');
     const env = await failure(load(BASE, { CLOUDFLARED_MANAGED: 'true' }));
     assert.equal(env.field, 'CLOUDFLARED_MANAGED');
-    assert.match((await load(BASE, { OPEN_WEB_UI: 'false' })).warnings.join('\n'), /^OPEN_WEB_UI is ignored/m);
+    assert.match((await load(BASE, { LOG_HTTP_RAW_UNSAFE: 'true' })).warnings.join('\n'), /^LOG_HTTP_RAW_UNSAFE is ignored/m);
+  });
+
+  it('web UI settings: admin_ui in YAML, ALLOW_REMOTE_UI / OPEN_WEB_UI / ADMIN_UI_LOG_BUFFER_EVENTS, and their flags, flags winning', async () => {
+    const fromYaml = await load(`${BASE}admin_ui:\n  allow_remote: true\n  log_buffer_events: 500\n`);
+    assert.deepEqual(fromYaml.profile.adminUi, { allowRemote: true, openBrowser: false, logBufferEvents: 500 });
+    assert.deepEqual(fromYaml.warnings, []);
+    const fromEnv = await load(BASE, { OPEN_WEB_UI: 'TRUE', ALLOW_REMOTE_UI: '0', ADMIN_UI_LOG_BUFFER_EVENTS: '100' });
+    assert.deepEqual(fromEnv.profile.adminUi, { allowRemote: false, openBrowser: true, logBufferEvents: 100 });
+    const parsed = profileFlagsFrom(parseCli(['run', '--mcp.command', 'node a.js', '--tunnel-id', TUNNEL_ID, '--allow-remote-ui', '--open-web-ui', '--admin-ui.log-buffer-events', '300']).values);
+    const flagged = await loadProfile({ flags: parsed.flags, flagSpellings: parsed.spellings, env: { CONTROL_PLANE_API_KEY: API_KEY, ALLOW_REMOTE_UI: 'false' } });
+    assert.deepEqual(flagged.profile.adminUi, { allowRemote: true, openBrowser: true, logBufferEvents: 300 });
+    const badEnv = await failure(load(BASE, { ALLOW_REMOTE_UI: 'maybe' }));
+    assert.equal(badEnv.field, 'ALLOW_REMOTE_UI');
+    assert.match(badEnv.fix, /true or false/);
+    const tooBig = await failure(load(`${BASE}admin_ui:\n  log_buffer_events: 100001\n`));
+    assert.equal(tooBig.field, 'admin_ui.log_buffer_events');
+    const badFlag = profileFlagsFrom(parseCli(['run', '--mcp.command', 'node a.js', '--tunnel-id', TUNNEL_ID, '--admin-ui.log-buffer-events', 'lots']).values);
+    assert.equal((await failure(loadProfile({ flags: badFlag.flags, flagSpellings: badFlag.spellings, env: { CONTROL_PLANE_API_KEY: API_KEY } }))).field, '--admin-ui.log-buffer-events');
   });
 
   it('requires a main channel unless poll_channels leaves it out', async () => {
@@ -124,10 +143,10 @@ describe('reference tunnel-client configuration', () => {
       '--log.level', 'DEBUG',
       '--mcp.connection-max-ttl', '1m30s',
       '--control-plane.extra-headers', 'X-A: 1',
-      '--open-web-ui',
+      '--log.http-raw-unsafe',
     ]);
     const parsed = profileFlagsFrom(values);
-    assert.match(parsed.warnings.join('\n'), /^--open-web-ui is ignored/);
+    assert.match(parsed.warnings.join('\n'), /^--log.http-raw-unsafe is ignored/);
     const loaded = await loadProfile({ flags: parsed.flags, flagSpellings: parsed.spellings, env: { CONTROL_PLANE_API_KEY: API_KEY } });
     assert.deepEqual(loaded.profile.mcp.servers.map((s) => s.channel), ['main', 'tools']);
     assert.deepEqual([loaded.profile.log.level, loaded.profile.health.listenAddr, loaded.profile.mcp.connectionMaxTtl], ['debug', '127.0.0.1:0', '1m30s']);

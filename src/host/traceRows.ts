@@ -1,6 +1,6 @@
 /** Trace entries as the dashboard's table rows: no payloads, a key, and a short preview of the params for the text filter. */
-import type { TraceEntry } from '../../engine/trace';
-import type { TraceRow } from '../../../webview/protocol';
+import type { TraceEntry } from '../engine/trace';
+import type { TraceRow } from '../../webview/protocol';
 
 const PREVIEW_CHARS = 240;
 
@@ -64,4 +64,16 @@ export class TraceKeys {
     }
     return undefined;
   }
+}
+
+/** "Export as JSON" of the trace table, the same file from both hosts: the chosen entries, payloads as captured (already redacted). */
+export function traceExport(profile: string, entries: readonly TraceEntry[], keys: TraceKeys, wanted: readonly number[], now = new Date()): { fileName: string; text: string; count: number } {
+  const chosen = new Set(wanted);
+  const picked = entries.filter((e) => chosen.has(keys.keyOf(e)));
+  const stamp = now.toISOString().slice(0, 19).replace(/[:T]/g, '-');
+  return {
+    fileName: `mcp-tunnel-trace-${profile.replace(/[^\w.-]+/g, '_')}-${stamp}.json`,
+    text: JSON.stringify({ profile, exportedAt: now.toISOString(), entries: picked }, null, 2) + '\n',
+    count: picked.length,
+  };
 }
