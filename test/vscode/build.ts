@@ -51,6 +51,8 @@ async function bundle(entry: string, outFile?: string): Promise<string> {
     format: 'cjs',
     external: ['vscode'],
     keepNames: true,
+    // The suite runs on this machine: it starts the repository's own build of the sample MCP server.
+    define: { SAMPLE_SERVER: JSON.stringify(path.join(REPO_ROOT, 'dist', 'sample-server.js')) },
     plugins: [testsModule],
     // mocha's parallel mode requires files esbuild cannot bundle; the suite runs serially.
     logOverride: { 'require-resolve-not-external': 'silent' },

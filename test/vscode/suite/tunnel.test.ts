@@ -1,8 +1,10 @@
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Relay, type RelayStartInfo } from '../../../src/relay/relay';
-import { copiedTunnelId, descendantPids, extension, isRunning, recordMessages, setWorkspaceProfiles, sleep, waitFor, workerPids } from './host';
+import { copiedTunnelId, descendantPids, isRunning, recordMessages, setWorkspaceProfiles, sleep, waitFor, workerPids } from './host';
+
+/** The sample MCP server's path, set when the suite is bundled (test/vscode/build.ts). */
+declare const SAMPLE_SERVER: string;
 
 /** The profile reads its key from this variable of the extension host, which this suite shares. */
 const KEY_VARIABLE = 'MCP_TUNNEL_INHOST_RELAY_KEY';
@@ -23,8 +25,8 @@ describe('a tunnel started from the editor', function () {
     await setWorkspaceProfiles({
       name: NAME,
       controlPlane: { baseUrl: info.url, tunnelId: info.tunnelId, apiKey: `env:${KEY_VARIABLE}` },
-      // The MCP server MCP Tunnel ships for its walkthrough, run by node over stdio.
-      mcp: { servers: [{ command: 'node', args: [path.join(extension().extensionPath, 'dist', 'sample-server.js')] }] },
+      // The repository's sample MCP server (built beside the extension, not shipped in it), run by node over stdio.
+      mcp: { servers: [{ command: 'node', args: [SAMPLE_SERVER] }] },
     });
     await waitFor(async () => (await copiedTunnelId(NAME)) === info.tunnelId, 10_000, 'the profile to be read');
   });
