@@ -82,6 +82,7 @@ export class Dispatcher {
   constructor(private readonly o: DispatcherOptions) {
     o.metrics.queueCapacity.set(o.maxInflight);
     o.metrics.workerPoolCapacity.set(o.maxConcurrent);
+    o.metrics.readOccupancy({ queued: () => this.queued, running: () => this.busy });
   }
 
   /** Commands accepted and not yet finished, open session streams aside (they are waits, not work). */
@@ -170,7 +171,6 @@ export class Dispatcher {
     }
     this.queue.push(job);
     this.pump();
-    this.o.metrics.queueLength.set(this.queued);
     return true;
   }
 
@@ -183,16 +183,13 @@ export class Dispatcher {
         this.queueHead = 0;
       }
       this.busy++;
-      this.o.metrics.workerPoolOccupancy.set(this.busy);
       // run() settles, never rejects; the second handler is a last guard so a bug can never stop the pool.
       const done = () => {
         this.busy--;
         this.accepted--;
-        this.o.metrics.workerPoolOccupancy.set(this.busy);
         this.release(job);
         // A waiting command takes the freed worker first; the queue place it leaves lets the poller go on.
         this.pump();
-        this.o.metrics.queueLength.set(this.queued);
         this.releaseWaiters();
       };
       this.run(job).then(done, (err: unknown) => {

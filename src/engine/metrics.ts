@@ -49,12 +49,24 @@ export class EngineMetrics {
   readonly commandAge: Observer = histogram(this.registry, 'commands_age_seconds', "Seconds from a command's created_at to its poll.", [], REFERENCE_BUCKETS);
   readonly lastPollSuccess = gauge(this.registry, 'commands_poll_last_successful_timestamp_seconds', 'Unix time (whole seconds) of the last poll the control plane answered.');
   readonly queueCapacity = gauge(this.registry, 'commands_queue_capacity', 'Local queue capacity (max in-flight requests).');
+  /** Where the two gauges below read their value when scraped (the dispatcher's counts); nothing is set per command. */
+  private occupancy: { queued(): number; running(): number } = { queued: () => 0, running: () => 0 };
   /** Polling pauses when this reaches the capacity. */
-  readonly queueLength = gauge(this.registry, 'commands_queue_length', 'Commands in the local queue, waiting for a worker.');
+  readonly queueLength: Gauge = new Gauge({
+    name: 'commands_queue_length',
+    help: 'Commands in the local queue, waiting for a worker.',
+    registers: [this.registry],
+    collect: (): void => this.queueLength.set(this.occupancy.queued()),
+  });
 
   // The reference daemon's dispatcher.
   readonly workerPoolCapacity = gauge(this.registry, 'dispatcher_worker_pool_capacity', 'Worker pool size (max concurrent MCP requests).');
-  readonly workerPoolOccupancy = gauge(this.registry, 'dispatcher_worker_pool_occupancy', 'Workers running a command now.');
+  readonly workerPoolOccupancy: Gauge = new Gauge({
+    name: 'dispatcher_worker_pool_occupancy',
+    help: 'Workers running a command now.',
+    registers: [this.registry],
+    collect: (): void => this.workerPoolOccupancy.set(this.occupancy.running()),
+  });
   private readonly endToEnd = histogram(
     this.registry,
     'command_end_to_end_latency_milliseconds',
@@ -107,10 +119,15 @@ export class EngineMetrics {
   );
   readonly bytes = counter(this.registry, 'mcp_tunnel_bytes_total', 'Bytes exchanged, by hop (control_plane, mcp) and direction (in, out).', ['hop', 'direction']);
   private readonly commandChildren = new Map<string, { count: { inc(): void }; duration: Observer }>();
-  private readonly endToEndChildren = new Map<string, Observer>();
+  private readonly endToEndChildren = new Map<string, { sincePoll: Observer; sinceCreated: Observer }>();
 
   constructor() {
     this.liveness.set(1);
+  }
+
+  /** The queue length and worker occupancy gauges read these when scraped. */
+  readOccupancy(from: { queued(): number; running(): number }): void {
+    this.occupancy = from;
   }
 
   /** Counts one finished command; labelled children are cached, since this runs once per call. */
@@ -132,20 +149,16 @@ export class EngineMetrics {
    * `channel` must be one this tunnel serves, so the label stays bounded.
    */
   recordDelivered(kind: string, method: string | undefined, channel: string, status: number, sincePollMs: number, sinceCreatedMs: number): void {
-    this.endToEndChild(kind, method, channel, status, 'poll_to_response').observe(Math.floor(sincePollMs));
-    if (sinceCreatedMs >= 0) this.endToEndChild(kind, method, channel, status, 'enqueue_to_response').observe(Math.floor(sinceCreatedMs));
-  }
-
-  private endToEndChild(kind: string, method: string | undefined, channel: string, status: number, latencyType: string): Observer {
-    const key = `${kind}\u0000${method ?? ''}\u0000${channel}\u0000${status}\u0000${latencyType}`;
-    let child = this.endToEndChildren.get(key);
-    if (!child) {
-      const labels: Record<string, string> = { request_kind: kind, channel, tunnel_service_status: String(status), latency_type: latencyType };
+    const key = `${kind}\u0000${method ?? ''}\u0000${channel}\u0000${status}`;
+    let pair = this.endToEndChildren.get(key);
+    if (!pair) {
+      const labels: Record<string, string> = { request_kind: kind, channel, tunnel_service_status: String(status) };
       if (method !== undefined) labels.request_method = method;
-      child = this.endToEnd.labels(labels);
-      this.endToEndChildren.set(key, child);
+      pair = { sincePoll: this.endToEnd.labels({ ...labels, latency_type: 'poll_to_response' }), sinceCreated: this.endToEnd.labels({ ...labels, latency_type: 'enqueue_to_response' }) };
+      this.endToEndChildren.set(key, pair);
     }
-    return child;
+    pair.sincePoll.observe(Math.floor(sincePollMs));
+    if (sinceCreatedMs >= 0) pair.sinceCreated.observe(Math.floor(sinceCreatedMs));
   }
 }
 
