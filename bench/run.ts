@@ -18,7 +18,7 @@
  * failed (a call errored, a process did not start), never for a missed target.
  */
 import { cpus, totalmem, platform, arch, release } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliColdStart, startRelay, workerColdStart, type CliColdStart, type WorkerColdStart } from './lib/coldstart';
 import { extensionBytes, measureActivation, vsix, type Activation } from './lib/extension';
@@ -143,6 +143,11 @@ async function measurePath(name: PathName, s: Settings): Promise<PathRound> {
     await handle.stop();
   }
 }
+
+/** The figures before this round of work, shown beside the ones measured now. */
+const BASELINE = JSON.parse(readFileSync(join(__dirname, 'baseline.json'), 'utf8')) as { measured: string; figures: Record<string, string> };
+/** What the time and memory left over are spent on, for the targets this machine cannot meet (bench/FLOORS.md). */
+const FLOORS = readFileSync(join(__dirname, 'FLOORS.md'), 'utf8').trim();
 
 interface Target {
   name: string;
@@ -313,6 +318,7 @@ async function main(): Promise<number> {
   const perSession = sessionModes.per_session;
   const targets: Target[] = [
     { name: 'engine alone: CPU per polled command', value: engine.cpuUsPerCommand, unit: 'µs', target: '≤ 60 µs', met: engine.cpuUsPerCommand <= 60 },
+    { name: 'engine alone: commands/s', value: engine.commandsPerSecond, unit: '/s', target: 'report', met: undefined },
     { name: 'engine alone: RSS under load (peak)', value: engine.rssPeakBytes / MB, unit: 'MB', target: '≤ 90 MB', met: engine.rssPeakBytes <= 90 * MB },
     { name: 'tunnel ÷ bridge calls/s (64 concurrent)', value: ratios.tunnelOverBridgeCallsPerSec, unit: '×', target: '≥ 3×', met: ratios.tunnelOverBridgeCallsPerSec >= 3 },
     { name: 'tunnel p50 added over direct', value: ratios.tunnelAddedP50Ms, unit: 'ms', target: '≤ 0.8 ms', met: ratios.tunnelAddedP50Ms <= 0.8 },
@@ -321,6 +327,13 @@ async function main(): Promise<number> {
     { name: 'loopback RSS loaded (peak)', value: t.frontRssLoadedBytes === undefined ? undefined : t.frontRssLoadedBytes / MB, unit: 'MB', target: '≤ 120 MB', met: t.frontRssLoadedBytes === undefined ? undefined : t.frontRssLoadedBytes <= 120 * MB },
     { name: 'worker cold start to ready', value: coldStart.workerReadyMs, unit: 'ms', target: '≤ 100 ms', met: coldStart.workerReadyMs <= 100 },
     { name: 'per_session: new session to first answer', value: perSession.firstCallMs, unit: 'ms', target: '≤ 1000 ms', met: perSession.firstCallMs <= 1000 },
+    {
+      name: 'per_session: RSS per session (its child)',
+      value: perSession.sessions > 0 ? perSession.childrenRssBytes / perSession.sessions / MB : undefined,
+      unit: 'MB',
+      target: 'report',
+      met: undefined,
+    },
     { name: 'extension activation (approx.)', value: extension.activationMs, unit: 'ms', target: '≤ 20 ms', met: extension.activationMs === undefined ? undefined : extension.activationMs <= 20 },
     { name: 'dist/extension.js size', value: extension.extensionJsBytes === undefined ? undefined : extension.extensionJsBytes / 1024, unit: 'KiB', target: '≤ 600 KiB', met: extension.extensionJsBytes === undefined ? undefined : extension.extensionJsBytes <= 600 * 1024 },
     { name: '.vsix size', value: extension.vsixBytes === undefined ? undefined : extension.vsixBytes / MB, unit: 'MB', target: '≤ 1 MB', met: extension.vsixBytes === undefined ? undefined : extension.vsixBytes <= 1 * MB },
@@ -391,7 +404,13 @@ async function main(): Promise<number> {
         fmt(p.otherCpuPct, 0),
       ];
     });
-    const targetRows = targets.map((x) => [x.name, x.value === undefined ? 'n/a' : `${fmt(x.value, x.unit === 'ms' ? 3 : x.unit === 'µs' || x.unit === 'KiB' ? 0 : 2)} ${x.unit}`, x.target, status(x.met)]);
+    const targetRows = targets.map((x) => [
+      x.name,
+      BASELINE.figures[x.name] ?? '',
+      x.value === undefined ? 'n/a' : `${fmt(x.value, x.unit === 'ms' ? 3 : x.unit === 'µs' || x.unit === 'KiB' || x.unit === '/s' ? 0 : 2)} ${x.unit}`,
+      x.target,
+      x.target === 'report' ? '' : status(x.met),
+    ]);
     const otherRows: string[][] = [
       ['tunnel ÷ direct calls/s', `${fmt(ratios.tunnelOverDirectCallsPerSec)} ×`],
       ['tunnel ÷ bridge p50 latency', `${fmt(ratios.tunnelOverBridgeP50)} ×`],
@@ -452,7 +471,11 @@ async function main(): Promise<number> {
       '',
       '## Targets',
       '',
-      mdTable(['figure', 'measured', 'target', 'status'], targetRows),
+      mdTable(['figure', 'before', 'measured', 'target', 'status'], targetRows),
+      '',
+      `Before: ${BASELINE.measured} (\`bench/baseline.json\`).`,
+      '',
+      FLOORS,
       '',
       '## Other figures',
       '',
