@@ -27,6 +27,7 @@ import { PATH_NAMES, startPath, type PathHandle, type PathName } from './lib/pat
 import { sleep } from '../test/helpers/wait';
 import { cpuMsOf, installCleanupHandlers, machineBusyMs, rssOf, runMain } from './lib/procs';
 import { MB, max, median, percentile, round } from './lib/stats';
+import { clientFloor, type ClientFloorResult } from './lib/clientFloor';
 import { engineAlone, postFloor, type EngineAloneResult, type PostFloorResult } from './lib/engineAlone';
 import { measureSessions, SESSION_MODES, type SessionMode, type SessionsFigures } from './lib/sessions';
 
@@ -193,6 +194,7 @@ async function main(): Promise<number> {
   const sessionRuns: SessionsFigures[] = [];
   const engineRuns: EngineAloneResult[] = [];
   const floorRuns: PostFloorResult[] = [];
+  const clientFloorRuns: ClientFloorResult[] = [];
   const sessionCount = s.quick ? 2 : 4;
   let activationError: string | undefined;
 
@@ -208,6 +210,10 @@ async function main(): Promise<number> {
         progress(`  p50 ${fmt(m.p50Ms, 3)} ms, p99 ${fmt(m.p99Ms, 3)} ms, ${fmt(m.callsPerSec, 0)} calls/s @${s.concurrency}, ${s.slowCalls}×${s.slowSeconds * 1000} ms in ${fmt(m.slowWallMs, 0)} ms`);
       }
       rounds.push(round);
+      progress(`round ${r + 1}/${s.rounds}: client floor (SDK client → in-process SDK server over HTTP)`);
+      const cf = await clientFloor({ warmup: s.warmup, sequential: s.sequential, concurrency: s.concurrency, loadWarmupMs: s.loadWarmupMs, loadMs: s.loadMs });
+      clientFloorRuns.push(cf);
+      progress(`  p50 ${fmt(cf.p50Ms, 3)} ms, ${fmt(cf.callsPerSec, 0)} calls/s @${s.concurrency}, client ${fmt(cf.clientCpuUsPerCall, 0)} µs CPU/call`);
       progress(`round ${r + 1}/${s.rounds}: engine alone, ${s.engineCommands} commands`);
       const e = await engineAlone({ concurrency: s.concurrency, warmup: s.engineWarmup, commands: s.engineCommands });
       engineRuns.push(e);
@@ -266,6 +272,15 @@ async function main(): Promise<number> {
     tunnelAddedP50Ms: median(rounds.map((r) => r.tunnel.p50Ms - r.direct.p50Ms)),
     bridgeAddedP50Ms: median(rounds.map((r) => r.bridge.p50Ms - r.direct.p50Ms)),
   };
+  const floorOfClient = {
+    p50Ms: median(clientFloorRuns.map((f) => f.p50Ms)),
+    callsPerSec: median(clientFloorRuns.map((f) => f.callsPerSec)),
+    clientCpuUsPerCall: median(clientFloorRuns.map((f) => f.clientCpuUsPerCall)),
+    /** Calls/s one client process could make if it had a core to itself and the server cost nothing. */
+    clientCeilingCallsPerSec: 1e6 / median(clientFloorRuns.map((f) => f.clientCpuUsPerCall)),
+    tunnelAddedP50Ms: median(rounds.map((r, i) => r.tunnel.p50Ms - clientFloorRuns[i].p50Ms)),
+    errors: clientFloorRuns.reduce((sum, f) => sum + f.errors, 0),
+  };
   const coldStart = {
     cliReadyLogMs: median(cli.map((c) => c.readyLogMs)),
     cliReadyzMs: median(cli.map((c) => c.readyzMs)),
@@ -322,6 +337,8 @@ async function main(): Promise<number> {
     { name: 'engine alone: RSS under load (peak)', value: engine.rssPeakBytes / MB, unit: 'MB', target: '≤ 90 MB', met: engine.rssPeakBytes <= 90 * MB },
     { name: 'tunnel ÷ bridge calls/s (64 concurrent)', value: ratios.tunnelOverBridgeCallsPerSec, unit: '×', target: '≥ 3×', met: ratios.tunnelOverBridgeCallsPerSec >= 3 },
     { name: 'tunnel p50 added over direct', value: ratios.tunnelAddedP50Ms, unit: 'ms', target: '≤ 0.8 ms', met: ratios.tunnelAddedP50Ms <= 0.8 },
+    { name: 'tunnel p50 added over the client floor (HTTP)', value: floorOfClient.tunnelAddedP50Ms, unit: 'ms', target: 'report', met: undefined },
+    { name: 'tunnel calls/s ÷ client ceiling', value: paths.tunnel.callsPerSec / floorOfClient.clientCeilingCallsPerSec, unit: '×', target: 'report', met: undefined },
     { name: '32 × 100 ms stdio calls through the tunnel', value: t.slowWallMs, unit: 'ms', target: '≤ 300 ms', met: t.slowWallMs <= 300 },
     { name: 'loopback RSS idle', value: t.frontRssIdleBytes === undefined ? undefined : t.frontRssIdleBytes / MB, unit: 'MB', target: '≤ 60 MB', met: t.frontRssIdleBytes === undefined ? undefined : t.frontRssIdleBytes <= 60 * MB },
     { name: 'loopback RSS loaded (peak)', value: t.frontRssLoadedBytes === undefined ? undefined : t.frontRssLoadedBytes / MB, unit: 'MB', target: '≤ 120 MB', met: t.frontRssLoadedBytes === undefined ? undefined : t.frontRssLoadedBytes <= 120 * MB },
@@ -338,7 +355,7 @@ async function main(): Promise<number> {
     { name: 'dist/extension.js size', value: extension.extensionJsBytes === undefined ? undefined : extension.extensionJsBytes / 1024, unit: 'KiB', target: '≤ 600 KiB', met: extension.extensionJsBytes === undefined ? undefined : extension.extensionJsBytes <= 600 * 1024 },
     { name: '.vsix size', value: extension.vsixBytes === undefined ? undefined : extension.vsixBytes / MB, unit: 'MB', target: '≤ 1 MB', met: extension.vsixBytes === undefined ? undefined : extension.vsixBytes <= 1 * MB },
   ];
-  const errors = PATH_NAMES.reduce((sum, n) => sum + paths[n].errors, 0) + SESSION_MODES.reduce((sum, m) => sum + sessionModes[m].errors, 0) + engine.errors;
+  const errors = PATH_NAMES.reduce((sum, n) => sum + paths[n].errors, 0) + SESSION_MODES.reduce((sum, m) => sum + sessionModes[m].errors, 0) + engine.errors + floorOfClient.errors;
   const info = machine();
   const config = {
     mode: s.quick ? 'quick' : 'full',
@@ -362,6 +379,7 @@ async function main(): Promise<number> {
       config,
       paths,
       ratios,
+      clientFloor: floorOfClient,
       coldStart,
       sessionModes,
       engine,
@@ -447,6 +465,15 @@ async function main(): Promise<number> {
       '## Paths',
       '',
       mdTable(['path', 'p50 ms', 'p99 ms', `calls/s @${s.concurrency}`, `p50 ms @${s.concurrency}`, `p99 ms @${s.concurrency}`, `${s.slowCalls}×${s.slowSeconds * 1000} ms wall`, `CPU µs/call @${s.concurrency} client / front / MCP`, 'front RSS MB idle / loaded', 'MCP child RSS MB idle / loaded', 'errors', 'other load %'], pathRows),
+      '',
+      '## Client floor',
+      '',
+      mdTable(
+        ['p50 ms', `calls/s @${s.concurrency}`, `client CPU µs/call @${s.concurrency}`, 'client ceiling calls/s', 'tunnel p50 added over it ms', 'errors'],
+        [[fmt(floorOfClient.p50Ms, 3), fmt(floorOfClient.callsPerSec, 0), fmt(floorOfClient.clientCpuUsPerCall, 0), fmt(floorOfClient.clientCeilingCallsPerSec, 0), fmt(floorOfClient.tunnelAddedP50Ms, 3), String(floorOfClient.errors)]],
+      ),
+      '',
+      `The same SDK client and fetch as the bridge and tunnel paths, against \`bench/http-echo-server.cjs\` (an SDK \`McpServer\` answering \`echo\` in its own process: no stdio hop, no relay; JSON responses), same counts, once per round. Its p50 is the least any HTTP path adds over direct stdio for this client; client ceiling = 1,000,000 ÷ its CPU µs per call, the calls/s this client process could make with a core to itself against a server that cost nothing. Throughput on the HTTP paths is bounded by it: the client shares two cores with the front process and the MCP child.`,
       '',
       '## Session modes',
       '',
