@@ -1,4 +1,4 @@
-// The cheapest Streamable HTTP MCP server the benchmark's client can talk to:
+// The shortest Streamable HTTP MCP path the benchmark's client can talk to:
 // the SDK's McpServer with one `echo` tool, answered in the server process
 // itself (no stdio hop, no relay), one stateless transport per request,
 // JSON responses. What the client spends against it is the client's own cost

@@ -272,12 +272,13 @@ async function main(): Promise<number> {
     tunnelAddedP50Ms: median(rounds.map((r) => r.tunnel.p50Ms - r.direct.p50Ms)),
     bridgeAddedP50Ms: median(rounds.map((r) => r.bridge.p50Ms - r.direct.p50Ms)),
   };
+  const clientCpuUsPerCall = median(clientFloorRuns.map((f) => f.clientCpuUsPerCall));
   const floorOfClient = {
     p50Ms: median(clientFloorRuns.map((f) => f.p50Ms)),
     callsPerSec: median(clientFloorRuns.map((f) => f.callsPerSec)),
-    clientCpuUsPerCall: median(clientFloorRuns.map((f) => f.clientCpuUsPerCall)),
+    clientCpuUsPerCall,
     /** Calls/s one client process could make if it had a core to itself and the server cost nothing. */
-    clientCeilingCallsPerSec: 1e6 / median(clientFloorRuns.map((f) => f.clientCpuUsPerCall)),
+    clientCeilingCallsPerSec: 1e6 / clientCpuUsPerCall,
     tunnelAddedP50Ms: median(rounds.map((r, i) => r.tunnel.p50Ms - clientFloorRuns[i].p50Ms)),
     errors: clientFloorRuns.reduce((sum, f) => sum + f.errors, 0),
   };
@@ -473,7 +474,7 @@ async function main(): Promise<number> {
         [[fmt(floorOfClient.p50Ms, 3), fmt(floorOfClient.callsPerSec, 0), fmt(floorOfClient.clientCpuUsPerCall, 0), fmt(floorOfClient.clientCeilingCallsPerSec, 0), fmt(floorOfClient.tunnelAddedP50Ms, 3), String(floorOfClient.errors)]],
       ),
       '',
-      `The same SDK client and fetch as the bridge and tunnel paths, against \`bench/http-echo-server.cjs\` (an SDK \`McpServer\` answering \`echo\` in its own process: no stdio hop, no relay; JSON responses), same counts, once per round. Its p50 is the least any HTTP path adds over direct stdio for this client; client ceiling = 1,000,000 ÷ its CPU µs per call, the calls/s this client process could make with a core to itself against a server that cost nothing. Throughput on the HTTP paths is bounded by it: the client shares two cores with the front process and the MCP child.`,
+      `The same SDK client and fetch as the bridge and tunnel paths, against \`bench/http-echo-server.cjs\` (an SDK \`McpServer\` answering \`echo\` in its own process: no stdio hop, no relay; JSON responses), same counts, once per round. Its p50 is the least any HTTP path adds over direct stdio for this client; client ceiling = 1,000,000 ÷ its CPU µs per call, the calls/s this client process could make with a core to itself against a server that cost nothing (the floor's own calls/s are lower than that: this server builds a transport per request). Throughput on the HTTP paths is bounded by it: the client shares two cores with the front process and the MCP child.`,
       '',
       '## Session modes',
       '',
